@@ -1,0 +1,300 @@
+package io.sparkserverless.cluster;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.executor.ExecutorExitReason;
+import io.sparkserverless.executor.ExecutorPool;
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.PoolListener;
+import io.sparkserverless.executor.PoolSnapshot;
+import io.sparkserverless.launcher.ExecutorLaunchSpec;
+import io.sparkserverless.launcher.LaunchedExecutor;
+import io.sparkserverless.launcher.LocalProcessLauncher;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.launcher.JavaModuleOptions;
+import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.rpc.RpcAddress;
+import org.apache.spark.scheduler.ExecutorExited;
+import org.apache.spark.scheduler.ExecutorProcessLost;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.cluster.CoarseGrainedSchedulerBackend;
+import org.apache.spark.util.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Option;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Runs executors in memory tiers through an {@link ExecutorPool}. This class only translates:
+ * Spark's requests become pool targets, and pool events become Spark's executor-loss messages.
+ */
+public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerlessSchedulerBackend.class);
+  /** Executors bind to loopback: the local launcher never exposes them to the network. */
+  static final String EXECUTOR_HOST = "127.0.0.1";
+  private static final String AUTH_SECRET_ENV = "_SPARK_AUTH_SECRET";
+  private static final Duration LOSS_REASON_WAIT = Duration.ofSeconds(10);
+
+  private final ServerlessTaskScheduler scheduler;
+  private final SparkContext sc;
+  private final ServerlessConfig config;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final ScheduledExecutorService lossReasonTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "serverless-loss-reason-timer");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private volatile ExecutorPool pool;
+  private volatile int initialExecutors;
+
+  public ServerlessSchedulerBackend(
+      ServerlessTaskScheduler scheduler, SparkContext sc, ServerlessConfig config) {
+    super(scheduler, sc.env().rpcEnv());
+    this.scheduler = scheduler;
+    this.sc = requireNonNull(sc, "sc is null");
+    this.config = requireNonNull(config, "config is null");
+  }
+
+  @Override
+  public void start() {
+    super.start();
+    Path applicationDirectory = config.workDir().resolve(applicationId());
+    ExecutorSpecs specs = new ExecutorSpecs(sc, applicationId());
+    pool =
+        new ExecutorPool(
+            config,
+            exitListener ->
+                new LocalProcessLauncher(applicationDirectory, exitListener, Duration.ofSeconds(5)),
+            specs::specFor,
+            new SparkNotifier(),
+            Clock.systemUTC(),
+            Executors.newSingleThreadScheduledExecutor(
+                runnable -> {
+                  Thread thread = new Thread(runnable, "serverless-executor-pool");
+                  thread.setDaemon(true);
+                  return thread;
+                }),
+            Duration.ofMillis(500));
+    sc.addSparkListener(new RegistrationListener());
+    LOG.info(
+        "Spark Serverless started: tiers {}, executors {}..{}, memory budget {}m, mode {}, "
+            + "executor directories under {}.",
+        config.memoryTiers(), config.minExecutors(), config.maxExecutors(),
+        config.memoryBudgetMb(), config.mode().name().toLowerCase(java.util.Locale.ROOT),
+        applicationDirectory);
+    if (Utils.isDynamicAllocationEnabled(sc.conf())) {
+      LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the target.");
+    } else {
+      initialExecutors = staticPoolSize();
+      pool.requestTotal(initialExecutors);
+    }
+  }
+
+  @Override
+  public void stop() {
+    stopping.set(true);
+    try {
+      super.stop();
+    } finally {
+      lossReasonTimer.shutdownNow();
+      if (pool != null) {
+        pool.close();
+      }
+    }
+  }
+
+  @Override
+  public boolean sufficientResourcesRegistered() {
+    return totalRegisteredExecutors().get() >= initialExecutors * minRegisteredRatio();
+  }
+
+  @Override
+  public Future<Object> doRequestTotalExecutors(scala.collection.immutable.Map<ResourceProfile, Object> perProfile) {
+    int total = 0;
+    for (Object count : CollectionConverters.asJava(perProfile).values()) {
+      total += (Integer) count;
+    }
+    pool.requestTotal(total);
+    return successful(true);
+  }
+
+  @Override
+  public Future<Object> doKillExecutors(scala.collection.immutable.Seq<String> executorIds) {
+    pool.stopExecutors(CollectionConverters.asJava(executorIds));
+    return successful(true);
+  }
+
+  @Override
+  public DriverEndpoint createDriverEndpoint() {
+    return new LossReasonAwareDriverEndpoint();
+  }
+
+  /** The pool's current state, for metrics and the demo. */
+  public PoolSnapshot poolSnapshot() {
+    return pool.snapshot();
+  }
+
+  public ServerlessConfig config() {
+    return config;
+  }
+
+  private int staticPoolSize() {
+    Option<String> instances = sc.conf().getOption("spark.executor.instances");
+    int wanted = instances.isDefined()
+        ? Integer.parseInt(instances.get().trim())
+        : Math.max(1, config.minExecutors());
+    if (wanted > config.maxExecutors()) {
+      LOG.warn("spark.executor.instances={} is above {}={}; starting {}.", wanted,
+          ServerlessConfig.MAX_EXECUTORS.key(), config.maxExecutors(), config.maxExecutors());
+      return config.maxExecutors();
+    }
+    return wanted;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Future<Object> successful(boolean value) {
+    return (Future<Object>) (Future<?>) Future.successful(value);
+  }
+
+  /**
+   * Like YARN and Kubernetes: a disconnect only disables the executor, and the real loss reason
+   * follows when the process exit code is known, so Spark counts the failure correctly.
+   */
+  private final class LossReasonAwareDriverEndpoint extends DriverEndpoint {
+    LossReasonAwareDriverEndpoint() {
+      ServerlessSchedulerBackend.this.super();
+    }
+
+    @Override
+    public void onDisconnected(RpcAddress remoteAddress) {
+      Option<String> executorId = addressToExecutorId().get(remoteAddress);
+      if (executorId.isEmpty() || stopping.get()) {
+        return;
+      }
+      String id = executorId.get();
+      if (disableExecutor(id)) {
+        lossReasonTimer.schedule(() -> giveUpWaitingForExitCode(id),
+            LOSS_REASON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private void giveUpWaitingForExitCode(String executorId) {
+    if (getExecutorIds().contains(executorId)) {
+      LOG.warn("Executor {} disconnected but its process did not exit within {} s; stopping it.",
+          executorId, LOSS_REASON_WAIT.toSeconds());
+      removeExecutor(executorId, new ExecutorProcessLost(
+          "Executor " + executorId + " disconnected and did not exit", Option.empty(), false));
+      pool.stopExecutors(List.of(executorId));
+    }
+  }
+
+  private final class RegistrationListener extends SparkListener {
+    @Override
+    public void onExecutorAdded(SparkListenerExecutorAdded executorAdded) {
+      pool.executorRegistered(executorAdded.executorId());
+    }
+  }
+
+  private final class SparkNotifier implements PoolListener {
+    @Override
+    public void executorLaunched(LaunchedExecutor executor) {}
+
+    @Override
+    public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
+      removeExecutor(executorId, new ExecutorExited(reason.exitCode(), reason.causedByApp(),
+          "Executor " + executorId + " (tier " + executor.tier() + ") " + reason.describe()
+              + "; log: " + executor.logFile()));
+    }
+
+    @Override
+    public void launchesKeepFailing(String message) {
+      if (stopping.get()) {
+        return;
+      }
+      try {
+        scheduler.error(message);
+      } catch (RuntimeException noActiveJob) {
+        LOG.error("Stopping the application: {}", message);
+      } finally {
+        sc.stopInNewThread();
+      }
+    }
+  }
+
+  /** Builds launch specs the way StandaloneSchedulerBackend builds executor commands. */
+  static final class ExecutorSpecs {
+    private final String appId;
+    private final String driverUrl;
+    private final int cores;
+    private final List<String> javaOptions;
+    private final List<String> classPath;
+    private final Map<String, String> environment;
+
+    ExecutorSpecs(SparkContext sc, String appId) {
+      SparkConf conf = sc.conf();
+      this.appId = appId;
+      this.driverUrl = "spark://" + CoarseGrainedSchedulerBackend.ENDPOINT_NAME() + "@"
+          + conf.get("spark.driver.host") + ":" + conf.get("spark.driver.port");
+      this.cores = conf.getInt("spark.executor.cores", 1);
+      List<String> options = new ArrayList<>(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
+      options.addAll(CollectionConverters.asJava(
+          Utils.sparkJavaOpts(conf, key -> SparkConf.isExecutorStartupConf(key))));
+      for (String key : List.of("spark.executor.defaultJavaOptions", "spark.executor.extraJavaOptions")) {
+        Option<String> value = conf.getOption(key);
+        if (value.isDefined()) {
+          options.addAll(CollectionConverters.asJava(Utils.splitCommandString(value.get())));
+        }
+      }
+      this.javaOptions = List.copyOf(options);
+      List<String> path = new ArrayList<>();
+      Option<String> extraClassPath = conf.getOption("spark.executor.extraClassPath");
+      if (extraClassPath.isDefined()) {
+        path.addAll(Arrays.asList(extraClassPath.get().split(File.pathSeparator)));
+      }
+      path.add(projectJar());
+      path.addAll(Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+      this.classPath = List.copyOf(path);
+      Map<String, String> env = new HashMap<>(CollectionConverters.asJava(sc.executorEnvs()));
+      if (sc.env().securityManager().isAuthenticationEnabled()) {
+        env.put(AUTH_SECRET_ENV, sc.env().securityManager().getSecretKey());
+      }
+      this.environment = Map.copyOf(env);
+    }
+
+    ExecutorLaunchSpec specFor(String executorId, MemoryTier tier) {
+      return new ExecutorLaunchSpec(executorId, tier, cores, appId, driverUrl, EXECUTOR_HOST,
+          javaOptions, classPath, environment);
+    }
+
+    /** The JAR (or classes directory) holding this project, which executors need for ExecutorMain. */
+    private static String projectJar() {
+      try {
+        return Path.of(ServerlessSchedulerBackend.class.getProtectionDomain().getCodeSource()
+            .getLocation().toURI()).toString();
+      } catch (URISyntaxException e) {
+        throw new IllegalStateException("Cannot locate the spark-serverless JAR", e);
+      }
+    }
+  }
+}

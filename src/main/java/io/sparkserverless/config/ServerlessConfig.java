@@ -1,0 +1,212 @@
+package io.sparkserverless.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.TierLadder;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.apache.spark.network.util.JavaUtils;
+
+/**
+ * Every {@code spark.serverless.*} setting, parsed and checked together at SparkContext start-up.
+ * Unknown keys under the prefix are refused too, so a typo never silently falls back to a default.
+ */
+public record ServerlessConfig(
+    TierLadder memoryTiers,
+    int minExecutors,
+    int maxExecutors,
+    long memoryBudgetMb,
+    ServerlessMode mode,
+    Path workDir,
+    int maxLaunchFailures,
+    Duration registrationTimeout) {
+
+  public static final String PREFIX = "spark.serverless.";
+
+  /** Below this a Spark executor does not start: UnifiedMemoryManager reserves 1.5 x 300 MB. */
+  public static final long MIN_EXECUTOR_HEAP_MB = 512;
+
+  public static final ConfigEntry<TierLadder> MEMORY_TIERS =
+      ConfigEntry.withDefault(
+          PREFIX + "executor.memoryTiers",
+          "Executor heap sizes, ascending. Executors start in the first tier; a task that runs out of"
+              + " memory is retried on the next one.",
+          "1g,2g,4g",
+          "a comma-separated, strictly ascending list of sizes such as 1g,2g,4g, each at least "
+              + MIN_EXECUTOR_HEAP_MB + "m",
+          ServerlessConfig::parseTiers);
+
+  public static final ConfigEntry<Integer> MIN_EXECUTORS =
+      ConfigEntry.withDefault(
+          PREFIX + "minExecutors",
+          "Executors kept running even when idle. Without an autoscaler this is also the initial pool"
+              + " unless spark.executor.instances is set.",
+          "1",
+          "an integer >= 0, not above spark.serverless.maxExecutors",
+          Values.integerAtLeast(0));
+
+  public static final ConfigEntry<Integer> MAX_EXECUTORS =
+      ConfigEntry.withDefault(
+          PREFIX + "maxExecutors",
+          "Upper bound on live executors, all tiers together.",
+          "4",
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Optional<Long>> MEMORY_BUDGET =
+      ConfigEntry.optional(
+          PREFIX + "executor.memoryBudget",
+          "Upper bound on the summed heap of all live and starting executors. Keeps a laptop or a"
+              + " small CI machine from swapping; launches that would exceed it wait.",
+          "half of the physical memory, at least the largest tier",
+          "a size such as 8g, at least the largest tier",
+          Values.mebibytesAtLeast(MIN_EXECUTOR_HEAP_MB));
+
+  public static final ConfigEntry<ServerlessMode> MODE =
+      ConfigEntry.withDefault(
+          PREFIX + "mode",
+          "standard: cost first. performance: latency first, with a warm pool.",
+          "standard",
+          "standard or performance",
+          Values.lowerCaseEnum(ServerlessMode.class));
+
+  public static final ConfigEntry<Optional<Path>> WORK_DIR =
+      ConfigEntry.optional(
+          PREFIX + "executor.workDir",
+          "Root of the per-application directories; each executor gets its own working directory and"
+              + " log files (stdout, stderr) under <workDir>/<appId>/executor-<id>.",
+          "<java.io.tmpdir>/spark-serverless",
+          "a writable directory path",
+          ServerlessConfig::parsePath);
+
+  public static final ConfigEntry<Integer> MAX_LAUNCH_FAILURES =
+      ConfigEntry.withDefault(
+          PREFIX + "executor.maxLaunchFailures",
+          "Consecutive executor JVMs that may exit before registering (bad JVM option, heap too"
+              + " small, unwritable directory) before the application is failed instead of relaunching.",
+          "3",
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Duration> REGISTRATION_TIMEOUT =
+      ConfigEntry.withDefault(
+          PREFIX + "executor.registrationTimeout",
+          "How long a launched executor JVM may take to register with the driver before it is killed"
+              + " and counted as a launch failure.",
+          "60s",
+          "a duration such as 30s or 2min, at least 1s",
+          ServerlessConfig::parseTimeout);
+
+  /** All entries, in documentation order. */
+  public static final List<ConfigEntry<?>> ENTRIES =
+      List.of(
+          MEMORY_TIERS,
+          MIN_EXECUTORS,
+          MAX_EXECUTORS,
+          MEMORY_BUDGET,
+          MODE,
+          WORK_DIR,
+          MAX_LAUNCH_FAILURES,
+          REGISTRATION_TIMEOUT);
+
+  public ServerlessConfig {
+    requireNonNull(memoryTiers, "memoryTiers is null");
+    requireNonNull(mode, "mode is null");
+    requireNonNull(workDir, "workDir is null");
+    requireNonNull(registrationTimeout, "registrationTimeout is null");
+  }
+
+  /**
+   * Parses and cross-checks all settings.
+   *
+   * @throws InvalidConfigException naming the key, the value and what is allowed
+   */
+  public static ServerlessConfig from(Map<String, String> settings) {
+    rejectUnknownKeys(settings);
+    TierLadder tiers = MEMORY_TIERS.readFrom(settings);
+    int min = MIN_EXECUTORS.readFrom(settings);
+    int max = MAX_EXECUTORS.readFrom(settings);
+    if (min > max) {
+      throw new InvalidConfigException(
+          MIN_EXECUTORS.key() + "=" + min + " is above " + MAX_EXECUTORS.key() + "=" + max
+              + ": lower " + MIN_EXECUTORS.key() + " or raise " + MAX_EXECUTORS.key() + ".");
+    }
+    long budgetMb =
+        MEMORY_BUDGET.readFrom(settings)
+            .orElseGet(() -> Math.max(halfOfPhysicalMemoryMb(), tiers.largest().heapMb()));
+    if (budgetMb < tiers.largest().heapMb()) {
+      throw new InvalidConfigException(
+          MEMORY_BUDGET.key() + "=" + budgetMb + "m cannot hold one executor of the largest tier "
+              + tiers.largest() + " from " + MEMORY_TIERS.key()
+              + ": raise the budget or lower the tiers.");
+    }
+    Path workDir =
+        WORK_DIR.readFrom(settings)
+            .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "spark-serverless"));
+    return new ServerlessConfig(
+        tiers,
+        min,
+        max,
+        budgetMb,
+        MODE.readFrom(settings),
+        workDir,
+        MAX_LAUNCH_FAILURES.readFrom(settings),
+        REGISTRATION_TIMEOUT.readFrom(settings));
+  }
+
+  private static void rejectUnknownKeys(Map<String, String> settings) {
+    TreeSet<String> known = new TreeSet<>();
+    ENTRIES.forEach(entry -> known.add(entry.key()));
+    List<String> unknown = new ArrayList<>();
+    for (String key : settings.keySet()) {
+      if (key.startsWith(PREFIX) && !known.contains(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      unknown.sort(null);
+      throw new InvalidConfigException(
+          "Unknown setting(s) " + unknown + ": the " + PREFIX + "* keys are " + known);
+    }
+  }
+
+  private static TierLadder parseTiers(String text) {
+    List<MemoryTier> tiers = new ArrayList<>();
+    for (String item : Values.commaList(text)) {
+      tiers.add(new MemoryTier(Values.mebibytesAtLeast(MIN_EXECUTOR_HEAP_MB).apply(item)));
+    }
+    return new TierLadder(tiers);
+  }
+
+  private static Path parsePath(String text) {
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("empty path");
+    }
+    return Path.of(text);
+  }
+
+  private static Duration parseTimeout(String text) {
+    long millis;
+    try {
+      millis = JavaUtils.timeStringAsMs(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a duration");
+    }
+    if (millis < 1000) {
+      throw new IllegalArgumentException("below 1s");
+    }
+    return Duration.ofMillis(millis);
+  }
+
+  private static long halfOfPhysicalMemoryMb() {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    return os.getTotalMemorySize() / 2 / (1024 * 1024);
+  }
+}

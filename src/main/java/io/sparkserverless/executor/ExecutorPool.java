@@ -1,0 +1,361 @@
+package io.sparkserverless.executor;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.launcher.ExecutorExitListener;
+import io.sparkserverless.launcher.ExecutorLaunchSpec;
+import io.sparkserverless.launcher.ExecutorLauncher;
+import io.sparkserverless.launcher.LaunchedExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the executor containers in step with a target per memory tier, within {@code maxExecutors}
+ * and the memory budget.
+ *
+ * <p>Threading: every public method hands its work to the pool's single thread and returns, so the
+ * state below is touched by that thread only and needs no locks.
+ */
+public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorPool.class);
+  private static final Duration MAX_LAUNCH_BACKOFF = Duration.ofSeconds(10);
+
+  private enum Phase { STARTING, REGISTERED, STOPPING }
+
+  private static final class Tracked {
+    final LaunchedExecutor handle;
+    final Instant launchedAt;
+    Phase phase = Phase.STARTING;
+    boolean registered;
+
+    Tracked(LaunchedExecutor handle, Instant launchedAt) {
+      this.handle = handle;
+      this.launchedAt = launchedAt;
+    }
+  }
+
+  private final ServerlessConfig config;
+  private final BiFunction<String, MemoryTier, ExecutorLaunchSpec> specFactory;
+  private final PoolListener listener;
+  private final Clock clock;
+  private final ScheduledExecutorService thread;
+  private final Duration firstLaunchBackoff;
+  private final ExecutorLauncher launcher;
+
+  private final AtomicInteger lastExecutorId = new AtomicInteger();
+  private final Map<String, Tracked> executors = new LinkedHashMap<>();
+  private final Map<MemoryTier, Integer> target = new TreeMap<>();
+  private final Map<MemoryTier, Integer> launchedByTier = new TreeMap<>();
+  private final Map<MemoryTier, Integer> exitedByTier = new TreeMap<>();
+  private int launchFailuresInARow;
+  private Instant nextLaunchNotBefore = Instant.MIN;
+  private boolean gaveUp;
+  private boolean closing;
+  private boolean waitingForBudgetLogged;
+  private volatile PoolSnapshot snapshot;
+
+  /**
+   * @param launcherFactory builds the launcher; the pool is its exit listener
+   * @param thread the pool's own single thread; the pool shuts it down on close
+   */
+  public ExecutorPool(
+      ServerlessConfig config,
+      Function<ExecutorExitListener, ExecutorLauncher> launcherFactory,
+      BiFunction<String, MemoryTier, ExecutorLaunchSpec> specFactory,
+      PoolListener listener,
+      Clock clock,
+      ScheduledExecutorService thread,
+      Duration firstLaunchBackoff) {
+    this.config = requireNonNull(config, "config is null");
+    this.specFactory = requireNonNull(specFactory, "specFactory is null");
+    this.listener = requireNonNull(listener, "listener is null");
+    this.clock = requireNonNull(clock, "clock is null");
+    this.thread = requireNonNull(thread, "thread is null");
+    this.firstLaunchBackoff = requireNonNull(firstLaunchBackoff, "firstLaunchBackoff is null");
+    this.launcher = launcherFactory.apply(this);
+    config.memoryTiers().tiers().forEach(tier -> target.put(tier, 0));
+    publishSnapshot();
+  }
+
+  /** Sets how many executors of the smallest tier are wanted, all tiers above set to none. */
+  public void requestTotal(int executorCount) {
+    Map<MemoryTier, Integer> wanted = new TreeMap<>();
+    config.memoryTiers().tiers().forEach(tier -> wanted.put(tier, 0));
+    wanted.put(config.memoryTiers().smallest(), executorCount);
+    requestPerTier(wanted);
+  }
+
+  /** Sets how many executors of each tier are wanted; tiers not named are wanted at zero. */
+  public void requestPerTier(Map<MemoryTier, Integer> wanted) {
+    Map<MemoryTier, Integer> copy = Map.copyOf(wanted);
+    thread.execute(
+        () -> {
+          target.replaceAll((tier, count) -> copy.getOrDefault(tier, 0));
+          reconcile();
+        });
+  }
+
+  /** The driver saw this executor register. */
+  public void executorRegistered(String executorId) {
+    thread.execute(
+        () -> {
+          Tracked tracked = executors.get(executorId);
+          if (tracked == null) {
+            return;
+          }
+          tracked.registered = true;
+          if (tracked.phase == Phase.STARTING) {
+            tracked.phase = Phase.REGISTERED;
+          }
+          launchFailuresInARow = 0;
+          LOG.info(
+              "Executor {} (tier {}) registered {} ms after launch.",
+              executorId,
+              tracked.handle.tier(),
+              Duration.between(tracked.launchedAt, clock.instant()).toMillis());
+          publishSnapshot();
+        });
+  }
+
+  /** Stops the given executors; Spark has already decided to remove them. */
+  public void stopExecutors(Collection<String> executorIds) {
+    List<String> ids = List.copyOf(executorIds);
+    thread.execute(
+        () -> {
+          for (String id : ids) {
+            Tracked tracked = executors.get(id);
+            if (tracked != null && tracked.phase != Phase.STOPPING) {
+              tracked.phase = Phase.STOPPING;
+              launcher.stop(id);
+            }
+          }
+          publishSnapshot();
+        });
+  }
+
+  @Override
+  public void onExecutorExited(String executorId, int exitCode) {
+    thread.execute(() -> handleExit(executorId, exitCode));
+  }
+
+  public PoolSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Where an executor's log is, if this pool launched it and it is still known. */
+  public java.util.Optional<LaunchedExecutor> executor(String executorId) {
+    try {
+      return thread
+          .submit(() -> java.util.Optional.ofNullable(executors.get(executorId)).map(t -> t.handle))
+          .get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** Ends every executor, waiting a bounded time, and stops the pool's thread. */
+  @Override
+  public void close() {
+    try {
+      thread.submit(() -> closing = true).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+      LOG.warn("Executor pool thread did not answer; closing the launcher anyway.", e);
+    }
+    launcher.close();
+    thread.shutdown();
+    try {
+      thread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    thread.shutdownNow();
+  }
+
+  private void handleExit(String executorId, int exitCode) {
+    Tracked tracked = executors.remove(executorId);
+    if (tracked == null) {
+      return;
+    }
+    exitedByTier.merge(tracked.handle.tier(), 1, Integer::sum);
+    ExecutorExitReason reason =
+        ExecutorExitReason.classify(exitCode, tracked.phase == Phase.STOPPING, tracked.registered);
+    if (closing) {
+      publishSnapshot();
+      return;
+    }
+    String logLine = "Executor " + executorId + " (tier " + tracked.handle.tier() + ", pid "
+        + tracked.handle.processId() + ") " + reason.describe() + "; log: " + tracked.handle.logFile();
+    if (reason instanceof ExecutorExitReason.StoppedByPool) {
+      LOG.info(logLine);
+    } else {
+      LOG.warn(logLine);
+    }
+    if (tracked.registered) {
+      listener.executorExited(executorId, reason, tracked.handle);
+    } else if (!(reason instanceof ExecutorExitReason.StoppedByPool)) {
+      recordLaunchFailure(
+          "executor " + executorId + " " + reason.describe() + ". Its log "
+              + tracked.handle.logFile() + " ends with:\n" + lastLines(tracked.handle.logFile(), 8));
+    }
+    reconcile();
+  }
+
+  private void reconcile() {
+    if (closing || gaveUp) {
+      publishSnapshot();
+      return;
+    }
+    for (MemoryTier tier : config.memoryTiers().tiers()) {
+      int wanted = target.getOrDefault(tier, 0);
+      List<Tracked> live = liveOf(tier);
+      // Not yet registered executors beyond the target are cancelled; registered ones are left for
+      // Spark to kill, because only Spark knows which are idle.
+      for (int i = live.size() - 1; i >= 0 && live.size() > wanted; i--) {
+        Tracked surplus = live.get(i);
+        if (surplus.phase == Phase.STARTING) {
+          surplus.phase = Phase.STOPPING;
+          launcher.stop(surplus.handle.executorId());
+          live.remove(i);
+        }
+      }
+      int missing = wanted - live.size();
+      while (missing > 0 && !gaveUp && mayLaunch(tier)) {
+        launch(tier);
+        missing--;
+      }
+    }
+    publishSnapshot();
+  }
+
+  private boolean mayLaunch(MemoryTier tier) {
+    Instant now = clock.instant();
+    if (now.isBefore(nextLaunchNotBefore)) {
+      thread.schedule(this::reconcile, Duration.between(now, nextLaunchNotBefore).toMillis() + 1,
+          TimeUnit.MILLISECONDS);
+      return false;
+    }
+    long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
+    if (executors.size() >= config.maxExecutors()
+        || heapInUse + tier.heapMb() > config.memoryBudgetMb()) {
+      if (!waitingForBudgetLogged) {
+        LOG.info(
+            "Not launching a {} executor yet: {} executors hold {}m of heap; limits are {}={} and {}={}m.",
+            tier, executors.size(), heapInUse, ServerlessConfig.MAX_EXECUTORS.key(),
+            config.maxExecutors(), ServerlessConfig.MEMORY_BUDGET.key(), config.memoryBudgetMb());
+        waitingForBudgetLogged = true;
+      }
+      return false;
+    }
+    waitingForBudgetLogged = false;
+    return true;
+  }
+
+  private void launch(MemoryTier tier) {
+    String executorId = Integer.toString(lastExecutorId.incrementAndGet());
+    ExecutorLaunchSpec spec = specFactory.apply(executorId, tier);
+    LaunchedExecutor handle;
+    try {
+      handle = launcher.launch(spec);
+    } catch (IOException | RuntimeException e) {
+      recordLaunchFailure("executor " + executorId + " could not be launched: " + e);
+      return;
+    }
+    Tracked tracked = new Tracked(handle, clock.instant());
+    executors.put(executorId, tracked);
+    launchedByTier.merge(tier, 1, Integer::sum);
+    LOG.info("Launched executor {} in tier {} (pid {}); log: {}", executorId, tier,
+        handle.processId(), handle.logFile());
+    listener.executorLaunched(handle);
+    thread.schedule(
+        () -> {
+          if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
+            LOG.warn("Executor {} did not register within {}; stopping it ({}).", executorId,
+                config.registrationTimeout(), ServerlessConfig.REGISTRATION_TIMEOUT.key());
+            launcher.stop(executorId);
+          }
+        },
+        config.registrationTimeout().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void recordLaunchFailure(String what) {
+    launchFailuresInARow++;
+    if (launchFailuresInARow >= config.maxLaunchFailures()) {
+      gaveUp = true;
+      String message = "Giving up launching executors: " + launchFailuresInARow
+          + " in a row failed to start (" + ServerlessConfig.MAX_LAUNCH_FAILURES.key() + "="
+          + config.maxLaunchFailures() + "). Last: " + what
+          + "\nCheck spark.executor.extraJavaOptions, " + ServerlessConfig.MEMORY_TIERS.key()
+          + " and " + ServerlessConfig.WORK_DIR.key() + ".";
+      LOG.error(message);
+      listener.launchesKeepFailing(message);
+      return;
+    }
+    long backoffMillis = Math.min(
+        MAX_LAUNCH_BACKOFF.toMillis(), firstLaunchBackoff.toMillis() << (launchFailuresInARow - 1));
+    nextLaunchNotBefore = clock.instant().plusMillis(backoffMillis);
+    LOG.warn("Launch failure {} of {}: {}; retrying in {} ms.", launchFailuresInARow,
+        config.maxLaunchFailures(), what, backoffMillis);
+  }
+
+  private List<Tracked> liveOf(MemoryTier tier) {
+    return new java.util.ArrayList<>(executors.values().stream()
+        .filter(t -> t.handle.tier().equals(tier) && t.phase != Phase.STOPPING)
+        .toList());
+  }
+
+  private void publishSnapshot() {
+    Map<MemoryTier, Integer> liveByTier = new TreeMap<>();
+    int starting = 0;
+    int registered = 0;
+    long heap = 0;
+    for (Tracked tracked : executors.values()) {
+      if (tracked.phase == Phase.STOPPING) {
+        continue;
+      }
+      liveByTier.merge(tracked.handle.tier(), 1, Integer::sum);
+      heap += tracked.handle.tier().heapMb();
+      if (tracked.phase == Phase.STARTING) {
+        starting++;
+      } else {
+        registered++;
+      }
+    }
+    int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum();
+    snapshot = new PoolSnapshot(totalTarget, starting, registered, heap, liveByTier,
+        launchedByTier, exitedByTier, launchFailuresInARow);
+  }
+
+  static String lastLines(Path file, int count) {
+    try {
+      List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.sparkserverless.executor;
+
+import java.util.Map;
+
+/**
+ * An immutable view of the pool for metrics, logs and the demo.
+ *
+ * @param liveByTier executors starting or registered, per tier
+ * @param launchedByTier executors launched since the application started, per tier
+ * @param exitedByTier executors ended since the application started, per tier
+ */
+public record PoolSnapshot(
+    int targetExecutors,
+    int starting,
+    int registered,
+    long liveHeapMb,
+    Map<MemoryTier, Integer> liveByTier,
+    Map<MemoryTier, Integer> launchedByTier,
+    Map<MemoryTier, Integer> exitedByTier,
+    int launchFailuresInARow) {
+
+  public PoolSnapshot {
+    liveByTier = Map.copyOf(liveByTier);
+    launchedByTier = Map.copyOf(launchedByTier);
+    exitedByTier = Map.copyOf(exitedByTier);
+  }
+}

@@ -1,0 +1,11 @@
+package io.sparkserverless.launcher;
+
+/** Receives executor exits from a launcher. */
+@FunctionalInterface
+public interface ExecutorExitListener {
+  /**
+   * Called once per launched executor when its container has ended, on a launcher-owned thread.
+   * Implementations must hand the event off and return quickly.
+   */
+  void onExecutorExited(String executorId, int exitCode);
+}

@@ -1,0 +1,61 @@
+package io.sparkserverless.launcher;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.executor.MemoryTier;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a launcher needs to start one {@code CoarseGrainedExecutorBackend}, independent of
+ * where it runs (a local JVM today, a Kubernetes pod later).
+ *
+ * @param environment variables for the executor; may hold the RPC auth secret, so {@link
+ *     #toString()} shows only their names
+ */
+public record ExecutorLaunchSpec(
+    String executorId,
+    MemoryTier tier,
+    int cores,
+    String appId,
+    String driverUrl,
+    String hostname,
+    List<String> javaOptions,
+    List<String> classPath,
+    Map<String, String> environment) {
+
+  public ExecutorLaunchSpec {
+    requireNonNull(executorId, "executorId is null");
+    requireNonNull(tier, "tier is null");
+    requireNonNull(appId, "appId is null");
+    requireNonNull(driverUrl, "driverUrl is null");
+    requireNonNull(hostname, "hostname is null");
+    javaOptions = List.copyOf(javaOptions);
+    classPath = List.copyOf(classPath);
+    environment = Map.copyOf(environment);
+    if (!executorId.chars().allMatch(Character::isDigit) || executorId.isEmpty()) {
+      throw new IllegalArgumentException("Spark parses executor ids as integers: " + executorId);
+    }
+    if (cores < 1) {
+      throw new IllegalArgumentException("cores must be positive: " + cores);
+    }
+  }
+
+  /** The executor's arguments, as StandaloneSchedulerBackend passes them, with profile 0. */
+  public List<String> executorArguments() {
+    return List.of(
+        "--driver-url", driverUrl,
+        "--executor-id", executorId,
+        "--hostname", hostname,
+        "--cores", Integer.toString(cores),
+        "--app-id", appId,
+        "--resourceProfileId", "0");
+  }
+
+  @Override
+  public String toString() {
+    return "ExecutorLaunchSpec[executorId=" + executorId + ", tier=" + tier + ", cores=" + cores
+        + ", appId=" + appId + ", driverUrl=" + driverUrl + ", hostname=" + hostname
+        + ", javaOptions=" + javaOptions + ", environment names=" + environment.keySet() + "]";
+  }
+}

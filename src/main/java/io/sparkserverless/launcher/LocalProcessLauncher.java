@@ -1,0 +1,145 @@
+package io.sparkserverless.launcher;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Launches each executor as a child JVM on this machine, in its own working directory under the
+ * application directory, with its output in {@code executor.log} there.
+ *
+ * <p>Children end with the driver in three ways: {@link #close()} on a normal stop, a JVM shutdown
+ * hook when the driver exits without stopping Spark, and {@link ExecutorMain}'s stdin watchdog
+ * when the driver is killed outright.
+ */
+public final class LocalProcessLauncher implements ExecutorLauncher {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalProcessLauncher.class);
+  static final String LOG_FILE_NAME = "executor.log";
+
+  private final Path applicationDirectory;
+  private final ExecutorExitListener exitListener;
+  private final Duration stopGracePeriod;
+  private final Map<String, Process> processes = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService forcedStops =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "serverless-forced-stop");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final Thread shutdownHook = new Thread(this::destroyAllForcibly, "serverless-executor-reaper");
+
+  public LocalProcessLauncher(
+      Path applicationDirectory, ExecutorExitListener exitListener, Duration stopGracePeriod) {
+    this.applicationDirectory = requireNonNull(applicationDirectory, "applicationDirectory is null");
+    this.exitListener = requireNonNull(exitListener, "exitListener is null");
+    this.stopGracePeriod = requireNonNull(stopGracePeriod, "stopGracePeriod is null");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  @Override
+  public LaunchedExecutor launch(ExecutorLaunchSpec spec) throws IOException {
+    Path workDirectory = applicationDirectory.resolve("executor-" + spec.executorId());
+    Files.createDirectories(workDirectory);
+    Path logFile = workDirectory.resolve(LOG_FILE_NAME);
+    ProcessBuilder builder = new ProcessBuilder(command(spec));
+    builder.directory(workDirectory.toFile());
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    // stdin stays a pipe held by this JVM: ExecutorMain exits when it closes.
+    builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+    Map<String, String> environment = builder.environment();
+    environment.putAll(spec.environment());
+    // Keeps shuffle and block files inside the application directory (Utils.getConfiguredLocalDirs).
+    environment.put("SPARK_EXECUTOR_DIRS", workDirectory.resolve("local").toString());
+    environment.put("SPARK_LOG_URL_STDOUT", logFile.toUri().toString());
+    Process process = builder.start();
+    processes.put(spec.executorId(), process);
+    process
+        .onExit()
+        .thenAccept(
+            exited -> {
+              processes.remove(spec.executorId());
+              exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
+            });
+    return new LaunchedExecutor(spec.executorId(), spec.tier(), process.pid(), workDirectory, logFile);
+  }
+
+  /** The executor's full command line. It never holds secrets: those travel in the environment. */
+  static List<String> command(ExecutorLaunchSpec spec) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(String.join(File.pathSeparator, spec.classPath()));
+    command.add("-Xmx" + spec.tier().jvmSize());
+    // Size the JVM's own thread pools (GC, JIT, Netty) for the executor's cores, as a container would.
+    command.add("-XX:ActiveProcessorCount=" + spec.cores());
+    command.addAll(spec.javaOptions());
+    command.add(ExecutorMain.class.getName());
+    command.addAll(spec.executorArguments());
+    return command;
+  }
+
+  @Override
+  public void stop(String executorId) {
+    Process process = processes.get(executorId);
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    forcedStops.schedule(
+        () -> {
+          if (process.isAlive()) {
+            LOG.warn(
+                "Executor {} did not stop within {} ms of SIGTERM; killing it.",
+                executorId,
+                stopGracePeriod.toMillis());
+            process.destroyForcibly();
+          }
+        },
+        stopGracePeriod.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    List<Process> running = List.copyOf(processes.values());
+    running.forEach(Process::destroy);
+    long deadline = System.nanoTime() + stopGracePeriod.toNanos();
+    for (Process process : running) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+    forcedStops.shutdownNow();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook runs anyway and finds nothing left.
+    }
+  }
+
+  private void destroyAllForcibly() {
+    processes.values().forEach(Process::destroyForcibly);
+  }
+}
