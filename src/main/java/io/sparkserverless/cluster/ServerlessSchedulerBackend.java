@@ -37,7 +37,6 @@ import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.cluster.CoarseGrainedSchedulerBackend;
 import org.apache.spark.util.Utils;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import scala.Option;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
@@ -47,7 +46,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * Spark's requests become pool targets, and pool events become Spark's executor-loss messages.
  */
 public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
-  private static final Logger LOG = LoggerFactory.getLogger(ServerlessSchedulerBackend.class);
+  private static final Logger LOG = io.sparkserverless.Decisions.LOG;
   /** Executors bind to loopback: the local launcher never exposes them to the network. */
   static final String EXECUTOR_HOST = "127.0.0.1";
   private static final String AUTH_SECRET_ENV = "_SPARK_AUTH_SECRET";

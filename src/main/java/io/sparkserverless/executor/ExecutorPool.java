@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the executor containers in step with a target per memory tier, within {@code maxExecutors}
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * state below is touched by that thread only and needs no locks.
  */
 public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ExecutorPool.class);
+  private static final Logger LOG = io.sparkserverless.Decisions.LOG;
   private static final Duration MAX_LAUNCH_BACKOFF = Duration.ofSeconds(10);
 
   private enum Phase { STARTING, REGISTERED, STOPPING }
