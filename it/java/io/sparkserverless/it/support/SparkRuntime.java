@@ -26,18 +26,16 @@ public final class SparkRuntime {
     return Path.of(property("serverless.home"));
   }
 
-  /** Spark with the Connect server, without the Connect client (their shaded protos collide). */
+  /** Spark with the Connect server, as Maven resolved it (see pom.xml: server-classpath). */
   public static List<String> serverClassPath() {
-    return runtimeClassPath().stream().filter(e -> !e.contains("spark-connect-client-jvm")).toList();
+    return classPath("server.classpath");
   }
 
-  /** The JVM Connect client, without the server's Connect jars. */
+  /** The JVM Connect client and this project (see pom.xml: client-classpath). */
   public static List<String> clientClassPath() {
     List<String> path = new ArrayList<>();
     path.add(projectJar().toString());
-    runtimeClassPath().stream()
-        .filter(e -> !e.contains("spark-connect_") && !e.contains("spark-connect-common_"))
-        .forEach(path::add);
+    path.addAll(classPath("client.classpath"));
     return path;
   }
 
@@ -70,9 +68,10 @@ public final class SparkRuntime {
     return jar;
   }
 
-  private static List<String> runtimeClassPath() {
+  private static List<String> classPath(String fileName) {
     try {
-      String text = Files.readString(Path.of(property("serverless.classpathFile"))).trim();
+      String text = Files.readString(
+          Path.of(property("serverless.classpathDirectory"), fileName)).trim();
       return Arrays.asList(text.split(java.io.File.pathSeparator));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -97,10 +97,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     sc.addSparkListener(new RegistrationListener());
     LOG.info(
         "Spark Serverless started: tiers {}, executors {}..{}, memory budget {}m, mode {}, "
-            + "executor directories under {}.",
+            + "executor directories under {}; metrics at {}.",
         config.memoryTiers(), config.minExecutors(), config.maxExecutors(),
         config.memoryBudgetMb(), config.mode().name().toLowerCase(java.util.Locale.ROOT),
-        applicationDirectory);
+        applicationDirectory,
+        sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() + "/metrics/json/" : "(UI disabled)");
     if (Utils.isDynamicAllocationEnabled(sc.conf())) {
       LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the target.");
     } else {
@@ -112,6 +113,9 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public void stop() {
     stopping.set(true);
+    if (pool != null) {
+      pool.quiesce();
+    }
     try {
       super.stop();
     } finally {

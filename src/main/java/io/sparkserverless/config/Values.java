@@ -48,7 +48,13 @@ final class Values {
   }
 
   static <E extends Enum<E>> Function<String, E> lowerCaseEnum(Class<E> type) {
-    return text -> Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+    return text -> {
+      try {
+        return Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("unknown name");
+      }
+    };
   }
 
   static List<String> commaList(String text) {

@@ -174,23 +174,32 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
   }
 
-  /** Ends every executor, waiting a bounded time, and stops the pool's thread. */
-  @Override
-  public void close() {
+  /**
+   * Stops replacing executors that end: the application is shutting down, and Spark is about to
+   * stop them itself. Returns once the pool has taken it in.
+   */
+  public void quiesce() {
     try {
-      thread.submit(() -> closing = true).get(10, TimeUnit.SECONDS);
+      thread.submit(() -> {
+        if (!closing && !executors.isEmpty()) {
+          LOG.info("Stopping {} executor(s) {}: the application is ending.", executors.size(),
+              executors.keySet());
+        }
+        closing = true;
+      }).get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
-      LOG.warn("Executor pool thread did not answer; closing the launcher anyway.", e);
+      LOG.warn("Executor pool thread did not answer; stopping anyway.", e);
     }
+  }
+
+  /** Ends every executor, waiting a bounded time, and stops the pool's thread. */
+  @Override
+  public void close() {
+    quiesce();
     launcher.close();
-    thread.shutdown();
-    try {
-      thread.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // Pending work is only registration timeouts and launch retries, which no longer matter.
     thread.shutdownNow();
   }
 
@@ -251,11 +260,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   }
 
   private boolean mayLaunch(MemoryTier tier) {
-    Instant now = clock.instant();
-    if (now.isBefore(nextLaunchNotBefore)) {
-      thread.schedule(this::reconcile, Duration.between(now, nextLaunchNotBefore).toMillis() + 1,
-          TimeUnit.MILLISECONDS);
-      return false;
+    if (clock.instant().isBefore(nextLaunchNotBefore)) {
+      return false; // recordLaunchFailure scheduled the retry for when the backoff ends
     }
     long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
     if (executors.size() >= config.maxExecutors()
@@ -302,6 +308,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   }
 
   private void recordLaunchFailure(String what) {
+    if (gaveUp) {
+      return;
+    }
     launchFailuresInARow++;
     if (launchFailuresInARow >= config.maxLaunchFailures()) {
       gaveUp = true;
@@ -314,9 +323,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       listener.launchesKeepFailing(message);
       return;
     }
-    long backoffMillis = Math.min(
-        MAX_LAUNCH_BACKOFF.toMillis(), firstLaunchBackoff.toMillis() << (launchFailuresInARow - 1));
+    long backoffMillis = Math.min(MAX_LAUNCH_BACKOFF.toMillis(),
+        firstLaunchBackoff.toMillis() << Math.min(20, launchFailuresInARow - 1));
     nextLaunchNotBefore = clock.instant().plusMillis(backoffMillis);
+    thread.schedule(this::reconcile, backoffMillis, TimeUnit.MILLISECONDS);
     LOG.warn("Launch failure {} of {}: {}; retrying in {} ms.", launchFailuresInARow,
         config.maxLaunchFailures(), what, backoffMillis);
   }

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * Launches each executor as a child JVM on this machine, in its own working directory under the
  * application directory, with its output in {@code executor.log} there.
  *
- * <p>Children end with the driver in three ways: {@link #close()} on a normal stop, a JVM shutdown
- * hook when the driver exits without stopping Spark, and {@link ExecutorMain}'s stdin watchdog
- * when the driver is killed outright.
+ * <p>Children end with the driver in two ways: {@link #close()} when Spark stops (including from
+ * Spark's shutdown hook on SIGTERM), and {@link ExecutorMain}'s stdin watchdog whenever the driver
+ * JVM ends without that, even by SIGKILL. A JVM shutdown hook here would race Spark's own and
+ * kill executors while Spark still stops them gracefully.
  */
 public final class LocalProcessLauncher implements ExecutorLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(LocalProcessLauncher.class);
@@ -40,14 +41,12 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
             thread.setDaemon(true);
             return thread;
           });
-  private final Thread shutdownHook = new Thread(this::destroyAllForcibly, "serverless-executor-reaper");
 
   public LocalProcessLauncher(
       Path applicationDirectory, ExecutorExitListener exitListener, Duration stopGracePeriod) {
     this.applicationDirectory = requireNonNull(applicationDirectory, "applicationDirectory is null");
     this.exitListener = requireNonNull(exitListener, "exitListener is null");
     this.stopGracePeriod = requireNonNull(stopGracePeriod, "stopGracePeriod is null");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   @Override
@@ -132,14 +131,5 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
       }
     }
     forcedStops.shutdownNow();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // Already shutting down: the hook runs anyway and finds nothing left.
-    }
-  }
-
-  private void destroyAllForcibly() {
-    processes.values().forEach(Process::destroyForcibly);
   }
 }

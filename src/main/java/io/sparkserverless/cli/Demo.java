@@ -1,0 +1,133 @@
+package io.sparkserverless.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The main job: starts a Connect server on spark-serverless://local, drives a mixed workload with the
+ * JVM Spark Connect client from this separate JVM, and prints what the system decided.
+ */
+public final class Demo {
+  private static final String METRIC_PREFIX = "plugin.io.sparkserverless.metrics.ServerlessPlugin.";
+
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    Path home = Path.of(argument(args, "--home", "."));
+    Path logDirectory = home.resolve("target/demo");
+    System.out.println("== Spark Serverless demo ==");
+    System.out.println("Starting a Spark Connect server on spark-serverless://local"
+        + " (server log: " + logDirectory.resolve("server.log") + ")");
+    List<String> confs = List.of(
+        "spark.serverless.executor.workDir=" + logDirectory.resolve("executors"),
+        "spark.executor.instances=2");
+    try (ServerProcess server = ServerProcess.start(home, logDirectory.resolve("server.log"), confs,
+        decision -> System.out.println("  [decision] " + decision))) {
+      int port = server.awaitConnectPort(Duration.ofMinutes(3));
+      String uiUrl = server.awaitUiUrl(Duration.ofSeconds(30));
+      System.out.println("Connect server ready at sc://127.0.0.1:" + port + ", UI at " + uiUrl);
+
+      SparkSession spark = org.apache.spark.sql.connect.SparkSession.builder()
+          .remote("sc://127.0.0.1:" + port + "/;user_id=demo").getOrCreate();
+      try {
+        runWorkload(spark);
+      } finally {
+        spark.close();
+      }
+      printPool(uiUrl);
+      System.out.println("Stopping the server...");
+      int before = server.decisions().size();
+      server.close();
+      server.decisions().stream().skip(before).forEach(d -> System.out.println("  [decision] " + d));
+    }
+    System.out.println("Done. Executor logs are under " + logDirectory.resolve("executors"));
+  }
+
+  private record Query(String name, String kind, String sql) {}
+
+  private static void runWorkload(SparkSession spark) throws Exception {
+    List<Query> interactive = List.of(
+        new Query("ping", "interactive", "SELECT 1 + 1 AS two"),
+        new Query("small count", "interactive", "SELECT count(*) FROM range(100000)"),
+        new Query("small max", "interactive", "SELECT max(id) FROM range(1000000)"));
+    Query etl = new Query("ETL aggregation", "etl",
+        "SELECT k, count(*) AS n, sum(v) AS total FROM ("
+            + " SELECT id % 1000 AS k, id AS v FROM range(0, 40000000, 1, 16)) GROUP BY k");
+    Query join = new Query("SQL join", "etl",
+        "SELECT count(*) FROM range(0, 3000000, 1, 8) a JOIN range(0, 3000000, 1, 8) b ON a.id = b.id");
+
+    System.out.println();
+    System.out.println("Workload: an ETL aggregation in the background, interactive queries meanwhile,"
+        + " then a SQL join.");
+    CompletableFuture<String> background = CompletableFuture.supplyAsync(() -> run(spark, etl));
+    List<String> lines = new ArrayList<>();
+    for (Query query : interactive) {
+      lines.add(run(spark, query));
+    }
+    lines.add(background.get());
+    lines.add(run(spark, join));
+    System.out.println();
+    System.out.printf(Locale.ROOT, "%-18s %-12s %9s  %s%n", "query", "kind", "seconds", "result");
+    lines.forEach(System.out::println);
+    System.out.println();
+  }
+
+  private static String run(SparkSession spark, Query query) {
+    long start = System.nanoTime();
+    List<Row> rows = spark.sql(query.sql()).collectAsList();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String result = rows.size() == 1 ? rows.get(0).toString() : rows.size() + " rows";
+    return String.format(Locale.ROOT, "%-18s %-12s %9.2f  %s", query.name(), query.kind(), seconds, result);
+  }
+
+  /** Reads the plugin's gauges from the driver's metrics servlet and prints them per tier. */
+  private static void printPool(String uiUrl) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(uiUrl + "/metrics/json/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonNode gauges = new ObjectMapper().readTree(response.body()).path("gauges");
+    Map<String, Integer> values = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = gauges.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> gauge = it.next();
+      int at = gauge.getKey().indexOf(METRIC_PREFIX);
+      if (at >= 0) {
+        values.put(gauge.getKey().substring(at + METRIC_PREFIX.length()), gauge.getValue().path("value").asInt());
+      }
+    }
+    System.out.println("Executor pool (Dropwizard gauges from " + uiUrl + "/metrics/json/):");
+    System.out.printf(Locale.ROOT, "  %-6s %9s %9s %9s%n", "tier", "launched", "exited", "live");
+    for (String key : values.keySet()) {
+      if (key.startsWith("executors.launched.")) {
+        String tier = key.substring("executors.launched.".length());
+        System.out.printf(Locale.ROOT, "  %-6s %9d %9d %9d%n", tier, values.get(key),
+            values.getOrDefault("executors.exited." + tier, 0),
+            values.getOrDefault("executors.live." + tier, 0));
+      }
+    }
+    System.out.println();
+  }
+
+  private static String argument(String[] args, String name, String fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
+  }
+}

@@ -1,0 +1,78 @@
+package io.sparkserverless.metrics;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.sparkserverless.cluster.ServerlessSchedulerBackend;
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.PoolSnapshot;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.ExecutorPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.apache.spark.api.plugin.SparkPlugin;
+
+/**
+ * Publishes Spark Serverless state as Dropwizard metrics through Spark's metrics system (so every
+ * configured sink sees them: the driver UI's /metrics/json, JMX, Prometheus...). Enable with
+ * {@code spark.plugins=io.sparkserverless.metrics.ServerlessPlugin}.
+ *
+ * <p>Names are {@code executors.<what>[.<tier>]} under Spark's plugin namespace, e.g.
+ * {@code <appId>.driver.plugin.io.sparkserverless.metrics.ServerlessPlugin.executors.live.1g}.
+ */
+public final class ServerlessPlugin implements SparkPlugin {
+
+  @Override
+  public DriverPlugin driverPlugin() {
+    return new ServerlessDriverPlugin();
+  }
+
+  @Override
+  public ExecutorPlugin executorPlugin() {
+    return null;
+  }
+
+  static final class ServerlessDriverPlugin implements DriverPlugin {
+    private SparkContext sc;
+
+    @Override
+    public Map<String, String> init(SparkContext sc, PluginContext pluginContext) {
+      this.sc = sc;
+      return Collections.emptyMap();
+    }
+
+    @Override
+    public void registerMetrics(String appId, PluginContext pluginContext) {
+      Optional<ServerlessSchedulerBackend> backend = backend();
+      if (backend.isEmpty()) {
+        return;
+      }
+      MetricRegistry registry = pluginContext.metricRegistry();
+      register(registry, "executors.target", PoolSnapshot::targetExecutors);
+      register(registry, "executors.starting", PoolSnapshot::starting);
+      register(registry, "executors.registered", PoolSnapshot::registered);
+      register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());
+      register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
+      for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
+        register(registry, "executors.live." + tier, s -> s.liveByTier().getOrDefault(tier, 0));
+        register(registry, "executors.launched." + tier, s -> s.launchedByTier().getOrDefault(tier, 0));
+        register(registry, "executors.exited." + tier, s -> s.exitedByTier().getOrDefault(tier, 0));
+      }
+    }
+
+    private void register(MetricRegistry registry, String name, ToIntFunction<PoolSnapshot> read) {
+      registry.register(name, (Gauge<Integer>) () ->
+          backend().map(b -> read.applyAsInt(b.poolSnapshot())).orElse(0));
+    }
+
+    /** Empty when the application does not run on spark-serverless://local. */
+    private Optional<ServerlessSchedulerBackend> backend() {
+      return Optional.ofNullable(sc.schedulerBackend())
+          .filter(ServerlessSchedulerBackend.class::isInstance)
+          .map(ServerlessSchedulerBackend.class::cast);
+    }
+  }
+}

@@ -1,0 +1,538 @@
+package io.sparkserverless.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.launcher.ExecutorExitListener;
+import io.sparkserverless.launcher.ExecutorLaunchSpec;
+import io.sparkserverless.launcher.ExecutorLauncher;
+import io.sparkserverless.launcher.LaunchedExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives a real pool thread against a hand-written launcher. Exits are triggered by the test through
+ * the launcher, which reports them to the pool as a real launcher would.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ExecutorPoolTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Duration FIRST_LAUNCH_BACKOFF = Duration.ofMillis(10);
+  private static final MemoryTier ONE_G = new MemoryTier(1024);
+  private static final MemoryTier TWO_G = new MemoryTier(2048);
+  private static final MemoryTier FOUR_G = new MemoryTier(4096);
+  private static final String MAX_LAUNCH_FAILURES_KEY = "spark.serverless.executor.maxLaunchFailures";
+
+  @TempDir Path workDir;
+
+  private ScheduledExecutorService poolThread;
+  private FakeLauncher launcher;
+  private RecordingPoolListener listener;
+  private ExecutorPool pool;
+
+  @BeforeEach
+  void setUp() {
+    poolThread = Executors.newSingleThreadScheduledExecutor();
+    launcher = new FakeLauncher(workDir);
+    listener = new RecordingPoolListener();
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    // Not pool.close(): pending registration timeouts would hold the thread; closing has its own tests.
+    poolThread.shutdownNow();
+    assertTrue(poolThread.awaitTermination(10, TimeUnit.SECONDS), "pool thread did not end");
+  }
+
+  @Test
+  void requestTotalLaunchesThatManyExecutorsOfTheSmallestTier() {
+    pool = startPool(Map.of());
+
+    pool.requestTotal(3);
+    awaitLaunches(3);
+    drainPoolThread();
+
+    List<String> ids = launcher.launchedIds();
+    assertEquals(3, ids.size());
+    assertEquals(3, new HashSet<>(ids).size(), "ids must be distinct: " + ids);
+    ids.forEach(id -> assertTrue(id.matches("[0-9]+"), "Spark needs numeric ids: " + id));
+    launcher.launched.forEach(spec -> assertEquals(ONE_G, spec.tier()));
+    assertEquals(ids, listener.launched.stream().map(LaunchedExecutor::executorId).toList());
+    PoolSnapshot snapshot = pool.snapshot();
+    assertEquals(3, snapshot.targetExecutors());
+    assertEquals(3, snapshot.starting());
+    assertEquals(0, snapshot.registered());
+    assertEquals(3 * 1024, snapshot.liveHeapMb());
+    assertEquals(Map.of(ONE_G, 3), snapshot.liveByTier());
+    assertEquals(Map.of(ONE_G, 3), snapshot.launchedByTier());
+    assertEquals(ids.get(0), pool.executor(ids.get(0)).orElseThrow().executorId());
+  }
+
+  @Test
+  void requestPerTierLaunchesEachTierItsOwnCount() {
+    pool = startPool(Map.of());
+
+    pool.requestPerTier(Map.of(ONE_G, 1, TWO_G, 2));
+    drainPoolThread();
+
+    assertEquals(Map.of(ONE_G, 1, TWO_G, 2), pool.snapshot().liveByTier());
+    assertEquals(3, pool.snapshot().targetExecutors());
+  }
+
+  @Test
+  void maxExecutorsCapsLaunches() {
+    pool = startPool(Map.of("spark.serverless.maxExecutors", "2"));
+
+    pool.requestTotal(5);
+    drainPoolThread();
+
+    assertEquals(2, launcher.launched.size());
+    assertEquals(5, pool.snapshot().targetExecutors());
+    assertEquals(2, pool.snapshot().starting());
+  }
+
+  @Test
+  void memoryBudgetCapsLaunches() {
+    pool = startPool(Map.of("spark.serverless.executor.memoryBudget", "4g"));
+
+    pool.requestPerTier(Map.of(FOUR_G, 2));
+    drainPoolThread();
+
+    assertEquals(1, launcher.launched.size());
+    assertEquals(FOUR_G, launcher.launched.get(0).tier());
+    assertEquals(4096, pool.snapshot().liveHeapMb());
+  }
+
+  @Test
+  void memoryBudgetCountsTheHeapOfEveryTier() {
+    pool = startPool(Map.of("spark.serverless.executor.memoryBudget", "4g"));
+
+    pool.requestPerTier(Map.of(ONE_G, 1, FOUR_G, 1));
+    drainPoolThread();
+
+    assertEquals(List.of(ONE_G), launcher.launched.stream().map(ExecutorLaunchSpec::tier).toList());
+  }
+
+  @Test
+  void registeredExecutorThatRunsOutOfMemoryIsReportedAsCrashedAndReplaced() {
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+    pool.executorRegistered(first);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    launcher.exit(first, 52);
+    awaitCondition("exit reported", () -> listener.exits.size() == 1);
+    String replacement = awaitLaunches(2).get(1);
+
+    RecordingPoolListener.Exit exit = listener.exits.get(0);
+    assertEquals(first, exit.executorId());
+    assertEquals(first, exit.executor().executorId());
+    ExecutorExitReason.Crashed crashed = assertInstanceOf(ExecutorExitReason.Crashed.class, exit.reason());
+    assertEquals(52, crashed.exitCode());
+    assertTrue(crashed.causedByApp());
+    assertNotEquals(first, replacement);
+    assertEquals(ONE_G, launcher.launched.get(1).tier());
+    drainPoolThread();
+    assertEquals(0, pool.snapshot().launchFailuresInARow(), "a crash after registration is no launch failure");
+    assertEquals(Map.of(ONE_G, 1), pool.snapshot().exitedByTier());
+    assertEquals(1, pool.snapshot().starting());
+    assertTrue(listener.failureMessages.isEmpty());
+  }
+
+  @Test
+  void exitBeforeRegistrationCountsAsLaunchFailureAndIsNotReportedAsALostExecutor() {
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+
+    launcher.exit(first, 1);
+    awaitCondition("failure counted", () -> pool.snapshot().launchFailuresInARow() == 1);
+    awaitLaunches(2);
+
+    assertTrue(listener.exits.isEmpty(), "Spark never saw it, so it is not told: " + listener.exits);
+    assertTrue(listener.failureMessages.isEmpty());
+  }
+
+  @Test
+  void launchingStopsAfterMaxLaunchFailuresInARowAndTheListenerIsToldOnce() {
+    launcher.logText = "Starting executor\nError: Could not create the Java Virtual Machine.\n";
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+    pool.requestTotal(1);
+
+    for (int launch = 1; launch <= 3; launch++) {
+      launcher.exit(awaitLaunches(launch).get(launch - 1), 1);
+    }
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+    pool.requestTotal(2);
+    drainPoolThread();
+
+    assertEquals(3, launcher.launched.size(), "no launch after giving up");
+    assertEquals(1, listener.failureMessages.size(), "told once: " + listener.failureMessages);
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY + "=3"), message);
+    assertTrue(message.contains("Could not create the Java Virtual Machine"), "shows the log: " + message);
+    assertTrue(listener.exits.isEmpty());
+    assertEquals(3, pool.snapshot().launchFailuresInARow());
+  }
+
+  @Test
+  void givingUpIsReportedOnceEvenWhenMoreStartingExecutorsFailAfterwards() {
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "2"), Duration.ofMinutes(1));
+    pool.requestTotal(3);
+    List<String> ids = awaitLaunches(3);
+
+    ids.forEach(id -> launcher.exit(id, 1));
+    drainPoolThread();
+
+    assertEquals(1, listener.failureMessages.size(), "told once: " + listener.failureMessages);
+  }
+
+  @Test
+  void registrationResetsTheFailureCount() {
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+    pool.requestTotal(1);
+    launcher.exit(awaitLaunches(1).get(0), 1);
+    launcher.exit(awaitLaunches(2).get(1), 1);
+    String third = awaitLaunches(3).get(2);
+    awaitCondition("two failures counted", () -> pool.snapshot().launchFailuresInARow() == 2);
+
+    pool.executorRegistered(third);
+    awaitCondition("failures reset", () -> pool.snapshot().launchFailuresInARow() == 0);
+    launcher.exit(third, 52);
+    launcher.exit(awaitLaunches(4).get(3), 1);
+    launcher.exit(awaitLaunches(5).get(4), 1);
+    awaitLaunches(6);
+
+    assertTrue(listener.failureMessages.isEmpty(), "only two in a row since the registration");
+    assertEquals(2, pool.snapshot().launchFailuresInARow());
+  }
+
+  @Test
+  void launchThatThrowsCountsAsLaunchFailure() {
+    launcher.launchThrows = true;
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+
+    pool.requestTotal(1);
+    awaitCondition("failure counted", () -> pool.snapshot().launchFailuresInARow() >= 1);
+
+    assertTrue(launcher.launched.isEmpty());
+    assertTrue(listener.launched.isEmpty(), "nothing started, so nothing is announced");
+    assertEquals(0, pool.snapshot().starting());
+    assertTrue(listener.exits.isEmpty());
+  }
+
+  @Test
+  void launchThatKeepsThrowingIsRetriedUntilMaxLaunchFailures() {
+    launcher.launchThrows = true;
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+
+    pool.requestTotal(1);
+    awaitCondition("a retry after the first launch threw", () -> launcher.attempts.get() >= 2);
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+    drainPoolThread();
+
+    assertEquals(3, launcher.attempts.get());
+    assertEquals(1, listener.failureMessages.size());
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains(FakeLauncher.LAUNCH_ERROR), message);
+    assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY), message);
+  }
+
+  @Test
+  void loweringTheTargetStopsStartingExecutorsButLeavesRegisteredOnes() {
+    pool = startPool(Map.of());
+    pool.requestTotal(3);
+    List<String> ids = awaitLaunches(3);
+    pool.executorRegistered(ids.get(0));
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    pool.requestTotal(0);
+    drainPoolThread();
+
+    assertEquals(Set.of(ids.get(1), ids.get(2)), Set.copyOf(launcher.stopped));
+    assertEquals(2, launcher.stopped.size());
+    assertEquals(0, pool.snapshot().starting());
+    assertEquals(1, pool.snapshot().registered());
+
+    launcher.exit(ids.get(1), 143);
+    launcher.exit(ids.get(2), 143);
+    drainPoolThread();
+
+    assertTrue(listener.exits.isEmpty(), "cancelled launches are not lost executors: " + listener.exits);
+    assertEquals(0, pool.snapshot().launchFailuresInARow(), "cancelled launches are not failures");
+    assertEquals(3, launcher.launched.size());
+  }
+
+  @Test
+  void loweringTheTargetKeepsTheRegisteredExecutorEvenWhenItWasLaunchedLast() {
+    pool = startPool(Map.of());
+    pool.requestTotal(3);
+    List<String> ids = awaitLaunches(3);
+    pool.executorRegistered(ids.get(2));
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    pool.requestTotal(1);
+    drainPoolThread();
+
+    assertEquals(Set.of(ids.get(0), ids.get(1)), Set.copyOf(launcher.stopped));
+    assertEquals(1, pool.snapshot().registered());
+    assertEquals(0, pool.snapshot().starting());
+  }
+
+  @Test
+  void stopExecutorsStopsThroughTheLauncherAndTheExitIsReportedAsStoppedByPool() {
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    String id = awaitLaunches(1).get(0);
+    pool.executorRegistered(id);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    pool.stopExecutors(List.of(id, "999"));
+    pool.stopExecutors(List.of(id));
+    drainPoolThread();
+
+    assertEquals(List.of(id), launcher.stopped, "stopped once; unknown ids ignored");
+    assertEquals(0, pool.snapshot().registered());
+
+    launcher.exit(id, 143);
+    awaitCondition("exit reported", () -> listener.exits.size() == 1);
+
+    RecordingPoolListener.Exit exit = listener.exits.get(0);
+    assertEquals(id, exit.executorId());
+    assertInstanceOf(ExecutorExitReason.StoppedByPool.class, exit.reason());
+    assertEquals(143, exit.reason().exitCode());
+    assertEquals(false, exit.reason().causedByApp());
+  }
+
+  @Test
+  void executorThatDoesNotRegisterInTimeIsStoppedAndCountedAsLaunchFailure() {
+    pool = startPool(Map.of("spark.serverless.executor.registrationTimeout", "1s"));
+    pool.requestTotal(2);
+    List<String> ids = awaitLaunches(2);
+    pool.executorRegistered(ids.get(0));
+
+    awaitCondition("late executor stopped", () -> launcher.stopped.contains(ids.get(1)));
+    drainPoolThread();
+    assertEquals(List.of(ids.get(1)), launcher.stopped, "the registered executor is left running");
+
+    launcher.exit(ids.get(1), 143);
+    awaitCondition("failure counted", () -> pool.snapshot().launchFailuresInARow() == 1);
+    awaitLaunches(3);
+    assertTrue(listener.exits.isEmpty());
+  }
+
+  @Test
+  void closeClosesTheLauncherAndThePoolThread() {
+    pool = startPool(Map.of());
+
+    pool.close();
+
+    assertEquals(1, launcher.closeCalls.get());
+    assertTrue(poolThread.isShutdown());
+  }
+
+  @Test
+  void closeDoesNotReportExitsOfExecutorsItEnds() {
+    pool = startPool(Map.of());
+    pool.requestTotal(2);
+    List<String> ids = awaitLaunches(2);
+    pool.executorRegistered(ids.get(0));
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    pool.close();
+
+    assertEquals(1, launcher.closeCalls.get());
+    assertTrue(listener.exits.isEmpty(), "the application is ending: " + listener.exits);
+    assertTrue(listener.failureMessages.isEmpty());
+  }
+
+  @Test
+  void closeReturnsPromptlyWhileRegistrationTimeoutsArePending() {
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    pool.executorRegistered(awaitLaunches(1).get(0));
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    long started = System.nanoTime();
+    pool.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertTrue(
+        took.compareTo(Duration.ofSeconds(5)) < 0,
+        "close() took " + took.toMillis() + " ms although nothing was running on the pool thread");
+  }
+
+  private ExecutorPool startPool(Map<String, String> overrides) {
+    return startPool(overrides, FIRST_LAUNCH_BACKOFF);
+  }
+
+  private ExecutorPool startPool(Map<String, String> overrides, Duration firstLaunchBackoff) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("spark.serverless.executor.memoryTiers", "1g,2g,4g");
+    settings.put("spark.serverless.maxExecutors", "4");
+    settings.put("spark.serverless.executor.memoryBudget", "16g");
+    settings.put("spark.serverless.executor.workDir", workDir.toString());
+    settings.putAll(overrides);
+    return new ExecutorPool(
+        ServerlessConfig.from(settings),
+        launcher::attach,
+        ExecutorPoolTest::spec,
+        listener,
+        Clock.systemUTC(),
+        poolThread,
+        firstLaunchBackoff);
+  }
+
+  private static ExecutorLaunchSpec spec(String executorId, MemoryTier tier) {
+    return new ExecutorLaunchSpec(
+        executorId, tier, 1, "app-test", "spark://CoarseGrainedScheduler@localhost:7077", "localhost",
+        List.of(), List.of(), Map.of());
+  }
+
+  /** Waits until at least {@code count} executors were launched; returns the ids in launch order. */
+  private List<String> awaitLaunches(int count) {
+    awaitCondition(count + " launches", () -> launcher.launched.size() >= count);
+    return launcher.launchedIds();
+  }
+
+  /** Returns once everything handed to the pool thread so far has run. */
+  private void drainPoolThread() {
+    try {
+      poolThread.submit(() -> { }).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      fail("pool thread did not run a no-op within " + WAIT, e);
+    }
+  }
+
+  private static void awaitCondition(String what, BooleanSupplier condition) {
+    awaitCondition(what, condition, WAIT);
+  }
+
+  private static void awaitCondition(String what, BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("Timed out after " + timeout + " waiting for: " + what);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
+  /**
+   * Records launches and stops. Exits are triggered by the test through {@link #exit}, which reports
+   * them to the pool as a real launcher's exit watcher would; {@link #close} reports the exit of every
+   * executor still running, as the launcher contract requires.
+   */
+  static final class FakeLauncher implements ExecutorLauncher {
+    static final String LAUNCH_ERROR = "Cannot run program \"java\": error=24, Too many open files";
+
+    final List<ExecutorLaunchSpec> launched = new CopyOnWriteArrayList<>();
+    final List<String> stopped = new CopyOnWriteArrayList<>();
+    final AtomicInteger attempts = new AtomicInteger();
+    final AtomicInteger closeCalls = new AtomicInteger();
+    volatile boolean launchThrows;
+    volatile String logText = "";
+
+    private final Path root;
+    private final Set<String> exited = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile ExecutorExitListener exitListener;
+
+    FakeLauncher(Path root) {
+      this.root = root;
+    }
+
+    ExecutorLauncher attach(ExecutorExitListener exitListener) {
+      this.exitListener = exitListener;
+      return this;
+    }
+
+    @Override
+    public LaunchedExecutor launch(ExecutorLaunchSpec spec) throws IOException {
+      attempts.incrementAndGet();
+      if (launchThrows) {
+        throw new IOException(LAUNCH_ERROR);
+      }
+      Path directory = Files.createDirectories(root.resolve("executor-" + spec.executorId()));
+      Path logFile = Files.writeString(directory.resolve("stderr"), logText);
+      launched.add(spec);
+      return new LaunchedExecutor(
+          spec.executorId(), spec.tier(), 10_000 + Long.parseLong(spec.executorId()), directory, logFile);
+    }
+
+    @Override
+    public void stop(String executorId) {
+      stopped.add(executorId);
+    }
+
+    @Override
+    public void close() {
+      closeCalls.incrementAndGet();
+      for (String id : launchedIds()) {
+        if (!exited.contains(id)) {
+          exit(id, 143);
+        }
+      }
+    }
+
+    /** The executor's container ended with this code. */
+    void exit(String executorId, int exitCode) {
+      if (!exited.add(executorId)) {
+        throw new IllegalStateException("executor " + executorId + " already exited");
+      }
+      exitListener.onExecutorExited(executorId, exitCode);
+    }
+
+    List<String> launchedIds() {
+      return launched.stream().map(ExecutorLaunchSpec::executorId).toList();
+    }
+  }
+
+  /** Records what the pool tells the Spark-facing layer. */
+  static final class RecordingPoolListener implements PoolListener {
+    record Exit(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {}
+
+    final List<LaunchedExecutor> launched = new CopyOnWriteArrayList<>();
+    final List<Exit> exits = new CopyOnWriteArrayList<>();
+    final List<String> failureMessages = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void executorLaunched(LaunchedExecutor executor) {
+      launched.add(executor);
+    }
+
+    @Override
+    public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
+      exits.add(new Exit(executorId, reason, executor));
+    }
+
+    @Override
+    public void launchesKeepFailing(String message) {
+      failureMessages.add(message);
+    }
+  }
+}
