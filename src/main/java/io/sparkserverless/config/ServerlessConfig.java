@@ -80,9 +80,9 @@ public record ServerlessConfig(
   public static final ConfigEntry<Optional<Path>> WORK_DIR =
       ConfigEntry.optional(
           PREFIX + "executor.workDir",
-          "Root of the per-application directories; each executor gets its own working directory and"
-              + " log files (stdout, stderr) under <workDir>/<appId>/executor-<id>.",
-          "<java.io.tmpdir>/spark-serverless",
+          "Root of the per-application directories; each executor gets its own working directory, with"
+              + " its log in executor.log, under workDir/appId/executor-id.",
+          "java.io.tmpdir/spark-serverless",
           "a writable directory path",
           ServerlessConfig::parsePath);
 
@@ -115,6 +115,16 @@ public record ServerlessConfig(
           WORK_DIR,
           MAX_LAUNCH_FAILURES,
           REGISTRATION_TIMEOUT);
+
+  /** The README's configuration table, generated from {@link #ENTRIES}. */
+  public static String markdownTable() {
+    StringBuilder table = new StringBuilder("| Key | Default | Allowed | Meaning |\n|---|---|---|---|\n");
+    for (ConfigEntry<?> entry : ENTRIES) {
+      table.append("| `").append(entry.key()).append("` | ").append(entry.defaultDoc())
+          .append(" | ").append(entry.allowed()).append(" | ").append(entry.doc()).append(" |\n");
+    }
+    return table.toString();
+  }
 
   public ServerlessConfig {
     requireNonNull(memoryTiers, "memoryTiers is null");

@@ -75,6 +75,9 @@ class ConfigEntriesTest {
     entry.defaultValue().ifPresent(text -> assertEquals(text, entry.defaultDoc(), entry.key()));
   }
 
+  private static final String TABLE_START = "<!-- configuration table: generated from ServerlessConfig.ENTRIES -->";
+  private static final String TABLE_END = "<!-- end of configuration table -->";
+
   @Test
   void readmeDocumentsEveryKeyAndNoOthers() throws IOException {
     Path readme = Path.of("README.md");
@@ -82,6 +85,12 @@ class ConfigEntriesTest {
         Files.isRegularFile(readme),
         "README.md not found at " + readme.toAbsolutePath() + "; its configuration table is checked here");
     String text = Files.readString(readme);
+    String table = ServerlessConfig.markdownTable();
+    if (Boolean.getBoolean("updateReadme")) {
+      int start = text.indexOf(TABLE_START) + TABLE_START.length();
+      text = text.substring(0, start) + "\n" + table + text.substring(text.indexOf(TABLE_END));
+      Files.writeString(readme, text);
+    }
 
     Set<String> known = new TreeSet<>();
     List<String> undocumented = new ArrayList<>();
@@ -100,6 +109,9 @@ class ConfigEntriesTest {
     }
 
     assertTrue(undocumented.isEmpty(), "README.md does not document (as `key`): " + undocumented);
+    assertTrue(text.contains(TABLE_START + "\n" + table + TABLE_END),
+        "README.md's configuration table is out of date; regenerate it with "
+            + "mvn test -Dtest=ConfigEntriesTest -DupdateReadme=true");
     assertTrue(unknown.isEmpty(), "README.md mentions keys that do not exist: " + unknown + "; known: " + known);
   }
 }
