@@ -51,9 +51,7 @@ public final class Demo {
       }
       printPool(uiUrl);
       System.out.println("Stopping the server...");
-      int before = server.decisions().size();
       server.close();
-      server.decisions().stream().skip(before).forEach(d -> System.out.println("  [decision] " + d));
     }
     System.out.println("Done. Executor logs are under " + logDirectory.resolve("executors"));
   }

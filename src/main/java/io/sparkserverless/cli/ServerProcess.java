@@ -29,7 +29,6 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final CompletableFuture<Integer> connectPort = new CompletableFuture<>();
   private final CompletableFuture<String> uiUrl = new CompletableFuture<>();
-  private final List<String> decisions = new ArrayList<>();
   private final Thread shutdownHook;
   private final Thread pump;
 
@@ -69,14 +68,12 @@ final class ServerProcess implements AutoCloseable {
     return uiUrl.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  synchronized List<String> decisions() {
-    return List.copyOf(decisions);
-  }
-
   /** Stops the server as Ctrl-C would (SIGTERM: Spark's shutdown hook stops the executors). */
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
+    // ProcessHandle.destroy sends SIGTERM without closing our end of the server's output pipe,
+    // which Process.destroy does; the server's last lines are about stopping its executors.
+    process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
@@ -106,11 +103,7 @@ final class ServerProcess implements AutoCloseable {
         }
         int marker = line.indexOf(DECISIONS_MARKER);
         if (marker >= 0) {
-          String decision = line.substring(marker + DECISIONS_MARKER.length());
-          synchronized (this) {
-            decisions.add(decision);
-          }
-          onDecision.accept(decision);
+          onDecision.accept(line.substring(marker + DECISIONS_MARKER.length()));
         }
       }
     } catch (IOException e) {

@@ -98,7 +98,9 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     if (process == null) {
       return;
     }
-    process.destroy();
+    // SIGTERM lets Spark's executor shut down cleanly; Process.destroy would also close the stdin
+    // pipe, and ExecutorMain's watchdog would exit at once instead.
+    process.toHandle().destroy();
     forcedStops.schedule(
         () -> {
           if (process.isAlive()) {
@@ -113,10 +115,26 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
         TimeUnit.MILLISECONDS);
   }
 
+  private static void awaitExits(List<Process> running, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      for (Process process : running) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
     List<Process> running = List.copyOf(processes.values());
-    running.forEach(Process::destroy);
+    // Spark has usually just told them to shut down; give that a moment before signalling.
+    awaitExits(running, Duration.ofSeconds(2));
+    running.forEach(process -> process.toHandle().destroy());
     long deadline = System.nanoTime() + stopGracePeriod.toNanos();
     for (Process process : running) {
       try {
