@@ -2,12 +2,17 @@ package io.sparkserverless.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import com.codahale.metrics.Counter;
 import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.escalation.EscalationDecision;
+import io.sparkserverless.escalation.TaskFailure;
+import io.sparkserverless.escalation.TierEscalationEvent;
 import io.sparkserverless.executor.ExecutorExitReason;
 import io.sparkserverless.executor.ExecutorPool;
 import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.executor.PoolListener;
 import io.sparkserverless.executor.PoolSnapshot;
+import io.sparkserverless.executor.PoolTargets;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
 import io.sparkserverless.launcher.LaunchedExecutor;
 import io.sparkserverless.launcher.LocalProcessLauncher;
@@ -21,6 +26,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +71,29 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
             thread.setDaemon(true);
             return thread;
           });
+  private final ScheduledExecutorService scalerThread =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "serverless-scaler");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final Map<String, MemoryTier> liveTiers = new ConcurrentHashMap<>();
+  private final Map<String, Long> outOfMemoryTaskByExecutor = new ConcurrentHashMap<>();
+  private final Map<String, ExecutorFate> fates = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ExecutorFate> eldest) {
+          return size() > 1_000;
+        }
+      });
+  private final Counter escalations = new Counter();
   private volatile ExecutorPool pool;
   private volatile int initialExecutors;
+  /** Executors wanted in the smallest tier: the static pool size, or Spark's dynamic request. */
+  private volatile int smallestTierWanted;
 
   public ServerlessSchedulerBackend(
       ServerlessTaskScheduler scheduler, SparkContext sc, ServerlessConfig config) {
@@ -72,6 +101,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     this.scheduler = scheduler;
     this.sc = requireNonNull(sc, "sc is null");
     this.config = requireNonNull(config, "config is null");
+    scheduler.attach(new Tiers());
   }
 
   @Override
@@ -106,13 +136,15 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the target.");
     } else {
       initialExecutors = staticPoolSize();
-      pool.requestTotal(initialExecutors);
+      smallestTierWanted = initialExecutors;
     }
+    scalerThread.scheduleWithFixedDelay(this::scaleSafely, 0, 1, TimeUnit.SECONDS);
   }
 
   @Override
   public void stop() {
     stopping.set(true);
+    scalerThread.shutdownNow();
     if (pool != null) {
       pool.quiesce();
     }
@@ -137,8 +169,72 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     for (Object count : CollectionConverters.asJava(perProfile).values()) {
       total += (Integer) count;
     }
-    pool.requestTotal(total);
+    smallestTierWanted = total;
+    wakeScaler();
     return successful(true);
+  }
+
+  /** An executor that reported an OutOfMemoryError is about to exit: offer it nothing more. */
+  @Override
+  public boolean isExecutorActive(String id) {
+    return super.isExecutorActive(id) && !outOfMemoryTaskByExecutor.containsKey(id);
+  }
+
+  /** Tasks moved to a larger tier so far, as a Dropwizard counter for the metrics plugin. */
+  public Counter escalations() {
+    return escalations;
+  }
+
+  private void wakeScaler() {
+    if (!stopping.get()) {
+      try {
+        scalerThread.execute(this::scaleSafely);
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // The backend is stopping.
+      }
+    }
+  }
+
+  private void scaleSafely() {
+    try {
+      scale();
+    } catch (RuntimeException e) {
+      LOG.warn("Scaling step failed; retrying on the next tick.", e);
+    }
+  }
+
+  /**
+   * One scaling step: executors for the smallest tier as wanted, plus what tasks moved to larger
+   * tiers need, within the limits; registered executors beyond the target are stopped when idle,
+   * so a rare big partition does not keep a large executor for the rest of the application.
+   */
+  private void scale() {
+    if (pool == null || stopping.get()) {
+      return;
+    }
+    Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
+    Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
+        larger, config.maxExecutors(), config.memoryBudgetMb());
+    pool.requestPerTier(target);
+    PoolSnapshot snapshot = pool.snapshot();
+    List<String> idleSurplus = new ArrayList<>();
+    snapshot.registeredIdsByTier().forEach((tier, ids) -> {
+      int surplus = ids.size() - target.getOrDefault(tier, 0);
+      for (String id : ids) {
+        if (surplus <= 0) {
+          break;
+        }
+        // One that reported an OutOfMemoryError exits by itself; let its exit code speak.
+        if (!scheduler.isExecutorBusy(id) && !outOfMemoryTaskByExecutor.containsKey(id)) {
+          idleSurplus.add(id);
+          surplus--;
+        }
+      }
+    });
+    if (!idleSurplus.isEmpty()) {
+      LOG.info("Stopping idle executor(s) {}: beyond the target {} per tier.", idleSurplus, target);
+      killExecutors(CollectionConverters.asScala(idleSurplus).toSeq(), false, false, false);
+    }
   }
 
   @Override
@@ -221,13 +317,21 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
   private final class SparkNotifier implements PoolListener {
     @Override
-    public void executorLaunched(LaunchedExecutor executor) {}
+    public void executorLaunched(LaunchedExecutor executor) {
+      liveTiers.put(executor.executorId(), executor.tier());
+    }
 
     @Override
     public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
+      Long outOfMemoryTask = outOfMemoryTaskByExecutor.remove(executorId);
+      // Recorded before Spark hears of the loss: the task set managers read it to judge the tasks.
+      fates.put(executorId, new ExecutorFate(executorId, executor.tier(), reason.exitCode(),
+          outOfMemoryTask == null ? OptionalLong.empty() : OptionalLong.of(outOfMemoryTask)));
+      liveTiers.remove(executorId);
       removeExecutor(executorId, new ExecutorExited(reason.exitCode(), reason.causedByApp(),
           "Executor " + executorId + " (tier " + executor.tier() + ") " + reason.describe()
               + "; log: " + executor.logFile()));
+      wakeScaler();
     }
 
     @Override
@@ -242,6 +346,48 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       } finally {
         sc.stopInNewThread();
       }
+    }
+  }
+
+  /** What the tier-aware task set managers ask of the backend. */
+  private final class Tiers implements TierServices {
+    @Override
+    public Optional<MemoryTier> tierOf(String executorId) {
+      return Optional.ofNullable(liveTiers.get(executorId));
+    }
+
+    @Override
+    public Optional<ExecutorFate> fateOf(String executorId) {
+      return Optional.ofNullable(fates.get(executorId));
+    }
+
+    @Override
+    public void outOfMemoryReported(String executorId, long taskId) {
+      outOfMemoryTaskByExecutor.putIfAbsent(executorId, taskId);
+    }
+
+    @Override
+    public void memoryFailureDecided(TaskFailure failure, EscalationDecision decision, long taskId,
+        String executorId, String originalError) {
+      String decisionName;
+      String toTier = failure.failedOnTier().toString();
+      if (decision instanceof EscalationDecision.Escalate escalate) {
+        escalations.inc();
+        decisionName = "escalate";
+        toTier = escalate.to().toString();
+        LOG.info("Task {} ({}) on executor {}: {}", taskId, failure.kind(), executorId,
+            decision.explanation());
+        wakeScaler();
+      } else if (decision instanceof EscalationDecision.CountAtTopTier) {
+        decisionName = "count-at-top-tier";
+        LOG.warn("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
+      } else {
+        decisionName = "retry-without-counting";
+        LOG.info("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
+      }
+      sc.listenerBus().post(new TierEscalationEvent(failure.stageId(), failure.partition(), taskId,
+          executorId, failure.failedOnTier().toString(), toTier, failure.kind().name(),
+          decisionName, decision.explanation(), originalError));
     }
   }
 

@@ -3,23 +3,106 @@ package io.sparkserverless.cluster;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.escalation.EscalationPolicy;
+import io.sparkserverless.escalation.TierRequirements;
+import io.sparkserverless.executor.MemoryTier;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
+import org.apache.spark.scheduler.TaskSet;
+import org.apache.spark.scheduler.TaskSetManager;
 
 /**
- * The project's task scheduler. It is where memory tiers meet tasks (which executor may run which
- * task) and where Connect lanes meet pools; each of those is added as its own collaborator rather
- * than as logic in this class.
+ * The project's task scheduler: task sets are managed by {@link TierAwareTaskSetManager}, so each
+ * task runs on executors of its memory tier and memory failures move it up a tier. Later hooks
+ * (lanes) are added here as collaborators, not as logic in this class.
  */
 public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   private final ServerlessConfig config;
+  private final TierRequirements requirements;
+  private final EscalationPolicy policy;
+  private final List<TierAwareTaskSetManager> managers = new ArrayList<>();
+  private volatile TierServices services;
 
   public ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config) {
     super(sc);
     this.config = requireNonNull(config, "config is null");
+    this.requirements = new TierRequirements(config.memoryTiers());
+    this.policy = new EscalationPolicy(config.memoryTiers());
   }
 
   public ServerlessConfig config() {
     return config;
+  }
+
+  TierRequirements requirements() {
+    return requirements;
+  }
+
+  /** Connects the backend; called once by the cluster manager before any task set. */
+  void attach(TierServices services) {
+    this.services = requireNonNull(services, "services is null");
+  }
+
+  @Override
+  public void submitTasks(TaskSet taskSet) {
+    try {
+      // Runs on the DAGScheduler's event thread, where reading the stage's lineage is safe.
+      StageSignatures.of(sc(), taskSet.stageId()).ifPresent(signature ->
+          requirements.startStage(taskSet.stageId(), signature).forEach((partition, tier) ->
+              io.sparkserverless.Decisions.LOG.info(
+                  "Stage {} partition {} starts on tier {}: an earlier stage with the same signature"
+                      + " needed it.", taskSet.stageId(), partition, tier)));
+    } catch (RuntimeException e) {
+      // Learning is an optimisation; it must never stop a job from being submitted.
+      io.sparkserverless.Decisions.LOG.warn("Could not compute the signature of stage {}: {}",
+          taskSet.stageId(), e.toString());
+    }
+    super.submitTasks(taskSet);
+  }
+
+  @Override
+  public TaskSetManager createTaskSetManager(TaskSet taskSet, int maxTaskFailures) {
+    TierAwareTaskSetManager manager = new TierAwareTaskSetManager(this, taskSet, maxTaskFailures,
+        healthTrackerOpt(), requirements, policy, services);
+    synchronized (this) {
+      managers.add(manager);
+    }
+    return manager;
+  }
+
+  /**
+   * Executors needed in each tier above the smallest, for tasks that were moved up and have not
+   * succeeded yet. Task sets that are finished are forgotten here.
+   */
+  public Map<MemoryTier, Integer> executorsNeededAboveSmallest() {
+    MemoryTier smallest = config.memoryTiers().smallest();
+    Map<MemoryTier, Integer> tasks = new TreeMap<>();
+    synchronized (this) {
+      for (Iterator<TierAwareTaskSetManager> it = managers.iterator(); it.hasNext(); ) {
+        TierAwareTaskSetManager manager = it.next();
+        if (manager.isZombie() && manager.runningTasks() == 0) {
+          it.remove();
+          if (managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
+            requirements.forgetStage(manager.stageId());
+          }
+        } else {
+          manager.addDemand(tasks, smallest);
+        }
+      }
+    }
+    int tasksPerExecutor = Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
+    Map<MemoryTier, Integer> executors = new TreeMap<>();
+    tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
+    return executors;
+  }
+
+  /** Task sets still tracked, for tests of boundedness. */
+  public synchronized int trackedTaskSets() {
+    return managers.size();
   }
 }

@@ -65,9 +65,11 @@ public sealed interface ExecutorExitReason {
   record Crashed(int exitCode) implements ExecutorExitReason {
     @Override
     public boolean causedByApp() {
-      // 53: local directories could not be created; 56: heartbeats to the driver failed. Neither is the
-      // application's doing. Everything else (50 uncaught exception, 52 OutOfMemoryError, 1, ...) is.
-      return exitCode != 53 && exitCode != 56 && exitCode != 0;
+      // 52 (OutOfMemoryError): the tier-aware task set manager judges each lost task itself (move it
+      // up a tier, or count it at the top tier), so the loss as such is not counted.
+      // 53: local directories could not be created; 56: heartbeats to the driver failed. Neither is
+      // the application's doing. Everything else (50 uncaught exception, 1, ...) is.
+      return exitCode != 52 && exitCode != 53 && exitCode != 56 && exitCode != 0;
     }
 
     @Override

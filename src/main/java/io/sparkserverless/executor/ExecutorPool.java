@@ -70,6 +70,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private boolean gaveUp;
   private boolean closing;
   private boolean waitingForBudgetLogged;
+  private double endedExecutorGbSeconds;
   private volatile PoolSnapshot snapshot;
 
   /**
@@ -199,6 +200,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   public void close() {
     quiesce();
     launcher.close();
+    LOG.info(String.format(java.util.Locale.ROOT,
+        "Executors used %.1f GB-seconds of heap in total (heap size times lifetime).",
+        freshSnapshot().executorGbSeconds()));
     // Pending work is only registration timeouts and launch retries, which no longer matter.
     thread.shutdownNow();
   }
@@ -209,6 +213,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       return;
     }
     exitedByTier.merge(tracked.handle.tier(), 1, Integer::sum);
+    endedExecutorGbSeconds += gbSecondsSince(tracked, clock.instant());
     ExecutorExitReason reason =
         ExecutorExitReason.classify(exitCode, tracked.phase == Phase.STOPPING, tracked.registered);
     if (closing) {
@@ -339,10 +344,14 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   private void publishSnapshot() {
     Map<MemoryTier, Integer> liveByTier = new TreeMap<>();
+    Map<MemoryTier, List<String>> registeredIds = new TreeMap<>();
+    Instant now = clock.instant();
+    double gbSeconds = endedExecutorGbSeconds;
     int starting = 0;
     int registered = 0;
     long heap = 0;
     for (Tracked tracked : executors.values()) {
+      gbSeconds += gbSecondsSince(tracked, now);
       if (tracked.phase == Phase.STOPPING) {
         continue;
       }
@@ -352,11 +361,33 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
         starting++;
       } else {
         registered++;
+        registeredIds.computeIfAbsent(tracked.handle.tier(), t -> new java.util.ArrayList<>())
+            .add(tracked.handle.executorId());
       }
     }
     int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum();
     snapshot = new PoolSnapshot(totalTarget, starting, registered, heap, liveByTier,
-        launchedByTier, exitedByTier, launchFailuresInARow);
+        launchedByTier, exitedByTier, registeredIds, launchFailuresInARow, gbSeconds);
+  }
+
+  private static double gbSecondsSince(Tracked tracked, Instant now) {
+    return tracked.handle.tier().heapMb() / 1024.0
+        * Duration.between(tracked.launchedAt, now).toMillis() / 1000.0;
+  }
+
+  /** Recomputes the snapshot now, so that time-based figures are current. */
+  public PoolSnapshot freshSnapshot() {
+    try {
+      return thread.submit(() -> {
+        publishSnapshot();
+        return snapshot;
+      }).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return snapshot;
+    } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+      return snapshot;
+    }
   }
 
   static String lastLines(Path file, int count) {

@@ -8,6 +8,8 @@ import java.util.Map;
  * @param liveByTier executors starting or registered, per tier
  * @param launchedByTier executors launched since the application started, per tier
  * @param exitedByTier executors ended since the application started, per tier
+ * @param registeredIdsByTier ids of registered executors that are not being stopped, per tier
+ * @param executorGbSeconds heap gibibytes times seconds alive, summed over every executor so far
  */
 public record PoolSnapshot(
     int targetExecutors,
@@ -17,11 +19,14 @@ public record PoolSnapshot(
     Map<MemoryTier, Integer> liveByTier,
     Map<MemoryTier, Integer> launchedByTier,
     Map<MemoryTier, Integer> exitedByTier,
-    int launchFailuresInARow) {
+    Map<MemoryTier, java.util.List<String>> registeredIdsByTier,
+    int launchFailuresInARow,
+    double executorGbSeconds) {
 
   public PoolSnapshot {
     liveByTier = Map.copyOf(liveByTier);
     launchedByTier = Map.copyOf(launchedByTier);
     exitedByTier = Map.copyOf(exitedByTier);
+    registeredIdsByTier = Map.copyOf(registeredIdsByTier);
   }
 }

@@ -20,7 +20,8 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * configured sink sees them: the driver UI's /metrics/json, JMX, Prometheus...). Enable with
  * {@code spark.plugins=io.sparkserverless.metrics.ServerlessPlugin}.
  *
- * <p>Names are {@code executors.<what>[.<tier>]} under Spark's plugin namespace, e.g.
+ * <p>Names are {@code executors.<what>[.<tier>]} and {@code tasks.escalated} (a counter of tasks
+ * moved to a larger tier) under Spark's plugin namespace, e.g.
  * {@code <appId>.driver.plugin.io.sparkserverless.metrics.ServerlessPlugin.executors.live.1g}.
  */
 public final class ServerlessPlugin implements SparkPlugin {
@@ -56,6 +57,7 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.registered", PoolSnapshot::registered);
       register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
+      registry.register("tasks.escalated", backend.get().escalations());
       for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
         register(registry, "executors.live." + tier, s -> s.liveByTier().getOrDefault(tier, 0));
         register(registry, "executors.launched." + tier, s -> s.launchedByTier().getOrDefault(tier, 0));

@@ -27,7 +27,7 @@ class ExecutorExitReasonTest {
         Arguments.of(137, false, false, FailedToStart.class, false),
         Arguments.of(137, false, true, KilledBySignal.class, false),
         Arguments.of(143, false, true, KilledBySignal.class, false),
-        Arguments.of(52, false, true, Crashed.class, true),
+        Arguments.of(52, false, true, Crashed.class, false), // the tier-aware scheduler judges the tasks
         Arguments.of(50, false, true, Crashed.class, true),
         Arguments.of(1, false, true, Crashed.class, true),
         Arguments.of(53, false, true, Crashed.class, false),

@@ -1,0 +1,20 @@
+package io.sparkserverless.cluster;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.executor.MemoryTier;
+import java.util.OptionalLong;
+
+/**
+ * How an executor ended, kept briefly so that the task failures Spark derives from its loss can be
+ * judged (did it die of memory, and was that already pinned on one task?).
+ *
+ * @param outOfMemoryTaskId the task that reported a java.lang.OutOfMemoryError on it, if any
+ */
+record ExecutorFate(String executorId, MemoryTier tier, int exitCode, OptionalLong outOfMemoryTaskId) {
+  ExecutorFate {
+    requireNonNull(executorId, "executorId is null");
+    requireNonNull(tier, "tier is null");
+    requireNonNull(outOfMemoryTaskId, "outOfMemoryTaskId is null");
+  }
+}

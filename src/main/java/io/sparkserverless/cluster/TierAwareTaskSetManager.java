@@ -1,0 +1,203 @@
+package io.sparkserverless.cluster;
+
+import io.sparkserverless.escalation.EscalationDecision;
+import io.sparkserverless.escalation.EscalationPolicy;
+import io.sparkserverless.escalation.FailureKind;
+import io.sparkserverless.escalation.TaskFailure;
+import io.sparkserverless.escalation.TierRequirements;
+import io.sparkserverless.executor.MemoryTier;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ExceptionFailure;
+import org.apache.spark.ExecutorLostFailure;
+import org.apache.spark.TaskFailedReason;
+import org.apache.spark.scheduler.HealthTracker;
+import org.apache.spark.scheduler.TaskInfo;
+import org.apache.spark.scheduler.TaskSet;
+import org.apache.spark.scheduler.TaskSetExcludelist;
+import org.apache.spark.scheduler.TaskSetManager;
+import org.apache.spark.util.SystemClock;
+import scala.Enumeration;
+import scala.Option;
+import scala.collection.mutable.HashMap;
+import scala.collection.mutable.HashSet;
+
+/**
+ * A TaskSetManager whose tasks each run only on executors of their required memory tier, and whose
+ * memory failures move the task up a tier instead of counting against spark.task.maxFailures.
+ *
+ * <p>Hooks (Spark-internal, pinned to 4.2.0, covered by the integration tests): the excludelist
+ * getter, {@code getCompletelyExcludedTaskIfAny} and {@code handleFailedTask}. All run with the
+ * TaskSchedulerImpl lock held.
+ */
+final class TierAwareTaskSetManager extends TaskSetManager {
+  static final String OUT_OF_MEMORY_ERROR = "java.lang.OutOfMemoryError";
+  static final String SPARK_OUT_OF_MEMORY_ERROR = "org.apache.spark.memory.SparkOutOfMemoryError";
+
+  // Assigned after the super constructor; the getter below copes with calls made before that.
+  private final ServerlessTaskScheduler scheduler;
+  private final TierRequirements requirements;
+  private final EscalationPolicy policy;
+  private final TierServices services;
+  private final MemoryTier[] tierOfIndex;
+  private TierExcludelist excludelist;
+  private boolean tierChecksEnabled = true;
+
+  TierAwareTaskSetManager(ServerlessTaskScheduler scheduler, TaskSet taskSet, int maxTaskFailures,
+      Option<HealthTracker> healthTracker, TierRequirements requirements, EscalationPolicy policy,
+      TierServices services) {
+    super(scheduler, taskSet, maxTaskFailures, healthTracker, new SystemClock());
+    this.scheduler = scheduler;
+    this.requirements = requirements;
+    this.policy = policy;
+    this.services = services;
+    this.tierOfIndex = new MemoryTier[tasks().length];
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      tierOfIndex[index] = requirements.requiredTier(stageId(), partitionOf(index));
+    }
+  }
+
+  @Override
+  public Option<TaskSetExcludelist> taskSetExcludelistHelperOpt() {
+    if (scheduler == null) {
+      return super.taskSetExcludelistHelperOpt(); // still inside TaskSetManager's constructor
+    }
+    if (excludelist == null) {
+      excludelist = new TierExcludelist();
+    }
+    return Option.apply(excludelist);
+  }
+
+  /** Tier blocks are not exclusions: the needed executor is on its way, so do not abort. */
+  @Override
+  public Option<Object> getCompletelyExcludedTaskIfAny(HashMap<String, HashSet<String>> hostToExecutors) {
+    tierChecksEnabled = false;
+    try {
+      return super.getCompletelyExcludedTaskIfAny(hostToExecutors);
+    } finally {
+      tierChecksEnabled = true;
+    }
+  }
+
+  @Override
+  public void handleFailedTask(long taskId, Enumeration.Value state, TaskFailedReason reason) {
+    TaskInfo info = taskInfos().get(taskId).getOrElse(() -> null);
+    if (info == null || info.finished() || isZombie()) {
+      super.handleFailedTask(taskId, state, reason);
+      return;
+    }
+    int index = info.index();
+    String executorId = info.executorId();
+    MemoryTier tier = services.tierOf(executorId)
+        .or(() -> services.fateOf(executorId).map(ExecutorFate::tier))
+        .orElse(tierOfIndex[index]);
+    FailureKind kind = classify(taskId, executorId, reason);
+    if (kind == FailureKind.UNRELATED) {
+      super.handleFailedTask(taskId, state, reason);
+      return;
+    }
+    if (kind == FailureKind.HEAP_OUT_OF_MEMORY) {
+      services.outOfMemoryReported(executorId, taskId);
+    }
+    int partition = partitionOf(index);
+    int killsBefore = kind == FailureKind.EXECUTOR_KILLED ? requirements.recordKill(stageId(), partition) : 0;
+    String original = reason.toErrorString();
+    TaskFailure failure = new TaskFailure(stageId(), partition, tier, kind, killsBefore, firstLine(original));
+    EscalationDecision decision = policy.decide(failure);
+    if (decision instanceof EscalationDecision.Escalate escalate) {
+      requirements.raise(stageId(), partition, escalate.to());
+      tierOfIndex[index] = escalate.to();
+    }
+    services.memoryFailureDecided(failure, decision, taskId, executorId, original);
+    super.handleFailedTask(taskId, state, reasonToRecord(reason, executorId, decision));
+  }
+
+  /** Tasks needing each tier above the smallest that have not succeeded yet. */
+  void addDemand(Map<MemoryTier, Integer> tasksPerTier, MemoryTier smallest) {
+    boolean[] successful = successful();
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      if (!successful[index] && !tierOfIndex[index].equals(smallest)) {
+        tasksPerTier.merge(tierOfIndex[index], 1, Integer::sum);
+      }
+    }
+  }
+
+  private FailureKind classify(long taskId, String executorId, TaskFailedReason reason) {
+    if (reason instanceof ExceptionFailure failure) {
+      return switch (failure.className()) {
+        case OUT_OF_MEMORY_ERROR -> FailureKind.HEAP_OUT_OF_MEMORY;
+        case SPARK_OUT_OF_MEMORY_ERROR -> FailureKind.EXECUTION_MEMORY_REFUSED;
+        default -> FailureKind.UNRELATED;
+      };
+    }
+    if (reason instanceof ExecutorLostFailure) {
+      Optional<ExecutorFate> fate = services.fateOf(executorId);
+      if (fate.isEmpty()) {
+        return FailureKind.UNRELATED;
+      }
+      if (fate.get().outOfMemoryTaskId().isPresent()
+          && fate.get().outOfMemoryTaskId().getAsLong() != taskId) {
+        return FailureKind.LOST_WITH_ANOTHER_TASKS_OUT_OF_MEMORY;
+      }
+      return switch (fate.get().exitCode()) {
+        case 52 -> FailureKind.EXECUTOR_OUT_OF_MEMORY_EXIT;
+        case 137 -> FailureKind.EXECUTOR_KILLED;
+        default -> FailureKind.UNRELATED;
+      };
+    }
+    return FailureKind.UNRELATED;
+  }
+
+  /**
+   * What Spark records for the attempt. A non-counting retry is recorded as an executor loss not
+   * caused by the application, carrying the original error in its reason so the UI and event log
+   * keep it; at the top tier the original failure counts, with a message that says what to change.
+   */
+  private static TaskFailedReason reasonToRecord(
+      TaskFailedReason reason, String executorId, EscalationDecision decision) {
+    if (decision instanceof EscalationDecision.CountAtTopTier top) {
+      return reason instanceof ExceptionFailure failure
+          ? new ExceptionFailure(failure.className(), top.explanation(), failure.stackTrace(),
+              // copy$default$5 is the case class's own exceptionWrapper, which Scala keeps private.
+              failure.fullStackTrace(), failure.copy$default$5(), failure.accumUpdates(),
+              failure.accums(), failure.metricPeaks())
+          : new ExecutorLostFailure(executorId, true, Option.apply(top.explanation()));
+    }
+    if (decision instanceof EscalationDecision.Unchanged) {
+      return reason;
+    }
+    // Escalate or RetryWithoutCounting.
+    return new ExecutorLostFailure(executorId, false, Option.apply(decision.explanation()));
+  }
+
+  private int partitionOf(int index) {
+    return tasks()[index].partitionId();
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  /** Spark's own per-task-set exclusion, plus: a task runs only on executors of its tier. */
+  private final class TierExcludelist extends TaskSetExcludelist {
+    TierExcludelist() {
+      // Spark's own exclusion keeps working exactly as configured (a dry run when it is off).
+      super(scheduler.sc().listenerBus(), scheduler.sc().conf(), taskSet().stageId(),
+          taskSet().stageAttemptId(), new SystemClock(),
+          !TaskSetExcludelist.isExcludeOnFailureEnabled(scheduler.sc().conf()));
+    }
+
+    @Override
+    public boolean isExecutorExcludedForTask(String executorId, int index) {
+      if (super.isExecutorExcludedForTask(executorId, index)) {
+        return true;
+      }
+      if (!tierChecksEnabled) {
+        return false;
+      }
+      Optional<MemoryTier> tier = services.tierOf(executorId);
+      return tier.isPresent() && !tier.get().equals(tierOfIndex[index]);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.sparkserverless.cluster;
+
+import io.sparkserverless.escalation.EscalationDecision;
+import io.sparkserverless.escalation.TaskFailure;
+import io.sparkserverless.executor.MemoryTier;
+import java.util.Optional;
+
+/**
+ * What tier-aware task set managers need from the backend. Called with the task scheduler's lock
+ * held: implementations must not block.
+ */
+interface TierServices {
+
+  /** The tier of a live executor, or empty if it is unknown or gone. */
+  Optional<MemoryTier> tierOf(String executorId);
+
+  /** How a recently lost executor ended, if it has ended. */
+  Optional<ExecutorFate> fateOf(String executorId);
+
+  /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
+  void outOfMemoryReported(String executorId, long taskId);
+
+  /** A memory failure was decided; record, log and act on it (e.g. launch a larger executor). */
+  void memoryFailureDecided(TaskFailure failure, EscalationDecision decision, long taskId,
+      String executorId, String originalError);
+}
