@@ -29,6 +29,7 @@ class DynamicAllocationIT {
         "spark.dynamicAllocation.maxExecutors", "3",
         "spark.dynamicAllocation.schedulerBacklogTimeout", "1s",
         "spark.dynamicAllocation.executorIdleTimeout", "2s",
+        "spark.serverless.minExecutors", "0",
         "spark.serverless.maxExecutors", "3");
     try (ChildJvm driver = SparkSubmitter.submit(work, conf, DynamicAllocationJob.class, List.of("60"))) {
       String[] taskPids = driver.awaitLineStartingWith("TASK_PIDS=", Duration.ofMinutes(3)).split(",");

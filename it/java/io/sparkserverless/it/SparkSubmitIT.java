@@ -43,6 +43,7 @@ class SparkSubmitIT {
       for (long pid : taskPids) {
         assertTrue(ChildJvm.alive(pid).isEmpty(), "executor JVM " + pid + " outlived its driver");
       }
+      assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor JVM left behind");
     }
     try (Stream<Path> logs = Files.find(work.resolve("executors"), 3,
         (path, attributes) -> path.getFileName().toString().equals("executor.log"))) {

@@ -89,6 +89,22 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** Waits until {@code count} lines start with the prefix; returns their remainders in order. */
+  public List<String> awaitLinesStartingWith(String prefix, int count, Duration timeout) {
+    awaitLine(new Predicate<>() {
+      private int seen;
+
+      @Override
+      public boolean test(String line) {
+        return line.startsWith(prefix) && ++seen == count;
+      }
+    }, timeout);
+    synchronized (lines) {
+      return lines.stream().filter(l -> l.startsWith(prefix))
+          .map(l -> l.substring(prefix.length())).limit(count).toList();
+    }
+  }
+
   public String awaitLineStartingWith(String prefix, Duration timeout) {
     return awaitLine(line -> line.startsWith(prefix), timeout).substring(prefix.length());
   }
@@ -176,6 +192,25 @@ public final class ChildJvm implements AutoCloseable {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /**
+   * Executor JVMs still alive whose working directory is under the given directory, wherever they
+   * were re-parented to: checking descendants after the driver exited would prove nothing.
+   */
+  public static List<ProcessHandle> executorsWorkingUnder(Path directory) {
+    Path root = directory.toAbsolutePath().normalize();
+    return ProcessHandle.allProcesses()
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> commandLine(p).contains("ExecutorMain"))
+        .filter(p -> {
+          try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).startsWith(root);
+          } catch (IOException | UnsupportedOperationException e) {
+            return false;
+          }
+        })
+        .toList();
   }
 
   public static Optional<ProcessHandle> alive(long pid) {

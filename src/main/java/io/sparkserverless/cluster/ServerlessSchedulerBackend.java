@@ -26,13 +26,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.MapOutputTrackerMaster;
+import org.apache.spark.ShuffleStatus;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.launcher.JavaModuleOptions;
@@ -40,6 +44,7 @@ import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.rpc.RpcAddress;
 import org.apache.spark.scheduler.ExecutorExited;
 import org.apache.spark.scheduler.ExecutorProcessLost;
+import org.apache.spark.scheduler.MapStatus;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.cluster.CoarseGrainedSchedulerBackend;
@@ -94,6 +99,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private volatile int initialExecutors;
   /** Executors wanted in the smallest tier: the static pool size, or Spark's dynamic request. */
   private volatile int smallestTierWanted;
+  private Set<String> lastKeptForShuffle = Set.of(); // scaler thread only
 
   public ServerlessSchedulerBackend(
       ServerlessTaskScheduler scheduler, SparkContext sc, ServerlessConfig config) {
@@ -107,6 +113,13 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public void start() {
     super.start();
+    boolean sparkScales = Utils.isDynamicAllocationEnabled(sc.conf());
+    initialExecutors = sparkScales ? 0 : staticPoolSize(); // checked before anything starts
+    if (sc.conf().contains("spark.executor.memory")) {
+      LOG.warn("spark.executor.memory={} is not used by spark-serverless://local: executor heaps are"
+          + " the tiers of {}={}.", sc.conf().get("spark.executor.memory"),
+          ServerlessConfig.MEMORY_TIERS.key(), config.memoryTiers());
+    }
     Path applicationDirectory = config.workDir().resolve(applicationId());
     ExecutorSpecs specs = new ExecutorSpecs(sc, applicationId());
     pool =
@@ -123,7 +136,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
                   thread.setDaemon(true);
                   return thread;
                 }),
-            Duration.ofMillis(500));
+            Duration.ofMillis(500),
+            ExecutorPool.STABLE_AFTER);
     sc.addSparkListener(new RegistrationListener());
     LOG.info(
         "Spark Serverless started: tiers {}, executors {}..{}, memory budget {}m, mode {}, "
@@ -132,12 +146,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
         config.memoryBudgetMb(), config.mode().name().toLowerCase(java.util.Locale.ROOT),
         applicationDirectory,
         sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() + "/metrics/json/" : "(UI disabled)");
-    if (Utils.isDynamicAllocationEnabled(sc.conf())) {
-      LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the target.");
-    } else {
-      initialExecutors = staticPoolSize();
-      smallestTierWanted = initialExecutors;
+    if (sparkScales) {
+      LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the"
+          + " target, at least {}={}.", ServerlessConfig.MIN_EXECUTORS.key(), config.minExecutors());
     }
+    smallestTierWanted = Math.max(initialExecutors, sparkScales ? config.minExecutors() : 0);
     scalerThread.scheduleWithFixedDelay(this::scaleSafely, 0, 1, TimeUnit.SECONDS);
   }
 
@@ -169,7 +182,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     for (Object count : CollectionConverters.asJava(perProfile).values()) {
       total += (Integer) count;
     }
-    smallestTierWanted = total;
+    smallestTierWanted = Math.max(config.minExecutors(), total);
     wakeScaler();
     return successful(true);
   }
@@ -183,6 +196,25 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   /** Tasks moved to a larger tier so far, as a Dropwizard counter for the metrics plugin. */
   public Counter escalations() {
     return escalations;
+  }
+
+  /** Executors whose map output is registered for a shuffle that still exists. */
+  private Set<String> executorsHoldingShuffleOutput() {
+    Set<String> holders = new HashSet<>();
+    if (!(sc.env().mapOutputTracker() instanceof MapOutputTrackerMaster tracker)) {
+      return holders;
+    }
+    for (ShuffleStatus status : CollectionConverters.asJava(tracker.shuffleStatuses().values())) {
+      status.withMapStatuses(statuses -> {
+        for (MapStatus mapStatus : statuses) {
+          if (mapStatus != null && mapStatus.location() != null) {
+            holders.add(mapStatus.location().executorId());
+          }
+        }
+        return null;
+      });
+    }
+    return holders;
   }
 
   private void wakeScaler() {
@@ -218,6 +250,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     pool.requestPerTier(target);
     PoolSnapshot snapshot = pool.snapshot();
     List<String> idleSurplus = new ArrayList<>();
+    Set<String> shuffleHolders = executorsHoldingShuffleOutput();
+    Set<String> keptForShuffle = new HashSet<>();
     snapshot.registeredIdsByTier().forEach((tier, ids) -> {
       int surplus = ids.size() - target.getOrDefault(tier, 0);
       for (String id : ids) {
@@ -225,12 +259,22 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
           break;
         }
         // One that reported an OutOfMemoryError exits by itself; let its exit code speak.
-        if (!scheduler.isExecutorBusy(id) && !outOfMemoryTaskByExecutor.containsKey(id)) {
-          idleSurplus.add(id);
-          surplus--;
+        if (scheduler.isExecutorBusy(id) || outOfMemoryTaskByExecutor.containsKey(id)) {
+          continue;
         }
+        if (shuffleHolders.contains(id)) {
+          keptForShuffle.add(id);
+          continue;
+        }
+        idleSurplus.add(id);
+        surplus--;
       }
     });
+    if (!keptForShuffle.isEmpty() && !keptForShuffle.equals(lastKeptForShuffle)) {
+      LOG.info("Keeping idle executor(s) {} beyond the target: they hold shuffle output that later"
+          + " stages may read.", keptForShuffle);
+    }
+    lastKeptForShuffle = keptForShuffle;
     if (!idleSurplus.isEmpty()) {
       LOG.info("Stopping idle executor(s) {}: beyond the target {} per tier.", idleSurplus, target);
       killExecutors(CollectionConverters.asScala(idleSurplus).toSeq(), false, false, false);
@@ -259,15 +303,23 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
   private int staticPoolSize() {
     Option<String> instances = sc.conf().getOption("spark.executor.instances");
-    int wanted = instances.isDefined()
-        ? Integer.parseInt(instances.get().trim())
-        : Math.max(1, config.minExecutors());
-    if (wanted > config.maxExecutors()) {
-      LOG.warn("spark.executor.instances={} is above {}={}; starting {}.", wanted,
-          ServerlessConfig.MAX_EXECUTORS.key(), config.maxExecutors(), config.maxExecutors());
-      return config.maxExecutors();
+    if (instances.isEmpty()) {
+      return Math.max(1, config.minExecutors());
     }
-    return wanted;
+    int wanted;
+    try {
+      wanted = Integer.parseInt(instances.get().trim());
+    } catch (NumberFormatException e) {
+      throw new io.sparkserverless.config.InvalidConfigException("spark.executor.instances",
+          instances.get(), "an integer from 1 to " + ServerlessConfig.MAX_EXECUTORS.key() + "="
+              + config.maxExecutors());
+    }
+    if (wanted < 1 || wanted > config.maxExecutors()) {
+      throw new io.sparkserverless.config.InvalidConfigException("spark.executor.instances",
+          instances.get(), "an integer from 1 to " + ServerlessConfig.MAX_EXECUTORS.key() + "="
+              + config.maxExecutors() + "; raise that key or lower the instances");
+    }
+    return Math.max(wanted, config.minExecutors());
   }
 
   @SuppressWarnings("unchecked")
@@ -341,7 +393,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       }
       try {
         scheduler.error(message);
-      } catch (RuntimeException noActiveJob) {
+      } catch (Exception noActiveJob) { // Scala's SparkException is checked in Java's eyes
         LOG.error("Stopping the application: {}", message);
       } finally {
         sc.stopInNewThread();

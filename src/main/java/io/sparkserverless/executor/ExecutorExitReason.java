@@ -78,6 +78,8 @@ public sealed interface ExecutorExitReason {
         case 0 -> "exited normally without being asked to";
         case 50 -> "a task threw an uncaught exception";
         case 52 -> "a task ran out of heap memory (java.lang.OutOfMemoryError)";
+        case 134 -> "the JVM aborted (SIGABRT: a fatal JVM error, see hs_err_pid*.log in its directory)";
+        case 139 -> "the JVM crashed (SIGSEGV, usually native code in a task)";
         case 53 -> "it could not create its local directories";
         case 56 -> "it lost contact with the driver (heartbeat failure)";
         default -> "it exited by itself";
@@ -99,7 +101,9 @@ public sealed interface ExecutorExitReason {
     if (!registered) {
       return new FailedToStart(exitCode);
     }
-    if (exitCode > 128 && exitCode < 160) {
+    // SIGHUP, SIGINT, SIGKILL and SIGTERM come from outside the JVM. SIGABRT, SIGBUS, SIGFPE and
+    // SIGSEGV (134, 135, 136, 139) are the JVM crashing, usually in the task's native code: counted.
+    if (exitCode == 129 || exitCode == 130 || exitCode == 137 || exitCode == 143) {
       return new KilledBySignal(exitCode);
     }
     return new Crashed(exitCode);

@@ -37,6 +37,12 @@ import org.slf4j.Logger;
 public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private static final Logger LOG = io.sparkserverless.Decisions.LOG;
   private static final Duration MAX_LAUNCH_BACKOFF = Duration.ofSeconds(10);
+  /**
+   * The default for {@code stableAfter}: an executor counts as started only once it has stayed
+   * registered this long. One that registers and then dies at once (a failing executor plugin, a
+   * jar it cannot fetch) is a launch failure, or the pool would relaunch it for ever.
+   */
+  public static final Duration STABLE_AFTER = Duration.ofSeconds(10);
 
   private enum Phase { STARTING, REGISTERED, STOPPING }
 
@@ -45,6 +51,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     final Instant launchedAt;
     Phase phase = Phase.STARTING;
     boolean registered;
+    Instant registeredAt;
 
     Tracked(LaunchedExecutor handle, Instant launchedAt) {
       this.handle = handle;
@@ -58,6 +65,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService thread;
   private final Duration firstLaunchBackoff;
+  private final Duration stableAfter;
   private final ExecutorLauncher launcher;
 
   private final AtomicInteger lastExecutorId = new AtomicInteger();
@@ -69,6 +77,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private Instant nextLaunchNotBefore = Instant.MIN;
   private boolean gaveUp;
   private boolean closing;
+  private boolean retryScheduled;
   private boolean waitingForBudgetLogged;
   private double endedExecutorGbSeconds;
   private volatile PoolSnapshot snapshot;
@@ -76,6 +85,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   /**
    * @param launcherFactory builds the launcher; the pool is its exit listener
    * @param thread the pool's own single thread; the pool shuts it down on close
+   * @param stableAfter how long an executor must stay registered before it counts as started
    */
   public ExecutorPool(
       ServerlessConfig config,
@@ -84,13 +94,15 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       PoolListener listener,
       Clock clock,
       ScheduledExecutorService thread,
-      Duration firstLaunchBackoff) {
+      Duration firstLaunchBackoff,
+      Duration stableAfter) {
     this.config = requireNonNull(config, "config is null");
     this.specFactory = requireNonNull(specFactory, "specFactory is null");
     this.listener = requireNonNull(listener, "listener is null");
     this.clock = requireNonNull(clock, "clock is null");
     this.thread = requireNonNull(thread, "thread is null");
     this.firstLaunchBackoff = requireNonNull(firstLaunchBackoff, "firstLaunchBackoff is null");
+    this.stableAfter = requireNonNull(stableAfter, "stableAfter is null");
     this.launcher = launcherFactory.apply(this);
     config.memoryTiers().tiers().forEach(tier -> target.put(tier, 0));
     publishSnapshot();
@@ -107,7 +119,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   /** Sets how many executors of each tier are wanted; tiers not named are wanted at zero. */
   public void requestPerTier(Map<MemoryTier, Integer> wanted) {
     Map<MemoryTier, Integer> copy = Map.copyOf(wanted);
-    thread.execute(
+    execute(
         () -> {
           target.replaceAll((tier, count) -> copy.getOrDefault(tier, 0));
           reconcile();
@@ -116,17 +128,23 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   /** The driver saw this executor register. */
   public void executorRegistered(String executorId) {
-    thread.execute(
+    execute(
         () -> {
           Tracked tracked = executors.get(executorId);
           if (tracked == null) {
             return;
           }
           tracked.registered = true;
+          tracked.registeredAt = clock.instant();
           if (tracked.phase == Phase.STARTING) {
             tracked.phase = Phase.REGISTERED;
           }
-          launchFailuresInARow = 0;
+          schedule(() -> {
+            if (executors.get(executorId) == tracked) {
+              launchFailuresInARow = 0;
+              publishSnapshot();
+            }
+          }, stableAfter);
           LOG.info(
               "Executor {} (tier {}) registered {} ms after launch.",
               executorId,
@@ -139,7 +157,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   /** Stops the given executors; Spark has already decided to remove them. */
   public void stopExecutors(Collection<String> executorIds) {
     List<String> ids = List.copyOf(executorIds);
-    thread.execute(
+    execute(
         () -> {
           for (String id : ids) {
             Tracked tracked = executors.get(id);
@@ -154,25 +172,11 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   @Override
   public void onExecutorExited(String executorId, int exitCode) {
-    thread.execute(() -> handleExit(executorId, exitCode));
+    execute(() -> handleExit(executorId, exitCode));
   }
 
   public PoolSnapshot snapshot() {
     return snapshot;
-  }
-
-  /** Where an executor's log is, if this pool launched it and it is still known. */
-  public java.util.Optional<LaunchedExecutor> executor(String executorId) {
-    try {
-      return thread
-          .submit(() -> java.util.Optional.ofNullable(executors.get(executorId)).map(t -> t.handle))
-          .get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return java.util.Optional.empty();
-    } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
-      return java.util.Optional.empty();
-    }
   }
 
   /**
@@ -229,6 +233,12 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     if (tracked.registered) {
       listener.executorExited(executorId, reason, tracked.handle);
+      if (!(reason instanceof ExecutorExitReason.StoppedByPool) && reason.causedByApp()
+          && Duration.between(tracked.registeredAt, clock.instant()).compareTo(stableAfter) < 0) {
+        recordLaunchFailure("executor " + executorId + " " + reason.describe() + " within "
+            + stableAfter.toSeconds() + " s of registering. Its log " + tracked.handle.logFile()
+            + " ends with:\n" + lastLines(tracked.handle.logFile(), 8));
+      }
     } else if (!(reason instanceof ExecutorExitReason.StoppedByPool)) {
       recordLaunchFailure(
           "executor " + executorId + " " + reason.describe() + ". Its log "
@@ -265,8 +275,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   }
 
   private boolean mayLaunch(MemoryTier tier) {
-    if (clock.instant().isBefore(nextLaunchNotBefore)) {
-      return false; // recordLaunchFailure scheduled the retry for when the backoff ends
+    Instant now = clock.instant();
+    if (now.isBefore(nextLaunchNotBefore)) {
+      scheduleRetry(Duration.between(now, nextLaunchNotBefore));
+      return false;
     }
     long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
     if (executors.size() >= config.maxExecutors()
@@ -286,10 +298,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   private void launch(MemoryTier tier) {
     String executorId = Integer.toString(lastExecutorId.incrementAndGet());
-    ExecutorLaunchSpec spec = specFactory.apply(executorId, tier);
     LaunchedExecutor handle;
     try {
-      handle = launcher.launch(spec);
+      handle = launcher.launch(specFactory.apply(executorId, tier));
     } catch (IOException | RuntimeException e) {
       recordLaunchFailure("executor " + executorId + " could not be launched: " + e);
       return;
@@ -300,16 +311,13 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     LOG.info("Launched executor {} in tier {} (pid {}); log: {}", executorId, tier,
         handle.processId(), handle.logFile());
     listener.executorLaunched(handle);
-    thread.schedule(
-        () -> {
-          if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
-            LOG.warn("Executor {} did not register within {}; stopping it ({}).", executorId,
-                config.registrationTimeout(), ServerlessConfig.REGISTRATION_TIMEOUT.key());
-            launcher.stop(executorId);
-          }
-        },
-        config.registrationTimeout().toMillis(),
-        TimeUnit.MILLISECONDS);
+    schedule(() -> {
+      if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
+        LOG.warn("Executor {} did not register within {}; stopping it ({}).", executorId,
+            config.registrationTimeout(), ServerlessConfig.REGISTRATION_TIMEOUT.key());
+        launcher.stop(executorId);
+      }
+    }, config.registrationTimeout());
   }
 
   private void recordLaunchFailure(String what) {
@@ -331,9 +339,36 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     long backoffMillis = Math.min(MAX_LAUNCH_BACKOFF.toMillis(),
         firstLaunchBackoff.toMillis() << Math.min(20, launchFailuresInARow - 1));
     nextLaunchNotBefore = clock.instant().plusMillis(backoffMillis);
-    thread.schedule(this::reconcile, backoffMillis, TimeUnit.MILLISECONDS);
+    scheduleRetry(Duration.ofMillis(backoffMillis));
     LOG.warn("Launch failure {} of {}: {}; retrying in {} ms.", launchFailuresInARow,
         config.maxLaunchFailures(), what, backoffMillis);
+  }
+
+  private void scheduleRetry(Duration delay) {
+    if (!retryScheduled) {
+      retryScheduled = true;
+      schedule(() -> {
+        retryScheduled = false;
+        reconcile();
+      }, delay);
+    }
+  }
+
+  /** Runs work on the pool's thread; a failure is logged, never lost in an unread Future. */
+  private void execute(Runnable work) {
+    thread.execute(() -> runLogged(work));
+  }
+
+  private void schedule(Runnable work, Duration delay) {
+    thread.schedule(() -> runLogged(work), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  private static void runLogged(Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException | Error e) {
+      LOG.error("Executor pool step failed; the pool goes on with the next event.", e);
+    }
   }
 
   private List<Tracked> liveOf(MemoryTier tier) {

@@ -29,6 +29,9 @@ class ExecutorExitReasonTest {
         Arguments.of(143, false, true, KilledBySignal.class, false),
         Arguments.of(52, false, true, Crashed.class, false), // the tier-aware scheduler judges the tasks
         Arguments.of(50, false, true, Crashed.class, true),
+        Arguments.of(134, false, true, Crashed.class, true), // the JVM aborted
+        Arguments.of(139, false, true, Crashed.class, true), // SIGSEGV in the JVM
+        Arguments.of(130, false, true, KilledBySignal.class, false),
         Arguments.of(1, false, true, Crashed.class, true),
         Arguments.of(53, false, true, Crashed.class, false),
         Arguments.of(56, false, true, Crashed.class, false),

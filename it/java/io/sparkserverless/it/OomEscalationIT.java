@@ -1,0 +1,163 @@
+package io.sparkserverless.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.it.apps.KillableTaskJob;
+import io.sparkserverless.it.apps.SkewedAggregationSql;
+import io.sparkserverless.it.apps.SkewedMemoryJob;
+import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.SparkSubmitter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A task that runs out of memory is retried on a larger-tier executor and the job carries on. Tiers
+ * are 512m, 1g and 2g here so that the test stays small; the skewed partition holds 1400 MB, about
+ * three times the smallest heap.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class OomEscalationIT {
+  private static final String TIERS = "512m,1g,2g";
+  private static final int PARTITIONS = 6;
+  private static final int SKEWED = 3;
+  private static final int NORMAL_MB = 40;
+
+  @Test
+  void aPartitionNeedingThreeTimesTheSmallestHeapCompletesOnALargerTierWhileTheRestStaySmall(
+      @TempDir Path work) throws Exception {
+    try (ChildJvm driver = submitSkewed(work, Map.of(), 1400, 2)) {
+      List<String> checksums = driver.awaitLinesStartingWith("RESULT checksum=", 2, Duration.ofMinutes(4));
+      List<String> heaps = driver.awaitLinesStartingWith("PARTITION_HEAP_MB=", 2, Duration.ofSeconds(10));
+      for (int run = 1; run <= 2; run++) {
+        assertEquals(expectedChecksum(1400), Long.parseLong(checksums.get(run - 1)),
+            "run " + run + ": the job's answer");
+        Map<Integer, Long> heapByPartition = heapByPartition(heaps.get(run - 1));
+        assertTrue(heapByPartition.get(SKEWED) > 1024,
+            "run " + run + ": the skewed partition ran on the 2g tier: " + heapByPartition);
+        heapByPartition.forEach((partition, heapMb) -> {
+          if (partition != SKEWED) {
+            assertTrue(heapMb < 512, "partition " + partition + " stayed on 512m: " + heapByPartition);
+          }
+        });
+      }
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      String log = driver.output();
+      assertTrue(log.contains("retrying it on tier 1g"), log);
+      assertTrue(log.contains("retrying it on tier 2g"), log);
+      assertTrue(log.contains("starts on tier 2g: an earlier stage with the same signature needed it"),
+          "the second run of the same stage started on the tier it needed: " + driver.tail(40));
+      assertEquals(2, countOccurrences(log, "ran out of heap memory on tier"),
+          "only the first run escalated (512m to 1g, 1g to 2g): " + driver.tail(40));
+    }
+  }
+
+  @Test
+  void escalatingRetriesDoNotUseUpTaskMaxFailures(@TempDir Path work) throws Exception {
+    try (ChildJvm driver = submitSkewed(work, Map.of("spark.task.maxFailures", "1"), 1400, 1)) {
+      assertEquals(expectedChecksum(1400), checksum(driver));
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+    }
+  }
+
+  @Test
+  void aPartitionNeedingMoreThanTheTopTierFailsClearlyInBoundedTime(@TempDir Path work)
+      throws Exception {
+    long started = System.nanoTime();
+    try (ChildJvm driver = submitSkewed(work, Map.of("spark.task.maxFailures", "2"), 2600, 1)) {
+      assertNotEquals(0, driver.awaitExit(Duration.ofMinutes(3)), driver.tail(30));
+      String log = driver.output();
+      assertTrue(log.contains("partition " + SKEWED + " of stage 0 ran out of heap memory with 2g of heap,"
+          + " the largest tier. Raise spark.serverless.executor.memoryTiers"), driver.tail(40));
+      assertTrue(log.contains("Job aborted"), "the job failed: " + driver.tail(40));
+      assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor JVM left behind");
+    }
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMinutes(3)) < 0);
+  }
+
+  @Test
+  void anExecutorKilledWithSigkillWhileRunningATaskIsRetriedOnTheSameTierWithoutCounting(
+      @TempDir Path work) throws Exception {
+    Path markers = Files.createDirectories(work.resolve("markers"));
+    Map<String, String> conf = Map.of("spark.serverless.executor.memoryTiers", TIERS,
+        "spark.executor.instances", "2", "spark.task.maxFailures", "1");
+    try (ChildJvm driver = SparkSubmitter.submit(work, conf, KillableTaskJob.class,
+        List.of(markers.toString()))) {
+      Path running = markers.resolve("running");
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!Files.exists(running)) {
+        assertTrue(System.nanoTime() < deadline, "the task never started: " + driver.tail(30));
+        assertTrue(driver.process().isAlive(), driver.tail(30));
+        Thread.onSpinWait();
+        TimeUnit.MILLISECONDS.sleep(20); // polling for a file with a deadline
+      }
+      long executorPid = Long.parseLong(Files.readString(running).trim());
+      Files.createFile(markers.resolve("killed"));
+      ProcessHandle executor = ProcessHandle.of(executorPid).orElseThrow();
+      executor.destroyForcibly();
+      executor.onExit().get(30, TimeUnit.SECONDS);
+
+      assertEquals("10", driver.awaitLineStartingWith("RESULT sum=", Duration.ofMinutes(2)));
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      assertTrue(driver.output().contains("to SIGKILL; retrying on the same tier without counting"),
+          driver.tail(40));
+    }
+  }
+
+  @Test
+  void aSqlAggregationWhoseSkewedGroupNeedsEscalationCompletesWithAdaptiveExecution(
+      @TempDir Path work) throws Exception {
+    Map<String, String> conf = Map.of("spark.serverless.executor.memoryTiers", TIERS,
+        "spark.executor.instances", "2");
+    try (ChildJvm driver = SparkSubmitter.submit(work, conf, SkewedAggregationSql.class,
+        List.of("1000000", "200000", "1000"))) {
+      assertEquals("groups=800001 skewed=200000",
+          driver.awaitLineStartingWith("RESULT ", Duration.ofMinutes(4)));
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      assertTrue(driver.output().contains("ran out of heap memory on tier 512m"), driver.tail(40));
+    }
+  }
+
+  private static ChildJvm submitSkewed(Path work, Map<String, String> extraConf, int skewedMb, int runs)
+      throws Exception {
+    Map<String, String> conf = new HashMap<>(Map.of(
+        "spark.serverless.executor.memoryTiers", TIERS, "spark.executor.instances", "2"));
+    conf.putAll(extraConf);
+    return SparkSubmitter.submit(work, conf, SkewedMemoryJob.class, List.of(
+        Integer.toString(PARTITIONS), Integer.toString(SKEWED), Integer.toString(skewedMb),
+        Integer.toString(NORMAL_MB), Integer.toString(runs)));
+  }
+
+  private static long expectedChecksum(int skewedMb) {
+    return ((long) skewedMb + (PARTITIONS - 1L) * NORMAL_MB) * 1024 * 1024;
+  }
+
+  private static long checksum(ChildJvm driver) {
+    return Long.parseLong(driver.awaitLineStartingWith("RESULT checksum=", Duration.ofMinutes(4)));
+  }
+
+  private static Map<Integer, Long> heapByPartition(String line) {
+    return Arrays.stream(line.split(","))
+        .map(pair -> pair.split(":"))
+        .collect(Collectors.toMap(p -> Integer.parseInt(p[0]), p -> Long.parseLong(p[1])));
+  }
+
+  private static int countOccurrences(String text, String part) {
+    int count = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+      count++;
+    }
+    return count;
+  }
+}
