@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * One partition holds much more memory than the others: {@code args = partitions skewedPartition
- * skewedMb normalMb [runs]}. Each task keeps its megabytes live at once (as a big group in an
+ * skewedMb normalMb [runs [cpuMillisPerTask]]}. Each task keeps its megabytes live at once (as a big group in an
  * aggregation would), then returns a checksum. Prints {@code RESULT checksum=<n>} and
  * {@code PARTITION_HEAP_MB=<partition>:<heap of the executor it ran on>,...} per run.
  */
@@ -24,6 +24,7 @@ public final class SkewedMemoryJob {
     int skewedMb = Integer.parseInt(args[2]);
     int normalMb = Integer.parseInt(args[3]);
     int runs = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    long cpuMillis = args.length > 5 ? Long.parseLong(args[5]) : 0;
     SparkSession spark = SparkSession.builder().appName("skewed-memory-job").getOrCreate();
     JavaSparkContext jsc = new JavaSparkContext(spark.sparkContext());
     try {
@@ -41,6 +42,14 @@ public final class SkewedMemoryJob {
               for (byte[] chunk : held) {
                 checksum += chunk.length;
               }
+              long busyUntil = System.nanoTime() + cpuMillis * 1_000_000L;
+              long work = 0;
+              while (System.nanoTime() < busyUntil) {
+                for (byte[] chunk : held) {
+                  work += chunk[(int) (work & (CHUNK_BYTES - 1))];
+                }
+              }
+              checksum += work * 0; // keeps the CPU work from being optimised away
               long heapMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
               return new long[] {partition, checksum, heapMb};
             })

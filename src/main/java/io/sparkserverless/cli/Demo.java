@@ -68,10 +68,16 @@ public final class Demo {
             + " SELECT id % 1000 AS k, id AS v FROM range(0, 40000000, 1, 16)) GROUP BY k");
     Query join = new Query("SQL join", "etl",
         "SELECT count(*) FROM range(0, 3000000, 1, 8) a JOIN range(0, 3000000, 1, 8) b ON a.id = b.id");
+    // One group collects 350,000 strings of 1 KB: more than a 1g executor holds, so its task runs out
+    // of memory there and moves up the tiers until it fits; the other tasks stay on 1g.
+    Query skewed = new Query("skewed group", "etl",
+        "SELECT count(*) AS groups, max(n) AS biggest FROM (SELECT k, size(collect_list(v)) AS n FROM ("
+            + " SELECT CASE WHEN id < 350000 THEN 0 ELSE id END AS k, repeat('x', 1000) AS v"
+            + " FROM range(0, 1000000, 1, 64)) GROUP BY k)");
 
     System.out.println();
     System.out.println("Workload: an ETL aggregation in the background, interactive queries meanwhile,"
-        + " then a SQL join.");
+        + " then a SQL join, then an aggregation with one skewed group that needs a larger executor.");
     CompletableFuture<String> background = CompletableFuture.supplyAsync(() -> run(spark, etl));
     List<String> lines = new ArrayList<>();
     for (Query query : interactive) {
@@ -79,6 +85,7 @@ public final class Demo {
     }
     lines.add(background.get());
     lines.add(run(spark, join));
+    lines.add(run(spark, skewed));
     System.out.println();
     System.out.printf(Locale.ROOT, "%-18s %-12s %9s  %s%n", "query", "kind", "seconds", "result");
     lines.forEach(System.out::println);
@@ -98,7 +105,8 @@ public final class Demo {
     HttpResponse<String> response = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create(uiUrl + "/metrics/json/")).build(),
         HttpResponse.BodyHandlers.ofString());
-    JsonNode gauges = new ObjectMapper().readTree(response.body()).path("gauges");
+    JsonNode metrics = new ObjectMapper().readTree(response.body());
+    JsonNode gauges = metrics.path("gauges");
     Map<String, Integer> values = new TreeMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = gauges.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> gauge = it.next();
@@ -115,6 +123,12 @@ public final class Demo {
         System.out.printf(Locale.ROOT, "  %-6s %9d %9d %9d%n", tier, values.get(key),
             values.getOrDefault("executors.exited." + tier, 0),
             values.getOrDefault("executors.live." + tier, 0));
+      }
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = metrics.path("counters").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> counter = it.next();
+      if (counter.getKey().endsWith(METRIC_PREFIX + "tasks.escalated")) {
+        System.out.println("  tasks moved to a larger tier: " + counter.getValue().path("count").asLong());
       }
     }
     System.out.println();

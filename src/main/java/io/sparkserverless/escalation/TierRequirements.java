@@ -13,7 +13,8 @@ import java.util.Optional;
  * <p>Keys are (stage id, partition), so the state survives a stage resubmitted after a fetch
  * failure (a new task set, same stage). A stage signature maps a re-planned or re-run stage to what
  * an earlier stage with the same signature needed; see {@link StageSignatures} for its limits.
- * Bounded: the oldest stages and signatures are forgotten first.
+ * Per-task state lives until {@link #forgetStage} (called when a stage's task sets are done); the
+ * signature maps are bounded, least recently used first.
  *
  * <p>Thread-safe; calls are short and synchronized.
  */
@@ -26,8 +27,9 @@ public final class TierRequirements {
   private final TierLadder tiers;
   private final Map<TaskKey, MemoryTier> required = new HashMap<>();
   private final Map<TaskKey, Integer> kills = new HashMap<>();
-  private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES);
-  private final Map<String, Map<Integer, MemoryTier>> learned = boundedMap(MAX_SIGNATURES);
+  private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES, false);
+  // Least recently used signatures go first: a stage run over and over keeps what it learned.
+  private final Map<String, Map<Integer, MemoryTier>> learned = boundedMap(MAX_SIGNATURES, true);
 
   public TierRequirements(TierLadder tiers) {
     this.tiers = tiers;
@@ -83,8 +85,8 @@ public final class TierRequirements {
     return required.size() + kills.size();
   }
 
-  private static <K, V> Map<K, V> boundedMap(int capacity) {
-    return new LinkedHashMap<>(16, 0.75f, false) {
+  private static <K, V> Map<K, V> boundedMap(int capacity, boolean accessOrder) {
+    return new LinkedHashMap<>(16, 0.75f, accessOrder) {
       private static final long serialVersionUID = 1L;
 
       @Override

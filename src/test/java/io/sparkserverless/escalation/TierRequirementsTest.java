@@ -1,0 +1,185 @@
+package io.sparkserverless.escalation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.TierLadder;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TierRequirementsTest {
+  private static final MemoryTier HALF_G = new MemoryTier(512);
+  private static final MemoryTier ONE_G = new MemoryTier(1024);
+  private static final MemoryTier TWO_G = new MemoryTier(2048);
+  private static final TierLadder LADDER = new TierLadder(List.of(HALF_G, ONE_G, TWO_G));
+
+  private final TierRequirements requirements = new TierRequirements(LADDER);
+
+  @Test
+  void aTaskThatWasNeverRaisedNeedsTheSmallestTier() {
+    assertEquals(HALF_G, requirements.requiredTier(1, 0));
+    assertEquals(HALF_G, requirements.requiredTier(42, 17));
+  }
+
+  @Test
+  void raisingATaskMovesItToTheGivenTier() {
+    requirements.raise(1, 2, ONE_G);
+
+    assertEquals(ONE_G, requirements.requiredTier(1, 2));
+
+    requirements.raise(1, 2, TWO_G);
+
+    assertEquals(TWO_G, requirements.requiredTier(1, 2));
+  }
+
+  @Test
+  void raisingATaskToASmallerTierKeepsTheLargerOne() {
+    requirements.raise(1, 2, TWO_G);
+    requirements.raise(1, 2, ONE_G);
+
+    assertEquals(TWO_G, requirements.requiredTier(1, 2));
+  }
+
+  @Test
+  void raisingOneTaskLeavesOtherPartitionsAndOtherStagesAlone() {
+    requirements.raise(1, 2, TWO_G);
+
+    assertEquals(TWO_G, requirements.requiredTier(1, 2));
+    assertEquals(HALF_G, requirements.requiredTier(1, 3));
+    assertEquals(HALF_G, requirements.requiredTier(1, 1));
+    assertEquals(HALF_G, requirements.requiredTier(2, 2));
+  }
+
+  @Test
+  void killsAreCountedBeforeEachNewOne() {
+    assertEquals(0, requirements.recordKill(1, 2));
+    assertEquals(1, requirements.recordKill(1, 2));
+    assertEquals(2, requirements.recordKill(1, 2));
+  }
+
+  @Test
+  void killsAreCountedPerTask() {
+    assertEquals(0, requirements.recordKill(1, 2));
+    assertEquals(1, requirements.recordKill(1, 2));
+
+    assertEquals(0, requirements.recordKill(1, 3));
+    assertEquals(0, requirements.recordKill(2, 2));
+    assertEquals(1, requirements.recordKill(1, 3));
+    assertEquals(2, requirements.recordKill(1, 2));
+  }
+
+  @Test
+  void aStageWithTheSameSignatureStartsWithWhatAnEarlierOneLearned() {
+    assertEquals(Map.of(), requirements.startStage(1, "s"));
+    requirements.raise(1, 2, TWO_G);
+
+    Map<Integer, MemoryTier> applied = requirements.startStage(5, "s");
+
+    assertEquals(Map.of(2, TWO_G), applied);
+    assertEquals(TWO_G, requirements.requiredTier(5, 2));
+    assertEquals(HALF_G, requirements.requiredTier(5, 1));
+    assertEquals(Optional.of(TWO_G), requirements.learnedFor("s", 2));
+  }
+
+  @Test
+  void aStageWithADifferentSignatureLearnsNothing() {
+    requirements.startStage(1, "s");
+    requirements.raise(1, 2, TWO_G);
+
+    Map<Integer, MemoryTier> applied = requirements.startStage(5, "t");
+
+    assertEquals(Map.of(), applied);
+    assertEquals(HALF_G, requirements.requiredTier(5, 2));
+    assertEquals(Optional.empty(), requirements.learnedFor("t", 2));
+  }
+
+  @Test
+  void whatIsLearnedForASignatureIsTheLargestTierAnyStageNeeded() {
+    requirements.startStage(1, "s");
+    requirements.raise(1, 2, TWO_G);
+    requirements.startStage(3, "s");
+    requirements.raise(3, 2, ONE_G);
+    requirements.raise(3, 4, ONE_G);
+
+    assertEquals(Map.of(2, TWO_G, 4, ONE_G), requirements.startStage(5, "s"));
+  }
+
+  @Test
+  void applyingWhatWasLearnedNeverLowersATaskAlreadyRaised() {
+    requirements.startStage(1, "s");
+    requirements.raise(1, 2, ONE_G);
+    requirements.raise(5, 2, TWO_G);
+
+    requirements.startStage(5, "s");
+
+    assertEquals(TWO_G, requirements.requiredTier(5, 2));
+  }
+
+  @Test
+  void forgettingAStageDropsItsTasksButKeepsWhatItsSignatureLearned() {
+    requirements.startStage(1, "s");
+    requirements.raise(1, 2, TWO_G);
+    requirements.recordKill(1, 3);
+
+    requirements.forgetStage(1);
+
+    assertEquals(0, requirements.trackedTasks());
+    assertEquals(HALF_G, requirements.requiredTier(1, 2));
+    assertEquals(0, requirements.recordKill(1, 3));
+    assertEquals(Optional.of(TWO_G), requirements.learnedFor("s", 2));
+  }
+
+  @Test
+  void forgettingAStageLeavesOtherStagesAlone() {
+    requirements.startStage(1, "s");
+    requirements.startStage(2, "t");
+    requirements.raise(1, 2, TWO_G);
+    requirements.raise(2, 2, ONE_G);
+
+    requirements.forgetStage(1);
+
+    assertEquals(1, requirements.trackedTasks());
+    assertEquals(ONE_G, requirements.requiredTier(2, 2));
+  }
+
+  @Test
+  void aStageRaisedBeforeItStartedLearnsForNoSignature() {
+    requirements.raise(1, 2, TWO_G);
+    requirements.startStage(1, "s");
+
+    assertEquals(Optional.empty(), requirements.learnedFor("s", 2));
+    assertEquals(Map.of(), requirements.startStage(5, "s"));
+    assertEquals(HALF_G, requirements.requiredTier(5, 2));
+  }
+
+  @Test
+  void startingAndForgettingManyStagesLeavesNoPerTaskState() {
+    int stages = 5_000;
+    for (int stage = 0; stage < stages; stage++) {
+      requirements.startStage(stage, "signature-" + stage);
+      requirements.raise(stage, 0, ONE_G);
+    }
+    assertEquals(stages, requirements.trackedTasks());
+
+    for (int stage = 0; stage < stages; stage++) {
+      requirements.forgetStage(stage);
+    }
+
+    assertEquals(0, requirements.trackedTasks());
+  }
+
+  @Test
+  void theOldestLearnedSignatureIsForgottenOnceTooManyAreKept() {
+    int signatures = 3_000;
+    for (int stage = 0; stage < signatures; stage++) {
+      requirements.startStage(stage, "signature-" + stage);
+      requirements.raise(stage, 0, ONE_G);
+      requirements.forgetStage(stage);
+    }
+
+    assertEquals(Optional.empty(), requirements.learnedFor("signature-0", 0));
+    assertEquals(Optional.of(ONE_G), requirements.learnedFor("signature-" + (signatures - 1), 0));
+  }
+}
