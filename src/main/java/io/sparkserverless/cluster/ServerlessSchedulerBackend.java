@@ -387,6 +387,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
 
     @Override
+    public boolean isRegisteredWithSpark(String executorId) {
+      return getExecutorIds().contains(executorId);
+    }
+
+    @Override
     public void launchesKeepFailing(String message) {
       if (stopping.get()) {
         return;

@@ -87,7 +87,9 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
         TierAwareTaskSetManager manager = it.next();
         if (manager.isZombie() && manager.runningTasks() == 0) {
           it.remove();
-          if (managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
+          // A stage resubmitted after a fetch failure comes back with the same id: keep its state.
+          if (manager.allTasksSucceeded()
+              && managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
             requirements.forgetStage(manager.stageId());
           }
         } else {

@@ -122,6 +122,16 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
   }
 
+  /** Whether every task of this set succeeded (a zombie after a fetch failure has not). */
+  boolean allTasksSucceeded() {
+    for (boolean done : successful()) {
+      if (!done) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private FailureKind classify(long taskId, String executorId, TaskFailedReason reason) {
     if (reason instanceof ExceptionFailure failure) {
       return switch (failure.className()) {

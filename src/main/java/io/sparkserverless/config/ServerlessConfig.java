@@ -72,7 +72,8 @@ public record ServerlessConfig(
   public static final ConfigEntry<ServerlessMode> MODE =
       ConfigEntry.withDefault(
           PREFIX + "mode",
-          "standard: cost first. performance: latency first, with a warm pool.",
+          "standard: cost first. performance: latency first, with a warm pool. Checked, but"
+              + " without effect until the adaptive autoscaler lands.",
           "standard",
           "standard or performance",
           Values.lowerCaseEnum(ServerlessMode.class));

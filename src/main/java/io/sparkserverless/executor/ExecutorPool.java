@@ -218,6 +218,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     exitedByTier.merge(tracked.handle.tier(), 1, Integer::sum);
     endedExecutorGbSeconds += gbSecondsSince(tracked, clock.instant());
+    if (!tracked.registered && listener.isRegisteredWithSpark(executorId)) {
+      tracked.registered = true;
+      tracked.registeredAt = clock.instant();
+    }
     ExecutorExitReason reason =
         ExecutorExitReason.classify(exitCode, tracked.phase == Phase.STOPPING, tracked.registered);
     if (closing) {

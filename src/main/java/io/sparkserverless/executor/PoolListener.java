@@ -13,6 +13,12 @@ public interface PoolListener {
   /** A registered executor ended; Spark must be told why. */
   void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor);
 
+  /**
+   * Whether Spark's driver knows this executor. The pool learns of registrations through Spark's
+   * asynchronous listener bus, so at an exit it asks here before calling it a launch failure.
+   */
+  boolean isRegisteredWithSpark(String executorId);
+
   /** Executors keep failing to start; the application cannot make progress. */
   void launchesKeepFailing(String message);
 }

@@ -247,6 +247,18 @@ class ExecutorPoolTest {
   }
 
   @Test
+  void anExitIsReportedToSparkWhenSparkKnewTheExecutorBeforeThePoolHeardOfIt() {
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+    listener.knownToSpark.add(first); // registered, but the listener-bus event is still queued
+    launcher.exit(first, 50);
+
+    awaitCondition("Spark hears of the exit", () -> listener.exits.size() == 1);
+    assertEquals(50, listener.exits.get(0).reason().exitCode());
+  }
+
+  @Test
   void launchThatThrowsCountsAsLaunchFailure() {
     launcher.launchThrows = true;
     pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
@@ -535,9 +547,16 @@ class ExecutorPoolTest {
     final List<Exit> exits = new CopyOnWriteArrayList<>();
     final List<String> failureMessages = new CopyOnWriteArrayList<>();
 
+    final java.util.Set<String> knownToSpark = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public void executorLaunched(LaunchedExecutor executor) {
       launched.add(executor);
+    }
+
+    @Override
+    public boolean isRegisteredWithSpark(String executorId) {
+      return knownToSpark.contains(executorId);
     }
 
     @Override
