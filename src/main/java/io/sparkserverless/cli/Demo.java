@@ -34,8 +34,7 @@ public final class Demo {
     System.out.println("Starting a Spark Connect server on spark-serverless://local"
         + " (server log: " + logDirectory.resolve("server.log") + ")");
     List<String> confs = List.of(
-        "spark.serverless.executor.workDir=" + logDirectory.resolve("executors"),
-        "spark.executor.instances=2");
+        "spark.serverless.executor.workDir=" + logDirectory.resolve("executors"));
     try (ServerProcess server = ServerProcess.start(home, logDirectory.resolve("server.log"), confs,
         decision -> System.out.println("  [decision] " + decision))) {
       int port = server.awaitConnectPort(Duration.ofMinutes(3));

@@ -3,6 +3,11 @@ package io.sparkserverless.cluster;
 import static java.util.Objects.requireNonNull;
 
 import com.codahale.metrics.Counter;
+import io.sparkserverless.autoscale.AutoscaleDecision;
+import io.sparkserverless.autoscale.AutoscalePolicy;
+import io.sparkserverless.autoscale.AutoscaleState;
+import io.sparkserverless.autoscale.PooledExecutor;
+import io.sparkserverless.autoscale.WorkloadSnapshot;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.TaskFailure;
@@ -16,11 +21,14 @@ import io.sparkserverless.executor.PoolTargets;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
 import io.sparkserverless.launcher.LaunchedExecutor;
 import io.sparkserverless.launcher.LocalProcessLauncher;
+import io.sparkserverless.pressure.MemoryPressureListener;
+import io.sparkserverless.pressure.PressureTracker;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -100,6 +108,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   /** Executors wanted in the smallest tier: the static pool size, or Spark's dynamic request. */
   private volatile int smallestTierWanted;
   private Set<String> lastKeptForShuffle = Set.of(); // scaler thread only
+  private final Map<String, Instant> idleSince = new java.util.HashMap<>(); // scaler thread only
+  private final Clock clock = Clock.systemUTC();
+  private final PressureTracker pressure = new PressureTracker();
+  /** The adaptive autoscaler, or null when Spark's dynamic allocation or a fixed pool sizes it. */
+  private AutoscalePolicy autoscaler;
+  private AutoscaleState autoscaleState = AutoscaleState.INITIAL; // scaler thread only
 
   public ServerlessSchedulerBackend(
       ServerlessTaskScheduler scheduler, SparkContext sc, ServerlessConfig config) {
@@ -114,7 +128,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   public void start() {
     super.start();
     boolean sparkScales = Utils.isDynamicAllocationEnabled(sc.conf());
-    initialExecutors = sparkScales ? 0 : staticPoolSize(); // checked before anything starts
+    boolean fixedPool = !sparkScales && sc.conf().contains("spark.executor.instances");
+    initialExecutors = fixedPool ? staticPoolSize() : 0; // checked before anything starts
+    if (!sparkScales && !fixedPool) {
+      autoscaler = new AutoscalePolicy(config.mode(), config.memoryTiers(), config.minExecutors());
+    }
     if (sc.conf().contains("spark.executor.memory")) {
       LOG.warn("spark.executor.memory={} is not used by spark-serverless://local: executor heaps are"
           + " the tiers of {}={}.", sc.conf().get("spark.executor.memory"),
@@ -139,6 +157,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
             Duration.ofMillis(500),
             ExecutorPool.STABLE_AFTER);
     sc.addSparkListener(new RegistrationListener());
+    sc.addSparkListener(new MemoryPressureListener(pressure, executorId -> {
+      MemoryTier tier = liveTiers.get(executorId);
+      return tier != null ? tier.heapMb()
+          : Optional.ofNullable(fates.get(executorId)).map(f -> f.tier().heapMb()).orElse(0L);
+    }));
     LOG.info(
         "Spark Serverless started: tiers {}, executors {}..{}, memory budget {}m, mode {}, "
             + "executor directories under {}; metrics at {}.",
@@ -149,6 +172,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     if (sparkScales) {
       LOG.info("spark.dynamicAllocation.enabled=true: Spark's ExecutorAllocationManager sets the"
           + " target, at least {}={}.", ServerlessConfig.MIN_EXECUTORS.key(), config.minExecutors());
+    } else if (fixedPool) {
+      LOG.info("spark.executor.instances={}: a fixed pool of that many executors.", initialExecutors);
+    } else {
+      LOG.info("The adaptive autoscaler sizes the pool, in {} mode ({}).", modeName(),
+          ServerlessConfig.MODE.key());
     }
     smallestTierWanted = Math.max(initialExecutors, sparkScales ? config.minExecutors() : 0);
     scalerThread.scheduleWithFixedDelay(this::scaleSafely, 0, 1, TimeUnit.SECONDS);
@@ -236,49 +264,107 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   }
 
   /**
-   * One scaling step: executors for the smallest tier as wanted, plus what tasks moved to larger
-   * tiers need, within the limits; registered executors beyond the target are stopped when idle,
-   * so a rare big partition does not keep a large executor for the rest of the application.
+   * One scaling step. The smallest tier is sized by the adaptive autoscaler, by Spark's dynamic
+   * allocation, or by spark.executor.instances; larger tiers by the tasks moved up to them. All of
+   * it fits the pool's limits, and idle executors beyond the target are stopped unless they hold
+   * shuffle output that later stages may read.
    */
   private void scale() {
     if (pool == null || stopping.get()) {
       return;
     }
+    PoolSnapshot snapshot = pool.snapshot();
+    Set<String> shuffleHolders = executorsHoldingShuffleOutput();
+    Instant now = clock.instant();
+    List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleHolders, now);
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
+    List<String> release;
+    if (autoscaler != null) {
+      AutoscaleDecision decision = autoscaler.decide(new WorkloadSnapshot(now,
+          scheduler.stageLoads(pressure), executors, snapshot.startingByTier(), larger,
+          snapshot.meanStartLatency(), slotsPerExecutor()), autoscaleState);
+      autoscaleState = decision.next();
+      decision.raiseStages().forEach((stageId, tier) -> scheduler.raiseStage(stageId, tier));
+      decision.reasons().forEach(reason -> LOG.info("Autoscaler ({}): {}", modeName(), reason));
+      if (!decision.raiseStages().isEmpty()) {
+        larger = scheduler.executorsNeededAboveSmallest();
+      }
+      smallestTierWanted = decision.smallestTierTarget();
+      release = decision.release();
+    } else {
+      release = idleSurplus(executors, PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
+          larger, config.maxExecutors(), config.memoryBudgetMb()));
+    }
     Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
         larger, config.maxExecutors(), config.memoryBudgetMb());
     pool.requestPerTier(target);
-    PoolSnapshot snapshot = pool.snapshot();
-    List<String> idleSurplus = new ArrayList<>();
-    Set<String> shuffleHolders = executorsHoldingShuffleOutput();
-    Set<String> keptForShuffle = new HashSet<>();
+    if (!release.isEmpty()) {
+      if (autoscaler == null) {
+        LOG.info("Stopping idle executor(s) {}: beyond the target {} per tier.", release, target);
+      }
+      killExecutors(CollectionConverters.asScala(release).toSeq(), false, false, false);
+    }
+  }
+
+  /** Registered executors with how long each has been idle; updates the idle clocks. */
+  private List<PooledExecutor> pooledExecutors(PoolSnapshot snapshot, Set<String> shuffleHolders,
+      Instant now) {
+    List<PooledExecutor> executors = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     snapshot.registeredIdsByTier().forEach((tier, ids) -> {
-      int surplus = ids.size() - target.getOrDefault(tier, 0);
       for (String id : ids) {
-        if (surplus <= 0) {
-          break;
+        seen.add(id);
+        // One that reported an OutOfMemoryError exits by itself; count it as busy.
+        boolean busy = scheduler.isExecutorBusy(id) || outOfMemoryTaskByExecutor.containsKey(id);
+        Duration idleFor = Duration.ZERO;
+        if (busy) {
+          idleSince.remove(id);
+        } else {
+          idleFor = Duration.between(idleSince.computeIfAbsent(id, x -> now), now);
         }
-        // One that reported an OutOfMemoryError exits by itself; let its exit code speak.
-        if (scheduler.isExecutorBusy(id) || outOfMemoryTaskByExecutor.containsKey(id)) {
-          continue;
-        }
-        if (shuffleHolders.contains(id)) {
-          keptForShuffle.add(id);
-          continue;
-        }
-        idleSurplus.add(id);
-        surplus--;
+        executors.add(new PooledExecutor(id, tier, busy, idleFor, shuffleHolders.contains(id)));
       }
     });
+    idleSince.keySet().retainAll(seen);
+    return executors;
+  }
+
+  /** Without the autoscaler: idle executors beyond the target that hold no shuffle output. */
+  private List<String> idleSurplus(List<PooledExecutor> executors, Map<MemoryTier, Integer> target) {
+    List<String> surplus = new ArrayList<>();
+    Set<String> keptForShuffle = new HashSet<>();
+    for (MemoryTier tier : config.memoryTiers().tiers()) {
+      int extra = (int) executors.stream().filter(e -> e.tier().equals(tier)).count()
+          - target.getOrDefault(tier, 0);
+      for (PooledExecutor executor : executors) {
+        if (extra <= 0) {
+          break;
+        }
+        if (!executor.tier().equals(tier) || executor.busy()) {
+          continue;
+        }
+        if (executor.holdsShuffleOutput()) {
+          keptForShuffle.add(executor.executorId());
+          continue;
+        }
+        surplus.add(executor.executorId());
+        extra--;
+      }
+    }
     if (!keptForShuffle.isEmpty() && !keptForShuffle.equals(lastKeptForShuffle)) {
       LOG.info("Keeping idle executor(s) {} beyond the target: they hold shuffle output that later"
           + " stages may read.", keptForShuffle);
     }
     lastKeptForShuffle = keptForShuffle;
-    if (!idleSurplus.isEmpty()) {
-      LOG.info("Stopping idle executor(s) {}: beyond the target {} per tier.", idleSurplus, target);
-      killExecutors(CollectionConverters.asScala(idleSurplus).toSeq(), false, false, false);
-    }
+    return surplus;
+  }
+
+  private int slotsPerExecutor() {
+    return Math.max(1, sc.conf().getInt("spark.executor.cores", 1) / scheduler.CPUS_PER_TASK());
+  }
+
+  private String modeName() {
+    return config.mode().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   @Override
@@ -290,6 +376,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public DriverEndpoint createDriverEndpoint() {
     return new LossReasonAwareDriverEndpoint();
+  }
+
+  /** Memory pressure per stage and per executor heap, for metrics. */
+  public PressureTracker pressure() {
+    return pressure;
   }
 
   /** The pool's current state, for metrics and the demo. */
@@ -416,6 +507,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     @Override
     public Optional<ExecutorFate> fateOf(String executorId) {
       return Optional.ofNullable(fates.get(executorId));
+    }
+
+    @Override
+    public void workArrived() {
+      wakeScaler();
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.sparkserverless.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -63,6 +65,9 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
           taskSet.stageId(), e.toString());
     }
     super.submitTasks(taskSet);
+    if (services != null) {
+      services.workArrived();
+    }
   }
 
   @Override
@@ -101,6 +106,34 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     Map<MemoryTier, Integer> executors = new TreeMap<>();
     tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
     return executors;
+  }
+
+  /** The remaining work of every running task set, for the autoscaler. */
+  public List<StageLoad> stageLoads(PressureTracker pressure) {
+    MemoryTier smallest = config.memoryTiers().smallest();
+    List<StageLoad> loads = new ArrayList<>();
+    synchronized (this) {
+      for (TierAwareTaskSetManager manager : managers) {
+        StageLoad load = manager.load(smallest, pressure);
+        if (load != null) {
+          loads.add(load);
+        }
+      }
+    }
+    return loads;
+  }
+
+  /** Moves a stage's tasks that have not started yet to a larger tier; returns how many moved. */
+  public int raiseStage(int stageId, MemoryTier tier) {
+    int moved = 0;
+    synchronized (this) {
+      for (TierAwareTaskSetManager manager : managers) {
+        if (manager.stageId() == stageId && !manager.isZombie()) {
+          moved += manager.raisePending(tier);
+        }
+      }
+    }
+    return moved;
   }
 
   /** Task sets still tracked, for tests of boundedness. */

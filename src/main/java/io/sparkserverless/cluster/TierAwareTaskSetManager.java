@@ -1,13 +1,16 @@
 package io.sparkserverless.cluster;
 
+import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.FailureKind;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.pressure.PressureTracker;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.TaskFailedReason;
@@ -120,6 +123,58 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         tasksPerTier.merge(tierOfIndex[index], 1, Integer::sum);
       }
     }
+  }
+
+  /** This task set's remaining work, for the autoscaler. Null when nothing is left. */
+  StageLoad load(MemoryTier smallest, PressureTracker pressure) {
+    boolean[] successful = successful();
+    int[] copiesRunning = copiesRunning();
+    int pending = 0;
+    int onSmallest = 0;
+    int unfinished = 0;
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      if (!successful[index]) {
+        unfinished++;
+        if (copiesRunning[index] == 0) {
+          pending++;
+        }
+        if (tierOfIndex[index].equals(smallest)) {
+          onSmallest++;
+        }
+      }
+    }
+    if (unfinished == 0 || isZombie()) {
+      return null;
+    }
+    OptionalDouble median = successfulTaskDurations().isEmpty()
+        ? OptionalDouble.empty()
+        : OptionalDouble.of(successfulTaskDurations().percentile() / 1000.0);
+    MemoryTier tier = onSmallest * 2 >= unfinished ? smallest : larger(smallest);
+    return new StageLoad(stageId(), tier, pending, runningTasks(), median, pressure.ofStage(stageId()));
+  }
+
+  /** Moves the tasks of this set that have not started yet up to the given tier. */
+  int raisePending(MemoryTier tier) {
+    boolean[] successful = successful();
+    int[] copiesRunning = copiesRunning();
+    int moved = 0;
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      if (!successful[index] && copiesRunning[index] == 0 && tierOfIndex[index].compareTo(tier) < 0) {
+        tierOfIndex[index] = tier;
+        requirements.raise(stageId(), partitionOf(index), tier);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  private MemoryTier larger(MemoryTier smallest) {
+    for (MemoryTier tier : tierOfIndex) {
+      if (!tier.equals(smallest)) {
+        return tier;
+      }
+    }
+    return smallest;
   }
 
   /** Whether every task of this set succeeded (a zombie after a fetch failure has not). */

@@ -20,6 +20,9 @@ interface TierServices {
   /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
   void outOfMemoryReported(String executorId, long taskId);
 
+  /** New tasks were submitted: a good moment to reconsider the pool's size. */
+  void workArrived();
+
   /** A memory failure was decided; record, log and act on it (e.g. launch a larger executor). */
   void memoryFailureDecided(TaskFailure failure, EscalationDecision decision, long taskId,
       String executorId, String originalError);

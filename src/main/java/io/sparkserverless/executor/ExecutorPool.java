@@ -80,6 +80,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private boolean retryScheduled;
   private boolean waitingForBudgetLogged;
   private double endedExecutorGbSeconds;
+  private double endedExecutorCoreSeconds;
+  /** Mean launch-to-registration time, starting from a typical value until measured. */
+  private Duration meanStartLatency = Duration.ofSeconds(5);
+  private int startsMeasured;
   private volatile PoolSnapshot snapshot;
 
   /**
@@ -145,11 +149,12 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
               publishSnapshot();
             }
           }, stableAfter);
-          LOG.info(
-              "Executor {} (tier {}) registered {} ms after launch.",
-              executorId,
-              tracked.handle.tier(),
-              Duration.between(tracked.launchedAt, clock.instant()).toMillis());
+          Duration latency = Duration.between(tracked.launchedAt, clock.instant());
+          startsMeasured++;
+          meanStartLatency = meanStartLatency.plus(
+              latency.minus(meanStartLatency).dividedBy(Math.min(startsMeasured, 20)));
+          LOG.info("Executor {} (tier {}) registered {} ms after launch.", executorId,
+              tracked.handle.tier(), latency.toMillis());
           publishSnapshot();
         });
   }
@@ -204,9 +209,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   public void close() {
     quiesce();
     launcher.close();
+    PoolSnapshot last = freshSnapshot();
     LOG.info(String.format(java.util.Locale.ROOT,
-        "Executors used %.1f GB-seconds of heap in total (heap size times lifetime).",
-        freshSnapshot().executorGbSeconds()));
+        "Executors used %.1f GB-seconds of heap and %.1f core-seconds in total (size times lifetime).",
+        last.executorGbSeconds(), last.executorCoreSeconds()));
     // Pending work is only registration timeouts and launch retries, which no longer matter.
     thread.shutdownNow();
   }
@@ -218,6 +224,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     exitedByTier.merge(tracked.handle.tier(), 1, Integer::sum);
     endedExecutorGbSeconds += gbSecondsSince(tracked, clock.instant());
+    endedExecutorCoreSeconds += secondsSince(tracked, clock.instant()) * tracked.handle.cores();
     if (!tracked.registered && listener.isRegisteredWithSpark(executorId)) {
       tracked.registered = true;
       tracked.registeredAt = clock.instant();
@@ -384,13 +391,16 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private void publishSnapshot() {
     Map<MemoryTier, Integer> liveByTier = new TreeMap<>();
     Map<MemoryTier, List<String>> registeredIds = new TreeMap<>();
+    Map<MemoryTier, Integer> startingByTier = new TreeMap<>();
     Instant now = clock.instant();
     double gbSeconds = endedExecutorGbSeconds;
+    double coreSeconds = endedExecutorCoreSeconds;
     int starting = 0;
     int registered = 0;
     long heap = 0;
     for (Tracked tracked : executors.values()) {
       gbSeconds += gbSecondsSince(tracked, now);
+      coreSeconds += secondsSince(tracked, now) * tracked.handle.cores();
       if (tracked.phase == Phase.STOPPING) {
         continue;
       }
@@ -398,6 +408,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       heap += tracked.handle.tier().heapMb();
       if (tracked.phase == Phase.STARTING) {
         starting++;
+        startingByTier.merge(tracked.handle.tier(), 1, Integer::sum);
       } else {
         registered++;
         registeredIds.computeIfAbsent(tracked.handle.tier(), t -> new java.util.ArrayList<>())
@@ -406,7 +417,12 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum();
     snapshot = new PoolSnapshot(totalTarget, starting, registered, heap, liveByTier,
-        launchedByTier, exitedByTier, registeredIds, launchFailuresInARow, gbSeconds);
+        launchedByTier, exitedByTier, registeredIds, launchFailuresInARow, gbSeconds, coreSeconds,
+        meanStartLatency, startingByTier);
+  }
+
+  private static double secondsSince(Tracked tracked, Instant now) {
+    return Duration.between(tracked.launchedAt, now).toMillis() / 1000.0;
   }
 
   private static double gbSecondsSince(Tracked tracked, Instant now) {

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param exitedByTier executors ended since the application started, per tier
  * @param registeredIdsByTier ids of registered executors that are not being stopped, per tier
  * @param executorGbSeconds heap gibibytes times seconds alive, summed over every executor so far
+ * @param executorCoreSeconds cores times seconds alive, summed over every executor so far
+ * @param meanStartLatency mean time from launch to registration (a typical value until measured)
  */
 public record PoolSnapshot(
     int targetExecutors,
@@ -21,12 +23,16 @@ public record PoolSnapshot(
     Map<MemoryTier, Integer> exitedByTier,
     Map<MemoryTier, java.util.List<String>> registeredIdsByTier,
     int launchFailuresInARow,
-    double executorGbSeconds) {
+    double executorGbSeconds,
+    double executorCoreSeconds,
+    java.time.Duration meanStartLatency,
+    Map<MemoryTier, Integer> startingByTier) {
 
   public PoolSnapshot {
     liveByTier = Map.copyOf(liveByTier);
     launchedByTier = Map.copyOf(launchedByTier);
     exitedByTier = Map.copyOf(exitedByTier);
     registeredIdsByTier = Map.copyOf(registeredIdsByTier);
+    startingByTier = Map.copyOf(startingByTier);
   }
 }

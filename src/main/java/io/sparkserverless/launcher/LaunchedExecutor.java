@@ -11,4 +11,4 @@ import java.nio.file.Path;
  * @param logFile where the executor's output goes (stderr carries Spark's log)
  */
 public record LaunchedExecutor(
-    String executorId, MemoryTier tier, long processId, Path workDirectory, Path logFile) {}
+    String executorId, MemoryTier tier, int cores, long processId, Path workDirectory, Path logFile) {}

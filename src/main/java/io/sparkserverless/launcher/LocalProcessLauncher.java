@@ -74,7 +74,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
               processes.remove(spec.executorId());
               exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
             });
-    return new LaunchedExecutor(spec.executorId(), spec.tier(), process.pid(), workDirectory, logFile);
+    return new LaunchedExecutor(
+        spec.executorId(), spec.tier(), spec.cores(), process.pid(), workDirectory, logFile);
   }
 
   /** The executor's full command line. It never holds secrets: those travel in the environment. */

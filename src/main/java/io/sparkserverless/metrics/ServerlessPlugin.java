@@ -20,8 +20,9 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * configured sink sees them: the driver UI's /metrics/json, JMX, Prometheus...). Enable with
  * {@code spark.plugins=io.sparkserverless.metrics.ServerlessPlugin}.
  *
- * <p>Names are {@code executors.<what>[.<tier>]} and {@code tasks.escalated} (a counter of tasks
- * moved to a larger tier) under Spark's plugin namespace, e.g.
+ * <p>Names are {@code executors.<what>[.<tier>]}, {@code pressure.<tier>} (memory pressure of the
+ * tasks that ran on that tier, 0..1, see MemoryPressure) and {@code tasks.escalated} (a counter of
+ * tasks moved to a larger tier) under Spark's plugin namespace, e.g.
  * {@code <appId>.driver.plugin.io.sparkserverless.metrics.ServerlessPlugin.executors.live.1g}.
  */
 public final class ServerlessPlugin implements SparkPlugin {
@@ -59,6 +60,8 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
       registry.register("tasks.escalated", backend.get().escalations());
       for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
+        registry.register("pressure." + tier, (Gauge<Double>) () -> backend()
+            .map(b -> b.pressure().ofHeap(tier.heapMb()).figure()).orElse(0.0));
         register(registry, "executors.live." + tier, s -> s.liveByTier().getOrDefault(tier, 0));
         register(registry, "executors.launched." + tier, s -> s.launchedByTier().getOrDefault(tier, 0));
         register(registry, "executors.exited." + tier, s -> s.exitedByTier().getOrDefault(tier, 0));

@@ -508,7 +508,7 @@ class ExecutorPoolTest {
       Path logFile = Files.writeString(directory.resolve("stderr"), logText);
       launched.add(spec);
       return new LaunchedExecutor(
-          spec.executorId(), spec.tier(), 10_000 + Long.parseLong(spec.executorId()), directory, logFile);
+          spec.executorId(), spec.tier(), spec.cores(), 10_000 + Long.parseLong(spec.executorId()), directory, logFile);
     }
 
     @Override

@@ -1,0 +1,48 @@
+package io.sparkserverless.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.it.apps.AutoscaleJob;
+import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.SparkSubmitter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The adaptive autoscaler (standard mode) with real executor JVMs. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class AutoscalerIT {
+
+  @Test
+  void scalesUpUnderBacklogReleasesWhenIdleAndKeepsExecutorsHoldingShuffleOutput(@TempDir Path work)
+      throws Exception {
+    // Idle long enough for the 5 s idle timeout and the 10 s cool-down to have passed.
+    try (ChildJvm driver = SparkSubmitter.submit(work,
+        Map.of("spark.serverless.minExecutors", "0", "spark.serverless.maxExecutors", "4"),
+        AutoscaleJob.class, List.of("20"))) {
+      Duration wait = Duration.ofMinutes(3);
+      assertEquals(Integer.toString(24 * 23 / 2), driver.awaitLineStartingWith("BACKLOG_RESULT=", wait));
+      int maxUnderBacklog = Integer.parseInt(driver.awaitLineStartingWith("MAX_EXECUTORS_UNDER_BACKLOG=", wait));
+      assertTrue(maxUnderBacklog >= 2, "scaled up under a 24 s backlog: " + maxUnderBacklog);
+      assertEquals("0", driver.awaitLineStartingWith("EXECUTORS_WHEN_IDLE=", wait),
+          "released every idle executor (minExecutors=0)");
+      String shuffleResult = driver.awaitLineStartingWith("SHUFFLE_RESULT=", wait);
+      int afterIdle = Integer.parseInt(driver.awaitLineStartingWith("EXECUTORS_AFTER_IDLE_WITH_SHUFFLE=", wait));
+      assertTrue(afterIdle >= 1, "executors holding shuffle output were kept while idle");
+      assertEquals(shuffleResult, driver.awaitLineStartingWith("SHUFFLE_RESULT_AGAIN=", wait),
+          "the same answer from the kept shuffle output");
+      assertEquals("0", driver.awaitLineStartingWith("MAP_STAGES_RERUN=", wait),
+          "no map output was lost, so no map stage ran again");
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      String log = driver.output();
+      assertTrue(log.contains("Autoscaler (standard): target"), driver.tail(40));
+      assertTrue(log.contains("idle for at least 5 s, no shuffle output held"), driver.tail(40));
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.sparkserverless.autoscale;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.config.ServerlessMode;
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.TierLadder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides how many executors the smallest tier should have, which idle executors to stop, and which
+ * stages should move to a larger tier. Pure: a snapshot and the previous state in, a decision out.
+ *
+ * <p>Both modes size the pool from the work left: the tasks of running stages times their median
+ * duration. {@code standard} (cost first) adds executors only when draining the backlog with the
+ * current ones would take more than {@link #PAYOFF} times an executor's measured start time, and
+ * then only as many as drain it within that time; it stops executors after {@link
+ * #STANDARD_IDLE_TIMEOUT} idle. {@code performance} (latency first) asks at once for one slot per
+ * remaining task, keeps {@link #PERFORMANCE_WARM_POOL} executors ready when idle, and stops extras
+ * after {@link #PERFORMANCE_IDLE_TIMEOUT}.
+ *
+ * <p>Shared rules: never below {@code minExecutors}; nothing is released within {@link #COOL_DOWN}
+ * of a scale-up (a pause in the backlog is not the end of it); an executor holding shuffle output
+ * is never released (a later stage may read it; Spark's own shuffle-tracking rule); a stage whose
+ * tasks show high memory pressure moves its remaining tasks one tier up instead of adding more
+ * executors that would spill too.
+ */
+public final class AutoscalePolicy {
+  /** Scale up only when waiting is clearly dearer than starting: twice the JVM start time. */
+  public static final double PAYOFF = 2.0;
+  /**
+   * Standard mode releases promptly, but not between the stages of one job or two quick queries,
+   * whose gaps are well under a second.
+   */
+  public static final Duration STANDARD_IDLE_TIMEOUT = Duration.ofSeconds(5);
+  /** Performance mode keeps executors through short lulls between interactive queries. */
+  public static final Duration PERFORMANCE_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** Executors kept ready in performance mode, so a query on an idle cluster starts at once. */
+  public static final int PERFORMANCE_WARM_POOL = 2;
+  /** After asking for executors, do not release any for this long: damps flapping on bursts. */
+  public static final Duration COOL_DOWN = Duration.ofSeconds(10);
+  /** Assumed task length before any task of a stage finished. */
+  public static final double DEFAULT_TASK_SECONDS = 1.0;
+  /** Stages with fewer finished tasks than this give too little evidence to move tiers. */
+  public static final int MIN_TASKS_FOR_PRESSURE = 2;
+
+  private final ServerlessMode mode;
+  private final TierLadder tiers;
+  private final int minExecutors;
+
+  public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors) {
+    this.mode = requireNonNull(mode, "mode is null");
+    this.tiers = requireNonNull(tiers, "tiers is null");
+    this.minExecutors = minExecutors;
+  }
+
+  public AutoscaleDecision decide(WorkloadSnapshot snapshot, AutoscaleState state) {
+    MemoryTier smallest = tiers.smallest();
+    List<String> reasons = new ArrayList<>();
+
+    Map<Integer, MemoryTier> raise = new HashMap<>();
+    Set<Integer> raised = new HashSet<>(state.raisedStages());
+    for (StageLoad stage : snapshot.stages()) {
+      if (stage.tier().equals(smallest) && stage.pendingTasks() > 0 && stage.pressure().isHigh()
+          && stage.pressure().tasks() >= MIN_TASKS_FOR_PRESSURE && !raised.contains(stage.stageId())) {
+        Optional<MemoryTier> next = tiers.above(smallest);
+        if (next.isPresent()) {
+          raise.put(stage.stageId(), next.get());
+          raised.add(stage.stageId());
+          reasons.add(String.format(Locale.ROOT, "stage %d presses on memory (%.2f: spill %.2f, peak"
+              + " %.2f, GC %.2f): its %d remaining tasks move to %s instead of more %s executors",
+              stage.stageId(), stage.pressure().figure(), stage.pressure().spill(),
+              stage.pressure().peak(), stage.pressure().gc(), stage.pendingTasks(), next.get(), smallest));
+        }
+      }
+    }
+
+    int tasks = 0;
+    double workSeconds = 0;
+    for (StageLoad stage : snapshot.stages()) {
+      if (stage.tier().equals(smallest) && !raise.containsKey(stage.stageId())) {
+        int remaining = stage.pendingTasks() + stage.runningTasks();
+        tasks += remaining;
+        workSeconds += remaining * stage.medianTaskSeconds().orElse(DEFAULT_TASK_SECONDS);
+      }
+    }
+    int slots = snapshot.slotsPerExecutor();
+    int live = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count()
+        + snapshot.startingByTier().getOrDefault(smallest, 0);
+    int useful = (tasks + slots - 1) / slots;
+    double startSeconds = Math.max(0.5, snapshot.executorStartLatency().toMillis() / 1000.0);
+
+    int wanted;
+    String why;
+    if (mode == ServerlessMode.PERFORMANCE) {
+      wanted = Math.max(useful, PERFORMANCE_WARM_POOL);
+      why = tasks + " tasks left need " + useful + " executors; " + PERFORMANCE_WARM_POOL
+          + " kept warm";
+    } else if (tasks == 0) {
+      wanted = 0;
+      why = "no tasks left";
+    } else {
+      double drainSeconds = live == 0 ? Double.POSITIVE_INFINITY : workSeconds / (live * slots);
+      if (drainSeconds > PAYOFF * startSeconds) {
+        int toDrain = (int) Math.ceil(workSeconds / (PAYOFF * startSeconds) / slots);
+        wanted = Math.min(useful, Math.max(live, toDrain));
+        why = live == 0
+            ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
+                + " within %.0fx the %.1f s an executor takes to start", tasks, workSeconds,
+                wanted, PAYOFF, startSeconds)
+            : String.format(Locale.ROOT, "%d tasks (%.1f s of work) would take %.1f s on %d"
+                + " executors, more than %.0fx the %.1f s an executor takes to start", tasks,
+                workSeconds, drainSeconds, live, PAYOFF, startSeconds);
+      } else {
+        wanted = Math.max(1, Math.min(live, useful));
+        why = String.format(Locale.ROOT, "%d tasks (%.1f s of work) drain in %.1f s on %d"
+            + " executors; starting more would not pay off", tasks, workSeconds, drainSeconds, live);
+      }
+    }
+    wanted = Math.max(wanted, minExecutors);
+
+    java.time.Instant scaleUpAt = state.lastScaleUp();
+    if (wanted > live) {
+      scaleUpAt = snapshot.now();
+    }
+    if (wanted != state.lastTarget()) {
+      reasons.add("target " + wanted + " x " + smallest + " (was " + Math.max(0, state.lastTarget())
+          + "): " + why);
+    }
+
+    List<String> release = new ArrayList<>();
+    Duration idleTimeout = mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_IDLE_TIMEOUT
+        : STANDARD_IDLE_TIMEOUT;
+    boolean coolingDown = Duration.between(scaleUpAt, snapshot.now()).compareTo(COOL_DOWN) < 0
+        && !scaleUpAt.equals(java.time.Instant.MIN);
+    int surplus = live - wanted;
+    if (surplus > 0 && !coolingDown) {
+      List<PooledExecutor> idle = snapshot.executors().stream()
+          .filter(e -> e.tier().equals(smallest) && !e.busy() && !e.holdsShuffleOutput()
+              && e.idleFor().compareTo(idleTimeout) >= 0)
+          .sorted(Comparator.comparing(PooledExecutor::idleFor).reversed())
+          .limit(surplus)
+          .toList();
+      idle.forEach(e -> release.add(e.executorId()));
+      if (!idle.isEmpty()) {
+        reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
+            + " s, no shuffle output held, " + surplus + " beyond the target");
+      }
+    }
+    for (MemoryTier tier : tiers.tiers()) {
+      if (tier.equals(smallest)) {
+        continue;
+      }
+      int needed = snapshot.largerTierDemand().getOrDefault(tier, 0);
+      int liveOfTier = (int) snapshot.executors().stream().filter(e -> e.tier().equals(tier)).count();
+      int extra = liveOfTier - needed;
+      List<String> idleLarge = snapshot.executors().stream()
+          .filter(e -> e.tier().equals(tier) && !e.busy() && !e.holdsShuffleOutput())
+          .limit(Math.max(0, extra))
+          .map(PooledExecutor::executorId)
+          .toList();
+      if (!idleLarge.isEmpty()) {
+        release.addAll(idleLarge);
+        reasons.add("releasing " + idleLarge + ": no remaining task needs tier " + tier);
+      }
+    }
+    // Only stages still running are remembered, so the state stays bounded.
+    Set<Integer> running = new HashSet<>();
+    snapshot.stages().forEach(stage -> running.add(stage.stageId()));
+    raised.retainAll(running);
+    return new AutoscaleDecision(wanted, release, raise, reasons,
+        new AutoscaleState(scaleUpAt, wanted, raised));
+  }
+}

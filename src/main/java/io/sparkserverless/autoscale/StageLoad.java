@@ -1,0 +1,22 @@
+package io.sparkserverless.autoscale;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.pressure.MemoryPressure;
+import java.util.OptionalDouble;
+
+/**
+ * The work one running stage still has.
+ *
+ * @param tier the tier most of its remaining tasks need
+ * @param medianTaskSeconds of its finished tasks, empty until one has finished
+ */
+public record StageLoad(int stageId, MemoryTier tier, int pendingTasks, int runningTasks,
+    OptionalDouble medianTaskSeconds, MemoryPressure pressure) {
+  public StageLoad {
+    requireNonNull(tier, "tier is null");
+    requireNonNull(medianTaskSeconds, "medianTaskSeconds is null");
+    requireNonNull(pressure, "pressure is null");
+  }
+}

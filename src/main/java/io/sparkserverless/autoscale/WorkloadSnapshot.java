@@ -1,0 +1,33 @@
+package io.sparkserverless.autoscale;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.executor.MemoryTier;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the autoscaler decides on, gathered at one instant.
+ *
+ * @param startingByTier executors launched but not registered yet
+ * @param largerTierDemand executors the tasks moved to larger tiers need, per tier
+ * @param executorStartLatency measured from launch to registration (an estimate until measured)
+ * @param slotsPerExecutor tasks one executor runs at once
+ */
+public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledExecutor> executors,
+    Map<MemoryTier, Integer> startingByTier, Map<MemoryTier, Integer> largerTierDemand,
+    Duration executorStartLatency, int slotsPerExecutor) {
+  public WorkloadSnapshot {
+    requireNonNull(now, "now is null");
+    stages = List.copyOf(stages);
+    executors = List.copyOf(executors);
+    startingByTier = Map.copyOf(startingByTier);
+    largerTierDemand = Map.copyOf(largerTierDemand);
+    requireNonNull(executorStartLatency, "executorStartLatency is null");
+    if (slotsPerExecutor < 1) {
+      throw new IllegalArgumentException("slotsPerExecutor must be positive: " + slotsPerExecutor);
+    }
+  }
+}
