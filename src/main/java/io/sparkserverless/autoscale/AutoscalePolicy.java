@@ -28,8 +28,12 @@ import java.util.Set;
  * remaining task, keeps {@link #PERFORMANCE_WARM_POOL} executors ready when idle, and stops extras
  * after {@link #PERFORMANCE_IDLE_TIMEOUT}.
  *
- * <p>Shared rules: never below {@code minExecutors}; nothing is released within {@link #COOL_DOWN}
- * of a scale-up (a pause in the backlog is not the end of it); an executor holding shuffle output
+ * <p>Until a task of the backlog has finished, its length is a guess ({@link #DEFAULT_TASK_SECONDS}),
+ * so standard mode then adds one executor per decision rather than sizing on the guess.
+ *
+ * <p>Shared rules: never below {@code minExecutors}; no smallest-tier executor is released within
+ * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
+ * executors go as soon as no task needs their tier; an executor holding shuffle output
  * is never released (a later stage may read it; Spark's own shuffle-tracking rule); a stage whose
  * tasks show high memory pressure moves its remaining tasks one tier up instead of adding more
  * executors that would spill too.
@@ -86,11 +90,13 @@ public final class AutoscalePolicy {
 
     int tasks = 0;
     double workSeconds = 0;
+    boolean taskLengthKnown = true;
     for (StageLoad stage : snapshot.stages()) {
       if (stage.tier().equals(smallest) && !raise.containsKey(stage.stageId())) {
         int remaining = stage.pendingTasks() + stage.runningTasks();
         tasks += remaining;
         workSeconds += remaining * stage.medianTaskSeconds().orElse(DEFAULT_TASK_SECONDS);
+        taskLengthKnown &= stage.medianTaskSeconds().isPresent() || remaining == 0;
       }
     }
     int slots = snapshot.slotsPerExecutor();
@@ -113,6 +119,10 @@ public final class AutoscalePolicy {
       if (drainSeconds > PAYOFF * startSeconds) {
         int toDrain = (int) Math.ceil(workSeconds / (PAYOFF * startSeconds) / slots);
         wanted = Math.min(useful, Math.max(live, toDrain));
+        if (!taskLengthKnown) {
+          // Until a task has finished the work is a guess: add one executor per decision.
+          wanted = Math.min(wanted, live + 1);
+        }
         why = live == 0
             ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
                 + " within %.0fx the %.1f s an executor takes to start", tasks, workSeconds,
@@ -142,7 +152,10 @@ public final class AutoscalePolicy {
         : STANDARD_IDLE_TIMEOUT;
     boolean coolingDown = Duration.between(scaleUpAt, snapshot.now()).compareTo(COOL_DOWN) < 0
         && !scaleUpAt.equals(java.time.Instant.MIN);
-    int surplus = live - wanted;
+    // Executors still starting beyond the target are cancelled by the pool; only registered ones
+    // are released here.
+    int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
+    int surplus = registered - wanted;
     if (surplus > 0 && !coolingDown) {
       List<PooledExecutor> idle = snapshot.executors().stream()
           .filter(e -> e.tier().equals(smallest) && !e.busy() && !e.holdsShuffleOutput()
@@ -156,11 +169,18 @@ public final class AutoscalePolicy {
             + " s, no shuffle output held, " + surplus + " beyond the target");
       }
     }
+    Map<MemoryTier, Integer> demand = new HashMap<>(snapshot.largerTierDemand());
+    for (StageLoad stage : snapshot.stages()) {
+      MemoryTier to = raise.get(stage.stageId());
+      if (to != null) {
+        demand.merge(to, (stage.pendingTasks() + slots - 1) / slots, Integer::sum);
+      }
+    }
     for (MemoryTier tier : tiers.tiers()) {
       if (tier.equals(smallest)) {
         continue;
       }
-      int needed = snapshot.largerTierDemand().getOrDefault(tier, 0);
+      int needed = demand.getOrDefault(tier, 0);
       int liveOfTier = (int) snapshot.executors().stream().filter(e -> e.tier().equals(tier)).count();
       int extra = liveOfTier - needed;
       List<String> idleLarge = snapshot.executors().stream()

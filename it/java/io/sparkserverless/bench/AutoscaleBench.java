@@ -1,0 +1,177 @@
+package io.sparkserverless.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.it.apps.TraceWorkloadJob;
+import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.SparkSubmitter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+
+/**
+ * The adaptive autoscaler against Spark's dynamic allocation on one seeded trace, side by side in
+ * one run, under four settings: static allocation at the maximum, Spark's dynamic allocation
+ * (defaults plus shuffle tracking, on this project's backend), standard mode and performance mode.
+ * Reports makespan, per-job latency (p50/p95), executor GB-seconds and utilization (task time over
+ * executor core time), writes {@code target/bench/autoscale.csv}, {@code autoscale-timeline.csv}
+ * and a chart of executors over time, {@code autoscale-executors.png}.
+ * Run: {@code mvn -B verify -Pbench -Dbench=AutoscaleBench [-Dbench.seed=42]}.
+ */
+class AutoscaleBench {
+  private static final Pattern USAGE = Pattern.compile(
+      "Executors used ([0-9.]+) GB-seconds of heap and ([0-9.]+) core-seconds");
+  private static final Pattern REGISTERED = Pattern.compile("registered (\\d+) ms after launch");
+  private static final int MAX_EXECUTORS = 4;
+
+  private record Setting(String name, Map<String, String> conf) {}
+
+  private record Result(String setting, boolean completed, double makespan, double p50, double p95,
+      double gbSeconds, double coreSeconds, double taskSeconds, double meanStartMs,
+      List<double[]> timeline) {
+    double utilization() {
+      return coreSeconds == 0 ? 0 : taskSeconds / coreSeconds;
+    }
+  }
+
+  @Test
+  void autoscalerAgainstDynamicAllocation() throws Exception {
+    long seed = Long.getLong("bench.seed", 42);
+    Map<String, String> common = Map.of("spark.serverless.maxExecutors", Integer.toString(MAX_EXECUTORS),
+        "spark.serverless.executor.memoryTiers", "1g,2g", "spark.serverless.minExecutors", "0");
+    List<Setting> settings = List.of(
+        new Setting("static-max", merge(common, Map.of("spark.executor.instances",
+            Integer.toString(MAX_EXECUTORS)))),
+        new Setting("spark-dynamic", merge(common, Map.of("spark.dynamicAllocation.enabled", "true",
+            "spark.dynamicAllocation.shuffleTracking.enabled", "true",
+            "spark.dynamicAllocation.maxExecutors", Integer.toString(MAX_EXECUTORS)))),
+        new Setting("standard", merge(common, Map.of("spark.serverless.mode", "standard"))),
+        new Setting("performance", merge(common, Map.of("spark.serverless.mode", "performance"))));
+    Path out = Files.createDirectories(Path.of("target", "bench"));
+    List<Result> results = new ArrayList<>();
+    for (Setting setting : settings) {
+      Result result = run(setting, seed, Files.createTempDirectory("autoscale-bench"));
+      results.add(result);
+      System.out.printf(Locale.ROOT, "ran %-13s completed=%s makespan=%.1fs gbSeconds=%.1f%n",
+          setting.name(), result.completed(), result.makespan(), result.gbSeconds());
+    }
+    report(results, seed, out);
+    assertTrue(results.stream().allMatch(Result::completed), "every setting must finish the trace");
+  }
+
+  private static Result run(Setting setting, long seed, Path work) throws Exception {
+    try (ChildJvm driver = SparkSubmitter.submit(work, setting.conf(), TraceWorkloadJob.class,
+        List.of(Long.toString(seed)))) {
+      int exit = driver.awaitExit(Duration.ofMinutes(6));
+      String output = driver.output();
+      List<Double> latencies = new ArrayList<>();
+      List<double[]> timeline = new ArrayList<>();
+      double makespan = Double.NaN;
+      double taskSeconds = Double.NaN;
+      for (String line : output.split("\n")) {
+        if (line.startsWith("JOB ")) {
+          String[] parts = line.split(" ");
+          latencies.add(Double.parseDouble(parts[3]) - Double.parseDouble(parts[2]));
+        } else if (line.startsWith("EXEC ")) {
+          String[] parts = line.split(" ");
+          timeline.add(new double[] {Double.parseDouble(parts[1]), Double.parseDouble(parts[2])});
+        } else if (line.startsWith("MAKESPAN=")) {
+          makespan = Double.parseDouble(line.substring(9));
+        } else if (line.startsWith("TASK_SECONDS=")) {
+          taskSeconds = Double.parseDouble(line.substring(13));
+        }
+      }
+      Matcher usage = USAGE.matcher(output);
+      boolean found = usage.find();
+      Matcher registered = REGISTERED.matcher(output);
+      double startSum = 0;
+      int starts = 0;
+      while (registered.find()) {
+        startSum += Double.parseDouble(registered.group(1));
+        starts++;
+      }
+      return new Result(setting.name(), exit == 0, makespan, percentile(latencies, 0.5),
+          percentile(latencies, 0.95), found ? Double.parseDouble(usage.group(1)) : Double.NaN,
+          found ? Double.parseDouble(usage.group(2)) : Double.NaN, taskSeconds,
+          starts == 0 ? Double.NaN : startSum / starts, timeline);
+    }
+  }
+
+  private static void report(List<Result> results, long seed, Path out) throws Exception {
+    StringBuilder csv = new StringBuilder(
+        "setting,completed,makespan_s,job_p50_s,job_p95_s,executor_gb_s,executor_core_s,task_s,utilization,mean_start_ms\n");
+    StringBuilder timeline = new StringBuilder("setting,seconds,executors\n");
+    for (Result r : results) {
+      csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%.2f,%.1f,%.1f,%.1f,%.3f,%.0f%n",
+          r.setting(), r.completed(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), r.coreSeconds(),
+          r.taskSeconds(), r.utilization(), r.meanStartMs()));
+      r.timeline().forEach(p -> timeline.append(String.format(Locale.ROOT, "%s,%.1f,%.0f%n",
+          r.setting(), p[0], p[1])));
+    }
+    Files.writeString(out.resolve("autoscale.csv"), csv);
+    Files.writeString(out.resolve("autoscale-timeline.csv"), timeline);
+
+    XYChart chart = new XYChartBuilder().width(900).height(450)
+        .title("Executors over time, trace seed " + seed).xAxisTitle("seconds").yAxisTitle("executors")
+        .build();
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+    for (Result r : results) {
+      if (!r.timeline().isEmpty()) {
+        chart.addSeries(r.setting(), r.timeline().stream().mapToDouble(p -> p[0]).toArray(),
+            r.timeline().stream().mapToDouble(p -> p[1]).toArray());
+      }
+    }
+    BitmapEncoder.saveBitmap(chart, out.resolve("autoscale-executors").toString(),
+        BitmapEncoder.BitmapFormat.PNG);
+
+    System.out.println();
+    System.out.println("Autoscaling benchmark, trace seed " + seed + ", at most " + MAX_EXECUTORS
+        + " executors of 1 core, tiers 1g,2g");
+    System.out.printf(Locale.ROOT, "%-13s %9s %9s %9s %11s %11s %12s%n", "setting", "makespan",
+        "job p50", "job p95", "GB-seconds", "utilization", "start (ms)");
+    for (Result r : results) {
+      System.out.printf(Locale.ROOT, "%-13s %8.1fs %8.1fs %8.1fs %11.1f %10.0f%% %12.0f%n",
+          r.setting(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), 100 * r.utilization(),
+          r.meanStartMs());
+    }
+    Map<String, Result> by = new HashMap<>();
+    results.forEach(r -> by.put(r.setting(), r));
+    Result dynamic = by.get("spark-dynamic");
+    Result standard = by.get("standard");
+    Result performance = by.get("performance");
+    System.out.printf(Locale.ROOT, "standard / spark-dynamic: GB-seconds %.2fx (goal <= 0.75x),"
+        + " makespan %.2fx (goal <= 1.1x); standard utilization %.0f%% (goal >= 80%%)%n",
+        standard.gbSeconds() / dynamic.gbSeconds(), standard.makespan() / dynamic.makespan(),
+        100 * standard.utilization());
+    System.out.printf(Locale.ROOT, "performance / spark-dynamic: makespan %.2fx (goal <= 0.9x),"
+        + " GB-seconds %.2fx (goal <= 1.0x)%n",
+        performance.makespan() / dynamic.makespan(), performance.gbSeconds() / dynamic.gbSeconds());
+    System.out.println("CSV and chart: " + out.toAbsolutePath());
+  }
+
+  private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+    Map<String, String> merged = new HashMap<>(a);
+    merged.putAll(b);
+    return merged;
+  }
+
+  private static double percentile(List<Double> values, double p) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> sorted = values.stream().sorted().toList();
+    return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+  }
+}

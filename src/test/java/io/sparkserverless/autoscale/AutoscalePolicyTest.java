@@ -1,0 +1,589 @@
+package io.sparkserverless.autoscale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.config.ServerlessMode;
+import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.pressure.MemoryPressure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class AutoscalePolicyTest {
+  private static final MemoryTier ONE_G = new MemoryTier(1024);
+  private static final MemoryTier TWO_G = new MemoryTier(2048);
+  private static final MemoryTier FOUR_G = new MemoryTier(4096);
+  private static final TierLadder LADDER = new TierLadder(List.of(ONE_G, TWO_G, FOUR_G));
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration START_LATENCY = Duration.ofSeconds(5);
+
+  private static final MemoryPressure HIGH_SPILL = new MemoryPressure(4, 0.8, 0.1, 0.1, false);
+  private static final MemoryPressure LOW = new MemoryPressure(4, 0.2, 0.1, 0.1, false);
+
+  /**
+   * A workload built up row by row: time T0, start latency 5 s, one slot per executor, no stages,
+   * no executors, nothing starting and no demand above the smallest tier unless a row says so.
+   */
+  private static final class Workload {
+    private Instant now = T0;
+    private final List<StageLoad> stages = new ArrayList<>();
+    private final List<PooledExecutor> executors = new ArrayList<>();
+    private final Map<MemoryTier, Integer> starting = new HashMap<>();
+    private final Map<MemoryTier, Integer> largerTierDemand = new HashMap<>();
+    private Duration startLatency = START_LATENCY;
+    private int slotsPerExecutor = 1;
+
+    static Workload at(Instant now) {
+      Workload workload = new Workload();
+      workload.now = now;
+      return workload;
+    }
+
+    static Workload atStart() {
+      return at(T0);
+    }
+
+    /** A stage on the smallest tier with pending tasks of a known median and no pressure. */
+    Workload stage(int stageId, int pendingTasks, double medianSeconds) {
+      return stage(new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(medianSeconds),
+          MemoryPressure.NONE));
+    }
+
+    Workload stage(StageLoad stage) {
+      stages.add(stage);
+      return this;
+    }
+
+    Workload idle(String executorId, Duration idleFor) {
+      return executor(new PooledExecutor(executorId, ONE_G, false, idleFor, false));
+    }
+
+    Workload busy(String executorId) {
+      return executor(new PooledExecutor(executorId, ONE_G, true, Duration.ZERO, false));
+    }
+
+    Workload holdingShuffle(String executorId, Duration idleFor) {
+      return executor(new PooledExecutor(executorId, ONE_G, false, idleFor, true));
+    }
+
+    Workload executor(PooledExecutor executor) {
+      executors.add(executor);
+      return this;
+    }
+
+    Workload starting(MemoryTier tier, int count) {
+      starting.put(tier, count);
+      return this;
+    }
+
+    Workload demand(MemoryTier tier, int count) {
+      largerTierDemand.put(tier, count);
+      return this;
+    }
+
+    Workload startLatency(Duration latency) {
+      startLatency = latency;
+      return this;
+    }
+
+    Workload slotsPerExecutor(int slots) {
+      slotsPerExecutor = slots;
+      return this;
+    }
+
+    WorkloadSnapshot snapshot() {
+      return new WorkloadSnapshot(now, stages, executors, starting, largerTierDemand, startLatency,
+          slotsPerExecutor);
+    }
+
+    @Override
+    public String toString() {
+      return snapshot().toString();
+    }
+  }
+
+  private static AutoscalePolicy standard(int minExecutors) {
+    return new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, minExecutors);
+  }
+
+  private static AutoscalePolicy policy(ServerlessMode mode, int minExecutors) {
+    return new AutoscalePolicy(mode, LADDER, minExecutors);
+  }
+
+  private static AutoscaleDecision decideFresh(AutoscalePolicy policy, Workload workload) {
+    return policy.decide(workload.snapshot(), AutoscaleState.INITIAL);
+  }
+
+  private static Duration seconds(double seconds) {
+    return Duration.ofMillis(Math.round(seconds * 1000));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Target of the smallest tier
+
+  static Stream<Arguments> targets() {
+    return Stream.of(
+        Arguments.of("standard: 24 one-second tasks and no executor drain within 2x the 5 s start"
+                + " on 3 executors",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(1, 24, 1.0), 3),
+        Arguments.of("standard: until a task has finished, one executor is added per decision",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, ONE_G, 24, 0,
+                OptionalDouble.empty(), MemoryPressure.NONE)), 1),
+        Arguments.of("standard: 4 one-second tasks drain in 2 s on 2 executors, so none is added",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 4, 1.0).busy("1").busy("2"), 2),
+        Arguments.of("standard: a short backlog keeps no more executors than it has tasks",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 1, 1.0).busy("1").busy("2"), 1),
+        Arguments.of("standard: 30 s of work on 2 executors takes 15 s, so 3 are wanted",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 30, 1.0).busy("1").busy("2"), 3),
+        Arguments.of("standard: running tasks count as work left",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, ONE_G, 28, 2,
+                OptionalDouble.of(1.0), MemoryPressure.NONE)).busy("1").busy("2"), 3),
+        Arguments.of("standard: work of several stages adds up",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 12, 1.0).stage(2, 6, 2.0), 3),
+        Arguments.of("standard: executors still starting count as live",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(1, 24, 1.0).starting(ONE_G, 3), 3),
+        Arguments.of("standard: never more executors than tasks",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 2, 60.0), 2),
+        Arguments.of("standard: four slots per executor need a quarter of the executors",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 80, 1.0).slotsPerExecutor(4), 2),
+        Arguments.of("standard: a faster start makes scaling up pay off sooner",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().stage(1, 24, 1.0).startLatency(Duration.ofSeconds(1)), 12),
+        Arguments.of("standard: tasks of stages on a larger tier do not count",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, TWO_G, 24, 0,
+                OptionalDouble.of(1.0), MemoryPressure.NONE)), 0),
+        Arguments.of("standard: no tasks and no minimum wants no executor",
+            ServerlessMode.STANDARD, 0, Workload.atStart(), 0),
+        Arguments.of("standard: no tasks keeps minExecutors",
+            ServerlessMode.STANDARD, 1, Workload.atStart(), 1),
+        Arguments.of("standard: minExecutors wins over a smaller backlog",
+            ServerlessMode.STANDARD, 5, Workload.atStart().stage(1, 24, 1.0), 5),
+        Arguments.of("performance: 6 tasks get 6 executors at once",
+            ServerlessMode.PERFORMANCE, 0, Workload.atStart().stage(1, 6, 1.0), 6),
+        Arguments.of("performance: 6 tasks get 6 executors even with 2 already live",
+            ServerlessMode.PERFORMANCE, 0,
+            Workload.atStart().stage(1, 6, 0.1).busy("1").busy("2"), 6),
+        Arguments.of("performance: an idle cluster keeps the warm pool",
+            ServerlessMode.PERFORMANCE, 0, Workload.atStart(), AutoscalePolicy.PERFORMANCE_WARM_POOL),
+        Arguments.of("performance: a single task still keeps the warm pool",
+            ServerlessMode.PERFORMANCE, 0, Workload.atStart().stage(1, 1, 1.0),
+            AutoscalePolicy.PERFORMANCE_WARM_POOL),
+        Arguments.of("performance: minExecutors above the warm pool wins",
+            ServerlessMode.PERFORMANCE, 3, Workload.atStart(), 3),
+        Arguments.of("performance: 10 tasks on 4 slots per executor need 3 executors",
+            ServerlessMode.PERFORMANCE, 0,
+            Workload.atStart().stage(1, 10, 1.0).slotsPerExecutor(4), 3));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targets")
+  void theSmallestTierTargetFollowsTheWorkLeft(String description, ServerlessMode mode,
+      int minExecutors, Workload workload, int expectedTarget) {
+    AutoscaleDecision decision = decideFresh(policy(mode, minExecutors), workload);
+
+    assertEquals(expectedTarget, decision.smallestTierTarget(), decision.reasons().toString());
+    assertEquals(expectedTarget, decision.next().lastTarget());
+  }
+
+  @Test
+  void aScaleUpFromNothingExplainsTheWorkAndTheStartTime() {
+    AutoscaleDecision decision =
+        decideFresh(standard(0), Workload.atStart().stage(1, 24, 1.0));
+
+    assertEquals(1, decision.reasons().size(), decision.reasons().toString());
+    assertContainsAll(decision.reasons().get(0), "target 3 x 1g (was 0)", "24 tasks",
+        "24.0 s of work", "no executor", "5.0 s an executor takes to start");
+  }
+
+  @Test
+  void aScaleUpFromLiveExecutorsExplainsHowLongDrainingWouldTake() {
+    AutoscaleDecision decision = standard(0).decide(
+        Workload.atStart().stage(1, 30, 1.0).busy("1").busy("2").snapshot(),
+        new AutoscaleState(Instant.MIN, 2, Set.of()));
+
+    assertEquals(1, decision.reasons().size(), decision.reasons().toString());
+    assertContainsAll(decision.reasons().get(0), "target 3 x 1g (was 2)", "15.0 s on 2 executors",
+        "5.0 s an executor takes to start");
+  }
+
+  @Test
+  void aScaleUpIsRememberedAsTheLastScaleUp() {
+    AutoscaleDecision decision =
+        decideFresh(standard(0), Workload.atStart().stage(1, 24, 1.0));
+
+    assertEquals(T0, decision.next().lastScaleUp());
+  }
+
+  @Test
+  void aDecisionThatAddsNothingKeepsThePreviousScaleUpTime() {
+    Instant earlier = T0.minusSeconds(60);
+    AutoscaleDecision decision = standard(0).decide(
+        Workload.atStart().stage(1, 4, 1.0).busy("1").busy("2").snapshot(),
+        new AutoscaleState(earlier, 2, Set.of()));
+
+    assertEquals(earlier, decision.next().lastScaleUp());
+  }
+
+  @Test
+  void nothingIsReportedWhenTheTargetDoesNotChange() {
+    AutoscaleDecision decision = standard(0).decide(
+        Workload.atStart().stage(1, 4, 1.0).busy("1").busy("2").snapshot(),
+        new AutoscaleState(Instant.MIN, 2, Set.of()));
+
+    assertEquals(2, decision.smallestTierTarget());
+    assertEquals(List.of(), decision.reasons());
+    assertEquals(List.of(), decision.release());
+    assertEquals(Map.of(), decision.raiseStages());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Releasing idle executors of the smallest tier
+
+  static Stream<Arguments> idleTimeouts() {
+    return Stream.of(
+        Arguments.of(ServerlessMode.STANDARD, seconds(4.9), false),
+        Arguments.of(ServerlessMode.STANDARD, AutoscalePolicy.STANDARD_IDLE_TIMEOUT, true),
+        Arguments.of(ServerlessMode.STANDARD, Duration.ofMinutes(5), true),
+        Arguments.of(ServerlessMode.PERFORMANCE, AutoscalePolicy.STANDARD_IDLE_TIMEOUT, false),
+        Arguments.of(ServerlessMode.PERFORMANCE, seconds(29.9), false),
+        Arguments.of(ServerlessMode.PERFORMANCE, AutoscalePolicy.PERFORMANCE_IDLE_TIMEOUT, true),
+        Arguments.of(ServerlessMode.PERFORMANCE, Duration.ofMinutes(5), true));
+  }
+
+  @ParameterizedTest(name = "{0}: idle for {1}, released: {2}")
+  @MethodSource("idleTimeouts")
+  void aSurplusExecutorIsReleasedOnlyAfterTheIdleTimeoutOfTheMode(ServerlessMode mode,
+      Duration idleFor, boolean released) {
+    // minExecutors 2 (also the performance warm pool) with three idle executors: surplus one.
+    Workload workload = Workload.atStart()
+        .idle("1", idleFor).idle("2", Duration.ZERO).idle("3", Duration.ZERO);
+
+    AutoscaleDecision decision = decideFresh(policy(mode, 2), workload);
+
+    assertEquals(2, decision.smallestTierTarget());
+    assertEquals(released ? List.of("1") : List.of(), decision.release());
+  }
+
+  @Test
+  void theReleaseIsExplainedWithTheTimeoutAndTheSurplus() {
+    AutoscaleDecision decision = decideFresh(standard(0), Workload.atStart()
+        .idle("7", Duration.ofSeconds(6)));
+
+    assertEquals(List.of("7"), decision.release());
+    assertTrue(decision.reasons().stream().anyMatch(reason -> reason.contains("releasing [7]")
+        && reason.contains("idle for at least 5 s") && reason.contains("1 beyond the target")),
+        decision.reasons().toString());
+  }
+
+  @Test
+  void theLongestIdleExecutorsAreReleasedFirstAndNoMoreThanTheSurplus() {
+    Workload workload = Workload.atStart()
+        .idle("a", Duration.ofSeconds(6))
+        .idle("b", Duration.ofSeconds(20))
+        .idle("c", Duration.ofSeconds(8))
+        .idle("d", Duration.ofSeconds(60));
+
+    AutoscaleDecision decision = decideFresh(standard(2), workload);
+
+    assertEquals(2, decision.smallestTierTarget());
+    assertEquals(List.of("d", "b"), decision.release());
+  }
+
+  @Test
+  void busyExecutorsAreNeverReleased() {
+    Workload workload = Workload.atStart()
+        .busy("1").idle("2", Duration.ofSeconds(10)).busy("3");
+
+    AutoscaleDecision decision = decideFresh(standard(0), workload);
+
+    assertEquals(0, decision.smallestTierTarget());
+    assertEquals(List.of("2"), decision.release());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ServerlessMode.class)
+  void anExecutorHoldingShuffleOutputIsNeverReleasedEvenIdleForMinutes(ServerlessMode mode) {
+    // Five idle executors against a target of the warm pool (2) in either mode.
+    Workload workload = Workload.atStart()
+        .holdingShuffle("s1", Duration.ofMinutes(10))
+        .holdingShuffle("s2", Duration.ofMinutes(20))
+        .idle("1", Duration.ofMinutes(1))
+        .holdingShuffle("s3", Duration.ofMinutes(30))
+        .idle("2", Duration.ofMinutes(1));
+
+    AutoscaleDecision decision = decideFresh(policy(mode, 2), workload);
+
+    assertEquals(2, decision.smallestTierTarget());
+    assertEquals(Set.of("1", "2"), Set.copyOf(decision.release()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ServerlessMode.class)
+  void onlyShuffleHoldersLeftMeansNothingIsReleased(ServerlessMode mode) {
+    Workload workload = Workload.atStart()
+        .holdingShuffle("s1", Duration.ofMinutes(10))
+        .holdingShuffle("s2", Duration.ofMinutes(10))
+        .holdingShuffle("s3", Duration.ofMinutes(10));
+
+    AutoscaleDecision decision = decideFresh(policy(mode, 0), workload);
+
+    assertEquals(List.of(), decision.release());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Hysteresis
+
+  @Test
+  void idleSurplusIsKeptThroughTheCoolDownAfterAScaleUpAndReleasedAfterIt() {
+    AutoscalePolicy policy = standard(0);
+    AutoscaleDecision scaleUp = policy.decide(
+        Workload.atStart().stage(1, 24, 1.0).snapshot(), AutoscaleState.INITIAL);
+    assertEquals(3, scaleUp.smallestTierTarget());
+
+    // The backlog ended quickly; the three executors have been idle longer than the idle timeout.
+    Duration idle = AutoscalePolicy.STANDARD_IDLE_TIMEOUT.plusSeconds(1);
+    Instant justBefore = T0.plus(AutoscalePolicy.COOL_DOWN).minusMillis(100);
+    AutoscaleDecision during = policy.decide(Workload.at(justBefore)
+        .idle("1", idle).idle("2", idle).idle("3", idle).snapshot(), scaleUp.next());
+
+    assertEquals(0, during.smallestTierTarget());
+    assertEquals(List.of(), during.release());
+
+    Instant atEnd = T0.plus(AutoscalePolicy.COOL_DOWN);
+    AutoscaleDecision after = policy.decide(Workload.at(atEnd)
+        .idle("1", idle).idle("2", idle).idle("3", idle).snapshot(), during.next());
+
+    assertEquals(Set.of("1", "2", "3"), Set.copyOf(after.release()));
+  }
+
+  @Test
+  void theCoolDownCountsFromTheLatestScaleUp() {
+    AutoscalePolicy policy = standard(0);
+    AutoscaleDecision first = policy.decide(
+        Workload.atStart().stage(1, 24, 1.0).snapshot(), AutoscaleState.INITIAL);
+    Instant second = T0.plusSeconds(8);
+    AutoscaleDecision again = policy.decide(Workload.at(second).stage(1, 60, 1.0)
+        .busy("1").busy("2").busy("3").snapshot(), first.next());
+    assertEquals(6, again.smallestTierTarget());
+    assertEquals(second, again.next().lastScaleUp());
+
+    Duration idle = Duration.ofSeconds(6);
+    AutoscaleDecision afterFirstCoolDown = policy.decide(Workload.at(T0.plusSeconds(12))
+        .idle("1", idle).idle("2", idle).snapshot(), again.next());
+
+    assertEquals(List.of(), afterFirstCoolDown.release());
+  }
+
+  @Test
+  void withNoScaleUpEverThereIsNoCoolDown() {
+    AutoscaleDecision decision = decideFresh(standard(0),
+        Workload.atStart().idle("1", Duration.ofSeconds(5)));
+
+    assertEquals(Instant.MIN, decision.next().lastScaleUp());
+    assertEquals(List.of("1"), decision.release());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Larger tiers
+
+  static Stream<Arguments> largerTierExecutors() {
+    return Stream.of(
+        Arguments.of("an idle 2g executor no task needs is released at once",
+            new PooledExecutor("big", TWO_G, false, Duration.ZERO, false), 0, true),
+        Arguments.of("an idle 2g executor a task needs is kept",
+            new PooledExecutor("big", TWO_G, false, Duration.ofMinutes(5), false), 1, false),
+        Arguments.of("a busy 2g executor is kept",
+            new PooledExecutor("big", TWO_G, true, Duration.ZERO, false), 0, false),
+        Arguments.of("an idle 2g executor holding shuffle output is kept",
+            new PooledExecutor("big", TWO_G, false, Duration.ofMinutes(5), true), 0, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("largerTierExecutors")
+  void largerTierExecutorsAreReleasedWhenNoRemainingTaskNeedsThem(String description,
+      PooledExecutor executor, int demand, boolean released) {
+    Workload workload = Workload.atStart().executor(executor).demand(TWO_G, demand);
+
+    AutoscaleDecision decision = decideFresh(standard(0), workload);
+
+    assertEquals(released ? List.of("big") : List.of(), decision.release());
+    if (released) {
+      assertTrue(decision.reasons().stream().anyMatch(
+          reason -> reason.contains("releasing [big]") && reason.contains("tier 2g")),
+          decision.reasons().toString());
+    }
+  }
+
+  @Test
+  void largerTierExecutorsBeyondTheDemandAreReleasedButNotTheOnesNeeded() {
+    Workload workload = Workload.atStart()
+        .executor(new PooledExecutor("b1", TWO_G, true, Duration.ZERO, false))
+        .executor(new PooledExecutor("b2", TWO_G, false, Duration.ZERO, false))
+        .executor(new PooledExecutor("b3", TWO_G, false, Duration.ZERO, false))
+        .executor(new PooledExecutor("f1", FOUR_G, false, Duration.ZERO, false))
+        .demand(TWO_G, 2)
+        .demand(FOUR_G, 1);
+
+    AutoscaleDecision decision = decideFresh(standard(0), workload);
+
+    assertEquals(List.of("b2"), decision.release());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Moving stages under memory pressure to a larger tier
+
+  private static StageLoad pressedStage(int stageId, int pendingTasks, MemoryPressure pressure) {
+    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0), pressure);
+  }
+
+  @Test
+  void aStageThatSpillsMovesOneTierUpOnceAndItsTasksLeaveTheSmallestTierTarget() {
+    Workload workload = Workload.atStart()
+        .stage(1, 24, 1.0)
+        .stage(pressedStage(2, 24, HIGH_SPILL));
+
+    AutoscaleDecision decision = decideFresh(standard(0), workload);
+
+    assertEquals(Map.of(2, TWO_G), decision.raiseStages());
+    // Only stage 1's 24 s of work counts: 3 executors, not the 5 that 48 s would need.
+    assertEquals(3, decision.smallestTierTarget());
+    assertEquals(Set.of(2), decision.next().raisedStages());
+    assertTrue(decision.reasons().stream().anyMatch(reason -> reason.contains("stage 2")
+        && reason.contains("spill 0.80") && reason.contains("24 remaining tasks move to 2g")),
+        decision.reasons().toString());
+  }
+
+  @Test
+  void aStageAlreadyRaisedIsNotRaisedAgain() {
+    AutoscalePolicy policy = standard(0);
+    AutoscaleDecision first = policy.decide(
+        Workload.atStart().stage(pressedStage(2, 24, HIGH_SPILL)).snapshot(),
+        AutoscaleState.INITIAL);
+    assertEquals(Map.of(2, TWO_G), first.raiseStages());
+
+    AutoscaleDecision second = policy.decide(
+        Workload.at(T0.plusSeconds(1)).stage(pressedStage(2, 20, HIGH_SPILL)).snapshot(),
+        first.next());
+
+    assertEquals(Map.of(), second.raiseStages());
+    assertEquals(Set.of(2), second.next().raisedStages());
+    assertTrue(second.reasons().stream().noneMatch(reason -> reason.contains("presses on memory")),
+        second.reasons().toString());
+  }
+
+  @Test
+  void anIdle2gExecutorIsKeptInTheDecisionThatMovesAStageTo2g() {
+    Workload workload = Workload.atStart()
+        .stage(pressedStage(2, 4, HIGH_SPILL))
+        .executor(new PooledExecutor("big", TWO_G, false, Duration.ofSeconds(1), false))
+        .demand(TWO_G, 0);
+
+    AutoscaleDecision decision = decideFresh(standard(0), workload);
+
+    assertEquals(Map.of(2, TWO_G), decision.raiseStages());
+    assertEquals(List.of(), decision.release());
+  }
+
+  static Stream<Arguments> stagesThatStay() {
+    return Stream.of(
+        Arguments.of("high pressure from a single finished task is too little evidence",
+            pressedStage(2, 24, new MemoryPressure(AutoscalePolicy.MIN_TASKS_FOR_PRESSURE - 1, 0.9,
+                0, 0, false))),
+        Arguments.of("low pressure",
+            pressedStage(2, 24, LOW)),
+        Arguments.of("pressure just under the threshold",
+            pressedStage(2, 24, new MemoryPressure(4, 0.49, 0.49, 0.49, false))),
+        Arguments.of("no pending tasks",
+            pressedStage(2, 0, HIGH_SPILL)),
+        Arguments.of("a stage already on a larger tier",
+            new StageLoad(2, TWO_G, 24, 0, OptionalDouble.of(1.0), HIGH_SPILL)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stagesThatStay")
+  void aStageWithoutEnoughEvidenceOfPressureOnTheSmallestTierStays(String description,
+      StageLoad stage) {
+    AutoscaleDecision decision = decideFresh(standard(0), Workload.atStart().stage(stage));
+
+    assertEquals(Map.of(), decision.raiseStages());
+    assertEquals(Set.of(), decision.next().raisedStages());
+  }
+
+  static Stream<Arguments> pressuresThatRaise() {
+    return Stream.of(
+        Arguments.of("spill", new MemoryPressure(2, 0.5, 0, 0, false)),
+        Arguments.of("peak", new MemoryPressure(2, 0, 0.7, 0, false)),
+        Arguments.of("GC", new MemoryPressure(2, 0, 0, 1.0, false)),
+        Arguments.of("out of memory", new MemoryPressure(2, 0, 0, 0, true)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pressuresThatRaise")
+  void anyHighSignalFromEnoughTasksRaisesTheStage(String signal, MemoryPressure pressure) {
+    AutoscaleDecision decision =
+        decideFresh(standard(0), Workload.atStart().stage(pressedStage(5, 3, pressure)));
+
+    assertEquals(Map.of(5, TWO_G), decision.raiseStages());
+  }
+
+  @Test
+  void aSingleTierLadderRaisesNothingAndKeepsCountingTheStage() {
+    AutoscalePolicy singleTier =
+        new AutoscalePolicy(ServerlessMode.STANDARD, new TierLadder(List.of(ONE_G)), 0);
+
+    AutoscaleDecision decision = singleTier.decide(
+        Workload.atStart().stage(pressedStage(2, 24, HIGH_SPILL)).snapshot(),
+        AutoscaleState.INITIAL);
+
+    assertEquals(Map.of(), decision.raiseStages());
+    assertEquals(Set.of(), decision.next().raisedStages());
+    assertEquals(3, decision.smallestTierTarget());
+  }
+
+  @Test
+  void theRememberedStagesAreOnlyThoseStillInTheSnapshot() {
+    AutoscaleState remembering = new AutoscaleState(Instant.MIN, 0, Set.of(1, 2, 3));
+    Workload workload = Workload.atStart()
+        .stage(new StageLoad(2, TWO_G, 4, 0, OptionalDouble.of(1.0), HIGH_SPILL))
+        .stage(pressedStage(9, 4, HIGH_SPILL));
+
+    AutoscaleDecision decision = standard(0).decide(workload.snapshot(), remembering);
+
+    assertEquals(Set.of(2, 9), decision.next().raisedStages());
+  }
+
+  @Test
+  void theRememberedStagesAreForgottenOnceNoStageRuns() {
+    AutoscaleState remembering = new AutoscaleState(Instant.MIN, 0, Set.of(1, 2, 3));
+
+    AutoscaleDecision decision = standard(0).decide(Workload.atStart().snapshot(), remembering);
+
+    assertEquals(Set.of(), decision.next().raisedStages());
+  }
+
+  private static void assertContainsAll(String text, String... parts) {
+    for (String part : parts) {
+      assertTrue(text.contains(part), "expected \"" + part + "\" in: " + text);
+    }
+  }
+}
