@@ -46,8 +46,8 @@ public record ServerlessConfig(
   public static final ConfigEntry<Integer> MIN_EXECUTORS =
       ConfigEntry.withDefault(
           PREFIX + "minExecutors",
-          "Executors kept running even when idle. Without an autoscaler this is also the initial pool"
-              + " unless spark.executor.instances is set.",
+          "Executors kept running even when idle: the autoscaler's floor, and the floor under"
+              + " Spark's request when dynamic allocation is on.",
           "1",
           "an integer >= 0, not above spark.serverless.maxExecutors",
           Values.integerAtLeast(0));
@@ -72,8 +72,11 @@ public record ServerlessConfig(
   public static final ConfigEntry<ServerlessMode> MODE =
       ConfigEntry.withDefault(
           PREFIX + "mode",
-          "standard: cost first. performance: latency first, with a warm pool. Checked, but"
-              + " without effect until the adaptive autoscaler lands.",
+          "How the adaptive autoscaler sizes the pool (when neither spark.executor.instances nor"
+              + " dynamic allocation is set). standard: cost first; adds executors only when the"
+              + " backlog would take more than twice an executor's start time to drain, releases"
+              + " them after 5 s idle. performance: latency first; one slot per remaining task at"
+              + " once, 2 executors kept warm, releases after 30 s idle.",
           "standard",
           "standard or performance",
           Values.lowerCaseEnum(ServerlessMode.class));
