@@ -19,18 +19,20 @@ import scala.Tuple2;
 
 /**
  * A seeded, reproducible workload trace for the autoscaling benchmark: bursts of short jobs, long
- * shuffle-heavy jobs, SQL stages that spill, and idle gaps. {@code args = seed}. Prints one
+ * shuffle-heavy jobs, SQL stages that spill, and idle gaps, in two closed-loop streams.
+ * {@code args = seed}. Prints one
  * {@code JOB <kind> <submitSeconds> <endSeconds>} line per job, {@code EXEC <seconds> <count>} samples
  * of the executor count, then {@code MAKESPAN=}, {@code TASK_SECONDS=}.
  */
 public final class TraceWorkloadJob {
   private TraceWorkloadJob() {}
 
-  private record Job(String kind, double atSeconds) {}
+  /** One step of a stream: wait {@code gapSeconds} (idle), then run {@code jobs} jobs at once. */
+  private record Step(double gapSeconds, String kind, int jobs) {}
 
   public static void main(String[] args) throws Exception {
     long seed = Long.parseLong(args[0]);
-    List<Job> trace = trace(new Random(seed));
+    List<List<Step>> streams = trace(new Random(seed));
     SparkSession spark = SparkSession.builder().appName("trace-workload")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.adaptive.enabled", "false")
@@ -60,56 +62,54 @@ public final class TraceWorkloadJob {
     sampler.setDaemon(true);
     sampler.start();
 
-    ExecutorService submitters = Executors.newCachedThreadPool();
-    List<Future<?>> running = new ArrayList<>();
-    for (Job job : trace) {
-      long waitNanos = (long) (job.atSeconds() * 1e9) - (System.nanoTime() - start);
-      if (waitNanos > 0) {
-        TimeUnit.NANOSECONDS.sleep(waitNanos); // the trace's own schedule, including idle gaps
-      }
-      running.add(submitters.submit(() -> {
-        double submitted = seconds(start);
-        run(job.kind(), spark, jsc);
-        System.out.printf(Locale.ROOT, "JOB %s %.2f %.2f%n", job.kind(), submitted, seconds(start));
+    // Streams run side by side; within a stream each step starts when the previous one finished,
+    // as a pipeline or a person at a notebook would: slower jobs make the whole run longer.
+    ExecutorService workers = Executors.newCachedThreadPool();
+    List<Future<?>> streamsDone = new ArrayList<>();
+    for (List<Step> stream : streams) {
+      streamsDone.add(workers.submit(() -> {
+        for (Step step : stream) {
+          TimeUnit.MILLISECONDS.sleep((long) (step.gapSeconds() * 1000)); // idle gap of the trace
+          List<Future<?>> jobs = new ArrayList<>();
+          for (int i = 0; i < step.jobs(); i++) {
+            jobs.add(workers.submit(() -> {
+              double submitted = seconds(start);
+              run(step.kind(), spark, jsc);
+              System.out.printf(Locale.ROOT, "JOB %s %.2f %.2f%n", step.kind(), submitted, seconds(start));
+              return null;
+            }));
+          }
+          for (Future<?> job : jobs) {
+            job.get();
+          }
+        }
         return null;
       }));
     }
-    for (Future<?> future : running) {
-      future.get();
+    for (Future<?> stream : streamsDone) {
+      stream.get();
     }
     System.out.printf(Locale.ROOT, "MAKESPAN=%.2f%n", seconds(start));
     System.out.printf(Locale.ROOT, "TASK_SECONDS=%.2f%n", taskMillis.get() / 1000.0);
     sampler.interrupt();
-    submitters.shutdown();
+    workers.shutdown();
     spark.stop();
   }
 
-  /** Bursts, long shuffles, spilling SQL and gaps, in a seeded order with seeded sizes. */
-  static List<Job> trace(Random random) {
-    List<Job> jobs = new ArrayList<>();
-    double at = 0;
-    for (int phase = 0; phase < 6; phase++) {
-      switch (phase % 3) {
-        case 0 -> {
-          int burst = 4 + random.nextInt(5);
-          for (int i = 0; i < burst; i++) {
-            jobs.add(new Job("short", at + i * 0.3));
-          }
-          at += 6;
-        }
-        case 1 -> {
-          jobs.add(new Job("shuffle", at));
-          at += 12;
-        }
-        default -> {
-          jobs.add(new Job("sql-spill", at));
-          jobs.add(new Job("short", at + 2));
-          at += 15;
-        }
-      }
-      at += 4 + random.nextInt(8); // idle gap
+  /**
+   * Two streams: an interactive one (bursts of 3 to 6 short jobs, gaps of 2 to 10 s) and a batch one
+   * (long shuffle jobs and spilling SQL sorts, gaps of 3 to 12 s), sizes and gaps from the seed.
+   */
+  static List<List<Step>> trace(Random random) {
+    List<Step> interactive = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      interactive.add(new Step(2 + random.nextInt(9), "short", 3 + random.nextInt(4)));
     }
-    return jobs;
+    List<Step> batch = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      batch.add(new Step(3 + random.nextInt(10), i % 2 == 0 ? "shuffle" : "sql-spill", 1));
+    }
+    return List.of(interactive, batch);
   }
 
   private static void run(String kind, SparkSession spark, JavaSparkContext jsc) {
