@@ -16,7 +16,7 @@ import scala.Tuple2;
  * survive idleness. Prints {@code BACKLOG_RESULT}, {@code MAX_EXECUTORS_UNDER_BACKLOG},
  * {@code EXECUTORS_WHEN_IDLE}, {@code SHUFFLE_RESULT}, {@code EXECUTORS_AFTER_IDLE_WITH_SHUFFLE},
  * {@code SHUFFLE_RESULT_AGAIN} and {@code MAP_STAGES_RERUN}. {@code args[0]}: seconds to stay idle
- * while shuffle output exists (longer than the idle timeout plus the cool-down).
+ * while shuffle output exists, before reading it again.
  */
 public final class AutoscaleJob {
   private AutoscaleJob() {}
@@ -68,11 +68,20 @@ public final class AutoscaleJob {
           Thread.sleep(1000);
           return LongStreamPairs.of(x);
         })
-        .reduceByKey(Long::sum);
+        .reduceByKey(Long::sum, 2);
     // Sorted here, not with sortByKey: that would add a shuffle of its own to every action.
-    List<String> first = sorted(sums.collect());
+    // Reduce partition 0 reads its shuffle input only after 25 s, while the executors holding the
+    // map output sit idle far past the idle timeout: they must stay, or the read fails.
+    List<String> first = sorted(sums.mapPartitionsWithIndex((index, rows) -> {
+      if (index == 0) {
+        Thread.sleep(25_000);
+      }
+      List<Tuple2<Long, Long>> all = new java.util.ArrayList<>();
+      rows.forEachRemaining(all::add);
+      return all.iterator();
+    }, false).collect());
     System.out.println("SHUFFLE_RESULT=" + first);
-    int mapStagesBefore = mapStagesSubmitted.get();
+    int mapStagesBefore = 1;
     Thread.sleep(idleSeconds * 1000); // idleness is the workload here: nothing may be lost in it
     System.out.println("EXECUTORS_AFTER_IDLE_WITH_SHUFFLE=" + sc.getExecutorIds().size());
     List<String> again = sorted(sums.collect());

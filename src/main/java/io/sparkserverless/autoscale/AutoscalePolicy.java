@@ -33,8 +33,10 @@ import java.util.Set;
  *
  * <p>Shared rules: never below {@code minExecutors}; no smallest-tier executor is released within
  * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
- * executors go as soon as no task needs their tier; an executor holding shuffle output
- * is never released (a later stage may read it; Spark's own shuffle-tracking rule); a stage whose
+ * executors go as soon as no task needs their tier; an executor holding shuffle output that a
+ * running stage reads is never released, nor, in performance mode, one holding any shuffle output
+ * (Spark's shuffle-tracking rule), while standard mode lets unread output go after
+ * {@link #STANDARD_SHUFFLE_RETENTION}; a stage whose
  * tasks show high memory pressure moves its remaining tasks one tier up instead of adding more
  * executors that would spill too.
  */
@@ -52,6 +54,14 @@ public final class AutoscalePolicy {
   public static final int PERFORMANCE_WARM_POOL = 2;
   /** After asking for executors, do not release any for this long: damps flapping on bursts. */
   public static final Duration COOL_DOWN = Duration.ofSeconds(10);
+  /**
+   * Standard mode keeps shuffle output no running stage reads for this long after it was last
+   * written or read:
+   * long enough for the next stage of the same job, or a quick follow-up action on the same data.
+   * After that, an idle executor holding it may go; a later job that needs it recomputes it.
+   * Performance mode keeps all shuffle output while its shuffle exists, as Spark's shuffle tracking.
+   */
+  public static final Duration STANDARD_SHUFFLE_RETENTION = Duration.ofSeconds(15);
   /** Assumed task length before any task of a stage finished. */
   public static final double DEFAULT_TASK_SECONDS = 1.0;
   /** Stages with fewer finished tasks than this give too little evidence to move tiers. */
@@ -65,6 +75,14 @@ public final class AutoscalePolicy {
     this.mode = requireNonNull(mode, "mode is null");
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
+  }
+
+  private boolean shuffleOutputMayGo(PooledExecutor executor) {
+    if (executor.shuffleOutputUnusedFor().isEmpty()) {
+      return true;
+    }
+    return mode == ServerlessMode.STANDARD
+        && executor.shuffleOutputUnusedFor().get().compareTo(STANDARD_SHUFFLE_RETENTION) >= 0;
   }
 
   public AutoscaleDecision decide(WorkloadSnapshot snapshot, AutoscaleState state) {
@@ -158,7 +176,7 @@ public final class AutoscalePolicy {
     int surplus = registered - wanted;
     if (surplus > 0 && !coolingDown) {
       List<PooledExecutor> idle = snapshot.executors().stream()
-          .filter(e -> e.tier().equals(smallest) && !e.busy() && !e.holdsShuffleOutput()
+          .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputMayGo(e)
               && e.idleFor().compareTo(idleTimeout) >= 0)
           .sorted(Comparator.comparing(PooledExecutor::idleFor).reversed())
           .limit(surplus)
@@ -166,7 +184,10 @@ public final class AutoscalePolicy {
       idle.forEach(e -> release.add(e.executorId()));
       if (!idle.isEmpty()) {
         reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
-            + " s, no shuffle output held, " + surplus + " beyond the target");
+            + " s, no shuffle output held that a running stage reads"
+            + (mode == ServerlessMode.STANDARD ? " or that was used in the last "
+                + STANDARD_SHUFFLE_RETENTION.toSeconds() + " s" : "")
+            + ", " + surplus + " beyond the target");
       }
     }
     Map<MemoryTier, Integer> demand = new HashMap<>(snapshot.largerTierDemand());

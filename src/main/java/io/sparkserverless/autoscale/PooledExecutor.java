@@ -4,18 +4,33 @@ import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.executor.MemoryTier;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A registered executor as the autoscaler sees it.
  *
  * @param idleFor how long it has run no task (zero when busy)
- * @param holdsShuffleOutput whether it holds map output of a shuffle that still exists
+ * @param shuffleOutputUnusedFor empty if it holds no shuffle output; zero if a running stage reads
+ *     output it holds or the output is still being written; otherwise how long since the shuffle
+ *     output it holds was last written or read
  */
 public record PooledExecutor(String executorId, MemoryTier tier, boolean busy, Duration idleFor,
-    boolean holdsShuffleOutput) {
+    Optional<Duration> shuffleOutputUnusedFor) {
   public PooledExecutor {
     requireNonNull(executorId, "executorId is null");
     requireNonNull(tier, "tier is null");
     requireNonNull(idleFor, "idleFor is null");
+    requireNonNull(shuffleOutputUnusedFor, "shuffleOutputUnusedFor is null");
+  }
+
+  /** An executor whose shuffle output, if any, is in use. */
+  public PooledExecutor(String executorId, MemoryTier tier, boolean busy, Duration idleFor,
+      boolean holdsShuffleOutput) {
+    this(executorId, tier, busy, idleFor,
+        holdsShuffleOutput ? Optional.of(Duration.ZERO) : Optional.empty());
+  }
+
+  public boolean holdsShuffleOutput() {
+    return shuffleOutputUnusedFor.isPresent();
   }
 }

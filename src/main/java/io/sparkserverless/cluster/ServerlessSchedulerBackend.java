@@ -109,6 +109,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private volatile int smallestTierWanted;
   private Set<String> lastKeptForShuffle = Set.of(); // scaler thread only
   private final Map<String, Instant> idleSince = new java.util.HashMap<>(); // scaler thread only
+  /** When each shuffle was last written (map stage completed) or read by a running stage. */
+  private final Map<Integer, Instant> shuffleLastUsedAt = new ConcurrentHashMap<>();
   private final Clock clock = Clock.systemUTC();
   private final PressureTracker pressure = new PressureTracker();
   /** The adaptive autoscaler, or null when Spark's dynamic allocation or a fixed pool sizes it. */
@@ -226,23 +228,38 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     return escalations;
   }
 
-  /** Executors whose map output is registered for a shuffle that still exists. */
-  private Set<String> executorsHoldingShuffleOutput() {
-    Set<String> holders = new HashSet<>();
+  /**
+   * For each executor holding map output of a shuffle that still exists: zero if a running stage
+   * reads that shuffle or it is still being written, else how long since its most recently used
+   * shuffle was last written or read.
+   */
+  private Map<String, Duration> shuffleOutputUnusedFor(Instant now) {
+    Map<String, Duration> unusedFor = new java.util.HashMap<>();
     if (!(sc.env().mapOutputTracker() instanceof MapOutputTrackerMaster tracker)) {
-      return holders;
+      return unusedFor;
     }
-    for (ShuffleStatus status : CollectionConverters.asJava(tracker.shuffleStatuses().values())) {
-      status.withMapStatuses(statuses -> {
+    Set<Integer> read = scheduler.shufflesReadByRunningStages();
+    tracker.shuffleStatuses().foreach(entry -> {
+      int shuffleId = (Integer) entry._1();
+      if (read.contains(shuffleId)) {
+        shuffleLastUsedAt.put(shuffleId, now);
+      }
+      Instant lastUsed = shuffleLastUsedAt.get(shuffleId);
+      Duration age = read.contains(shuffleId) || lastUsed == null
+          ? Duration.ZERO : Duration.between(lastUsed, now);
+      entry._2().withMapStatuses(statuses -> {
         for (MapStatus mapStatus : statuses) {
           if (mapStatus != null && mapStatus.location() != null) {
-            holders.add(mapStatus.location().executorId());
+            unusedFor.merge(mapStatus.location().executorId(), age,
+                (a, b) -> a.compareTo(b) <= 0 ? a : b);
           }
         }
         return null;
       });
-    }
-    return holders;
+      return null;
+    });
+    shuffleLastUsedAt.keySet().removeIf(id -> !tracker.shuffleStatuses().contains(id));
+    return unusedFor;
   }
 
   private void wakeScaler() {
@@ -274,9 +291,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       return;
     }
     PoolSnapshot snapshot = pool.snapshot();
-    Set<String> shuffleHolders = executorsHoldingShuffleOutput();
     Instant now = clock.instant();
-    List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleHolders, now);
+    List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleOutputUnusedFor(now), now);
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
     List<String> release;
     if (autoscaler != null) {
@@ -307,8 +323,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   }
 
   /** Registered executors with how long each has been idle; updates the idle clocks. */
-  private List<PooledExecutor> pooledExecutors(PoolSnapshot snapshot, Set<String> shuffleHolders,
-      Instant now) {
+  private List<PooledExecutor> pooledExecutors(PoolSnapshot snapshot,
+      Map<String, Duration> shuffleOutputUnusedFor, Instant now) {
     List<PooledExecutor> executors = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     snapshot.registeredIdsByTier().forEach((tier, ids) -> {
@@ -322,7 +338,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
         } else {
           idleFor = Duration.between(idleSince.computeIfAbsent(id, x -> now), now);
         }
-        executors.add(new PooledExecutor(id, tier, busy, idleFor, shuffleHolders.contains(id)));
+        executors.add(new PooledExecutor(id, tier, busy, idleFor,
+            Optional.ofNullable(shuffleOutputUnusedFor.get(id))));
       }
     });
     idleSince.keySet().retainAll(seen);
@@ -455,6 +472,14 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     @Override
     public void onExecutorAdded(SparkListenerExecutorAdded executorAdded) {
       pool.executorRegistered(executorAdded.executorId());
+    }
+
+    @Override
+    public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted completed) {
+      scala.Option<Object> shuffleId = completed.stageInfo().shuffleDepId();
+      if (shuffleId.isDefined()) {
+        shuffleLastUsedAt.put((Integer) shuffleId.get(), clock.instant());
+      }
     }
   }
 

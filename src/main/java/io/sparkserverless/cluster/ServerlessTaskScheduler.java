@@ -9,11 +9,16 @@ import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.ShuffleMapStage;
+import org.apache.spark.scheduler.Stage;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
 import org.apache.spark.scheduler.TaskSet;
 import org.apache.spark.scheduler.TaskSetManager;
@@ -28,6 +33,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   private final TierRequirements requirements;
   private final EscalationPolicy policy;
   private final List<TierAwareTaskSetManager> managers = new ArrayList<>();
+  /** The shuffles each submitted stage reads (its parents' output), while the stage runs. */
+  private final Map<Integer, Set<Integer>> shufflesReadByStage = new HashMap<>();
   private volatile TierServices services;
 
   public ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config) {
@@ -64,6 +71,10 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       io.sparkserverless.Decisions.LOG.warn("Could not compute the signature of stage {}: {}",
           taskSet.stageId(), e.toString());
     }
+    Set<Integer> reads = parentShuffles(taskSet.stageId());
+    synchronized (this) {
+      shufflesReadByStage.put(taskSet.stageId(), reads);
+    }
     super.submitTasks(taskSet);
     if (services != null) {
       services.workArrived();
@@ -92,6 +103,9 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
         TierAwareTaskSetManager manager = it.next();
         if (manager.isZombie() && manager.runningTasks() == 0) {
           it.remove();
+          if (managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
+            shufflesReadByStage.remove(manager.stageId());
+          }
           // A stage resubmitted after a fetch failure comes back with the same id: keep its state.
           if (manager.allTasksSucceeded()
               && managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
@@ -134,6 +148,36 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       }
     }
     return moved;
+  }
+
+  /** Shuffles that running stages read: executors holding their output must stay. */
+  public synchronized Set<Integer> shufflesReadByRunningStages() {
+    Set<Integer> reads = new HashSet<>();
+    for (TierAwareTaskSetManager manager : managers) {
+      if (!manager.isZombie() || manager.runningTasks() > 0) {
+        reads.addAll(shufflesReadByStage.getOrDefault(manager.stageId(), Set.of()));
+      }
+    }
+    return reads;
+  }
+
+  /** On the DAGScheduler's event thread: the shuffle ids a stage's parents write. */
+  private Set<Integer> parentShuffles(int stageId) {
+    Set<Integer> ids = new HashSet<>();
+    try {
+      scala.Option<Stage> stage = sc().dagScheduler().stageIdToStage().get(stageId);
+      if (stage.isDefined()) {
+        for (Stage parent : scala.jdk.javaapi.CollectionConverters.asJava(stage.get().parents())) {
+          if (parent instanceof ShuffleMapStage mapStage) {
+            ids.add(mapStage.shuffleDep().shuffleId());
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      io.sparkserverless.Decisions.LOG.warn("Could not read the parents of stage {}: {}", stageId,
+          e.toString());
+    }
+    return ids;
   }
 
   /** Task sets still tracked, for tests of boundedness. */
