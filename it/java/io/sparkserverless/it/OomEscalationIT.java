@@ -56,7 +56,8 @@ class OomEscalationIT {
       String log = driver.output();
       assertTrue(log.contains("retrying it on tier 1g"), log);
       assertTrue(log.contains("retrying it on tier 2g"), log);
-      assertTrue(log.contains("starts on tier 2g: an earlier stage with the same signature needed it"),
+      assertTrue(log.contains("1 partition(s) start on a larger tier (2g: partitions 3), as an earlier"
+              + " stage with the same signature needed"),
           "the second run of the same stage started on the tier it needed: " + driver.tail(40));
       assertEquals(2, countOccurrences(log, "ran out of heap memory on tier"),
           "only the first run escalated (512m to 1g, 1g to 2g): " + driver.tail(40));

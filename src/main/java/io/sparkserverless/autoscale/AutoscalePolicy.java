@@ -157,6 +157,12 @@ public final class AutoscalePolicy {
     wanted = Math.max(wanted, minExecutors);
 
     java.time.Instant scaleUpAt = state.lastScaleUp();
+    boolean inCoolDown = !scaleUpAt.equals(java.time.Instant.MIN)
+        && Duration.between(scaleUpAt, snapshot.now()).compareTo(COOL_DOWN) < 0;
+    if (wanted < state.lastTarget() && inCoolDown) {
+      // Hysteresis: a dip in the backlog right after scaling up does not lower the target.
+      wanted = state.lastTarget();
+    }
     if (wanted > live) {
       scaleUpAt = snapshot.now();
     }

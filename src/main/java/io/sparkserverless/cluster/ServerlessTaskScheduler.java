@@ -61,11 +61,14 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   public void submitTasks(TaskSet taskSet) {
     try {
       // Runs on the DAGScheduler's event thread, where reading the stage's lineage is safe.
-      StageSignatures.of(sc(), taskSet.stageId()).ifPresent(signature ->
-          requirements.startStage(taskSet.stageId(), signature).forEach((partition, tier) ->
-              io.sparkserverless.Decisions.LOG.info(
-                  "Stage {} partition {} starts on tier {}: an earlier stage with the same signature"
-                      + " needed it.", taskSet.stageId(), partition, tier)));
+      StageSignatures.of(sc(), taskSet.stageId()).ifPresent(signature -> {
+        Map<Integer, MemoryTier> learned = requirements.startStage(taskSet.stageId(), signature);
+        if (!learned.isEmpty()) {
+          io.sparkserverless.Decisions.LOG.info("Stage {}: {} partition(s) start on a larger tier"
+              + " ({}), as an earlier stage with the same signature needed.", taskSet.stageId(),
+              learned.size(), summary(learned));
+        }
+      });
     } catch (RuntimeException e) {
       // Learning is an optimisation; it must never stop a job from being submitted.
       io.sparkserverless.Decisions.LOG.warn("Could not compute the signature of stage {}: {}",
@@ -79,6 +82,18 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     if (services != null) {
       services.workArrived();
     }
+  }
+
+  /** E.g. "2g: partitions 3, 7" or "2g: 51 partitions". */
+  private static String summary(Map<Integer, MemoryTier> tiers) {
+    Map<MemoryTier, List<Integer>> byTier = new TreeMap<>();
+    tiers.forEach((partition, tier) -> byTier.computeIfAbsent(tier, t -> new ArrayList<>()).add(partition));
+    List<String> parts = new ArrayList<>();
+    byTier.forEach((tier, partitions) -> parts.add(tier + ": " + (partitions.size() <= 5
+        ? "partitions " + partitions.stream().sorted().map(String::valueOf)
+            .collect(java.util.stream.Collectors.joining(", "))
+        : partitions.size() + " partitions")));
+    return String.join("; ", parts);
   }
 
   @Override

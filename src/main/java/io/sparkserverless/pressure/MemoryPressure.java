@@ -9,7 +9,7 @@ package io.sparkserverless.pressure;
  *   <li>{@code peak}: the largest task's peak execution memory over the execution share of its
  *       executor's heap (spark.memory.fraction 0.6 of the heap above Spark's 300 MB reserve);
  *   <li>{@code gc}: time in garbage collection over run time, divided by 0.3 (a third of the time in
- *       GC is as bad as it gets in practice);
+ *       GC is as bad as it gets in practice), once the stage's tasks have run 5 s in total;
  *   <li>{@code outOfMemory}: 1 if any task ran out of memory.
  * </ul>
  */

@@ -15,6 +15,8 @@ public final class PressureTracker {
   static final int COMPLETED_STAGES_KEPT = 200;
   private static final long RESERVED_HEAP_MB = 300;
   private static final double MEMORY_FRACTION = 0.6;
+  /** The GC signal counts only once a stage's tasks have run this long in total. */
+  static final long MIN_RUN_TIME_FOR_GC_MS = 5_000;
 
   private static final class Totals {
     int tasks;
@@ -41,7 +43,9 @@ public final class PressureTracker {
 
     MemoryPressure pressure() {
       double spill = spilled + peakSum == 0 ? 0 : (double) spilled / (spilled + peakSum);
-      double gc = runTimeMs == 0 ? 0 : Math.min(1, (double) gcTimeMs / runTimeMs / 0.3);
+      // A few short tasks say nothing about GC: one young collection dwarfs a 20 ms task.
+      double gc = runTimeMs < MIN_RUN_TIME_FOR_GC_MS ? 0
+          : Math.min(1, (double) gcTimeMs / runTimeMs / 0.3);
       return new MemoryPressure(tasks, spill, Math.min(1, worstPeakShare), gc, outOfMemory);
     }
   }

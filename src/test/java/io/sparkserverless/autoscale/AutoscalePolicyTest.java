@@ -366,8 +366,9 @@ class AutoscalePolicyTest {
     AutoscaleDecision during = policy.decide(Workload.at(justBefore)
         .idle("1", idle).idle("2", idle).idle("3", idle).snapshot(), scaleUp.next());
 
-    assertEquals(0, during.smallestTierTarget());
+    assertEquals(3, during.smallestTierTarget(), "the target is held through the cool-down");
     assertEquals(List.of(), during.release());
+    assertEquals(List.of(), during.reasons(), "a held target is not a change");
 
     Instant atEnd = T0.plus(AutoscalePolicy.COOL_DOWN);
     AutoscaleDecision after = policy.decide(Workload.at(atEnd)

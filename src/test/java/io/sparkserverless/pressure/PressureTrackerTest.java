@@ -23,7 +23,7 @@ class PressureTrackerTest {
 
   /** A task of stage 1 that ran one second with no GC, spill, peak or failure. */
   private static Sample task() {
-    return new Sample(1, HEAP_MB, 1000, 0, 0, 0, false);
+    return new Sample(1, HEAP_MB, 10_000, 0, 0, 0, false);
   }
 
   /** A sample under construction; each method returns a changed copy. */
@@ -113,14 +113,21 @@ class PressureTrackerTest {
 
   @Test
   void gcIsTheShareOfRunTimeInGcDividedByPointThree() {
-    add(task().time(1000, 60), task().time(1000, 30));
+    add(task().time(10_000, 600), task().time(10_000, 300));
 
     assertEquals((90.0 / 2000.0) / 0.3, tracker.ofStage(1).gc(), EPSILON);
   }
 
   @Test
+  void aFewShortTasksShowNoGcPressureHoweverMuchOfTheirTimeWasGc() {
+    add(task().time(20, 15), task().time(30, 25));
+
+    assertEquals(0.0, tracker.ofStage(1).gc(), EPSILON);
+  }
+
+  @Test
   void gcIsCappedAtOne() {
-    add(task().time(1000, 600));
+    add(task().time(10_000, 6000));
 
     assertEquals(1.0, tracker.ofStage(1).gc(), EPSILON);
   }
@@ -145,7 +152,7 @@ class PressureTrackerTest {
 
   @Test
   void samplesOfDifferentStagesStaySeparate() {
-    add(task().stage(1).spilled(100).peak(0), task().stage(2).time(1000, 150));
+    add(task().stage(1).spilled(100).peak(0), task().stage(2).time(10_000, 1500));
 
     assertEquals(1, tracker.ofStage(1).tasks());
     assertEquals(1.0, tracker.ofStage(1).spill(), EPSILON);
@@ -158,7 +165,7 @@ class PressureTrackerTest {
   @Test
   void samplesAreAlsoAggregatedPerHeapAcrossStages() {
     add(task().stage(1).heap(HEAP_MB).peak(300 * MIB),
-        task().stage(2).heap(HEAP_MB).time(1000, 30),
+        task().stage(2).heap(HEAP_MB).time(10_000, 300),
         task().stage(3).heap(OTHER_HEAP_MB).spilled(10).peak(10));
 
     MemoryPressure small = tracker.ofHeap(HEAP_MB);
@@ -174,7 +181,7 @@ class PressureTrackerTest {
 
   @Test
   void anUnknownHeapCountsForTheStageButNotForPeakOrPerHeap() {
-    add(task().heap(UNKNOWN_HEAP).peak(10_000 * MIB).time(1000, 150));
+    add(task().heap(UNKNOWN_HEAP).peak(10_000 * MIB).time(10_000, 1500));
 
     MemoryPressure stage = tracker.ofStage(1);
     assertEquals(1, stage.tasks());
