@@ -535,6 +535,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
 
     @Override
+    public int liveExecutors() {
+      return liveTiers.size();
+    }
+
+    @Override
     public void workArrived() {
       wakeScaler();
     }

@@ -6,6 +6,9 @@ import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.TierRequirements;
+import io.sparkserverless.gateway.ClusterLoad;
+import io.sparkserverless.gateway.Lane;
+import io.sparkserverless.gateway.LaneGateway;
 import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
@@ -36,12 +39,58 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   /** The shuffles each submitted stage reads (its parents' output), while the stage runs. */
   private final Map<Integer, Set<Integer>> shufflesReadByStage = new HashMap<>();
   private volatile TierServices services;
+  private final LaneGateway gateway;
 
   public ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config) {
     super(sc);
     this.config = requireNonNull(config, "config is null");
     this.requirements = new TierRequirements(config.memoryTiers());
     this.policy = new EscalationPolicy(config.memoryTiers());
+    this.gateway = new LaneGateway(config.gateway(), this::clusterLoad, java.time.Clock.systemUTC());
+  }
+
+  /** The Spark Connect lane gateway; idle unless a Connect server installs its interceptor. */
+  public LaneGateway gateway() {
+    return gateway;
+  }
+
+  /**
+   * Whether an etl-lane task set must wait: etl tasks already hold their share of the slots
+   * (spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock held, per offer.
+   */
+  boolean laneShareReached(TierAwareTaskSetManager candidate) {
+    int share = config.gateway().etlMaxTaskShare();
+    if (share >= 100 || !Lane.ETL.pool().equals(candidate.poolName())) {
+      return false;
+    }
+    TierServices backend = services;
+    if (backend == null) {
+      return false;
+    }
+    int slots = backend.liveExecutors() * Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
+    int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
+    int running = 0;
+    for (TierAwareTaskSetManager manager : managers) {
+      if (Lane.ETL.pool().equals(manager.poolName())) {
+        running += manager.runningTasks();
+      }
+    }
+    return running >= allowed;
+  }
+
+  /** Exact load from this scheduler's own counters, for the gateway. */
+  public ClusterLoad clusterLoad() {
+    int running = 0;
+    int pending = 0;
+    synchronized (this) {
+      for (TierAwareTaskSetManager manager : managers) {
+        running += manager.runningTasks();
+        pending += manager.pendingTaskCount();
+      }
+    }
+    TierServices backend = services;
+    int slotsPerExecutor = Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
+    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveExecutors() * slotsPerExecutor);
   }
 
   public ServerlessConfig config() {
@@ -73,6 +122,11 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       // Learning is an optimisation; it must never stop a job from being submitted.
       io.sparkserverless.Decisions.LOG.warn("Could not compute the signature of stage {}: {}",
           taskSet.stageId(), e.toString());
+    }
+    if (taskSet.properties() != null) {
+      // Lanes are enforced here: a pool the client set cannot take an operation out of its lane.
+      gateway.poolFor(taskSet.stageId(), taskSet.properties())
+          .ifPresent(pool -> taskSet.properties().setProperty("spark.scheduler.pool", pool));
     }
     Set<Integer> reads = parentShuffles(taskSet.stageId());
     synchronized (this) {

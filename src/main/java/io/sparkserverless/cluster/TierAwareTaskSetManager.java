@@ -82,6 +82,24 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
   }
 
+  /** Etl-lane task sets take no more slots than the lane's share: the rest stay for interactive work. */
+  @Override
+  public scala.Tuple3<Option<org.apache.spark.scheduler.TaskDescription>, Object, Object> resourceOffer(
+      String executorId, String host, Enumeration.Value maxLocality, int taskCpus,
+      scala.collection.immutable.Map<String, scala.collection.immutable.Map<String, Object>> resources)
+      throws org.apache.spark.TaskNotSerializableException {
+    if (scheduler != null && scheduler.laneShareReached(this)) {
+      return new scala.Tuple3<>(Option.empty(), Boolean.FALSE, -1);
+    }
+    return super.resourceOffer(executorId, host, maxLocality, taskCpus, resources);
+  }
+
+  /** The FAIR pool this task set runs in (after the gateway chose it). */
+  String poolName() {
+    java.util.Properties properties = taskSet().properties();
+    return properties == null ? null : properties.getProperty("spark.scheduler.pool");
+  }
+
   @Override
   public void handleFailedTask(long taskId, Enumeration.Value state, TaskFailedReason reason) {
     TaskInfo info = taskInfos().get(taskId).getOrElse(() -> null);
@@ -123,6 +141,22 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         tasksPerTier.merge(tierOfIndex[index], 1, Integer::sum);
       }
     }
+  }
+
+  /** Tasks not finished and not running, for the gateway's load figure. */
+  int pendingTaskCount() {
+    if (isZombie()) {
+      return 0;
+    }
+    boolean[] successful = successful();
+    int[] copiesRunning = copiesRunning();
+    int pending = 0;
+    for (int index = 0; index < successful.length; index++) {
+      if (!successful[index] && copiesRunning[index] == 0) {
+        pending++;
+      }
+    }
+    return pending;
   }
 
   /** This task set's remaining work, for the autoscaler. Null when nothing is left. */

@@ -20,6 +20,9 @@ interface TierServices {
   /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
   void outOfMemoryReported(String executorId, long taskId);
 
+  /** Registered executors, all tiers together. */
+  int liveExecutors();
+
   /** New tasks were submitted: a good moment to reconsider the pool's size. */
   void workArrived();
 

@@ -26,7 +26,8 @@ public record ServerlessConfig(
     ServerlessMode mode,
     Path workDir,
     int maxLaunchFailures,
-    Duration registrationTimeout) {
+    Duration registrationTimeout,
+    GatewayConfig gateway) {
 
   public static final String PREFIX = "spark.serverless.";
 
@@ -120,10 +121,17 @@ public record ServerlessConfig(
           MAX_LAUNCH_FAILURES,
           REGISTRATION_TIMEOUT);
 
-  /** The README's configuration table, generated from {@link #ENTRIES}. */
+  /** Every {@code spark.serverless.*} entry: the cluster manager's, then the gateway's. */
+  public static List<ConfigEntry<?>> allEntries() {
+    List<ConfigEntry<?>> all = new ArrayList<>(ENTRIES);
+    all.addAll(GatewayConfig.ENTRIES);
+    return List.copyOf(all);
+  }
+
+  /** The README's configuration table, generated from {@link #allEntries()}. */
   public static String markdownTable() {
     StringBuilder table = new StringBuilder("| Key | Default | Allowed | Meaning |\n|---|---|---|---|\n");
-    for (ConfigEntry<?> entry : ENTRIES) {
+    for (ConfigEntry<?> entry : allEntries()) {
       table.append("| `").append(entry.key()).append("` | ").append(entry.defaultDoc())
           .append(" | ").append(entry.allowed()).append(" | ").append(entry.doc()).append(" |\n");
     }
@@ -135,6 +143,7 @@ public record ServerlessConfig(
     requireNonNull(mode, "mode is null");
     requireNonNull(workDir, "workDir is null");
     requireNonNull(registrationTimeout, "registrationTimeout is null");
+    requireNonNull(gateway, "gateway is null");
   }
 
   /**
@@ -172,12 +181,13 @@ public record ServerlessConfig(
         MODE.readFrom(settings),
         workDir,
         MAX_LAUNCH_FAILURES.readFrom(settings),
-        REGISTRATION_TIMEOUT.readFrom(settings));
+        REGISTRATION_TIMEOUT.readFrom(settings),
+        GatewayConfig.from(settings));
   }
 
   private static void rejectUnknownKeys(Map<String, String> settings) {
     TreeSet<String> known = new TreeSet<>();
-    ENTRIES.forEach(entry -> known.add(entry.key()));
+    allEntries().forEach(entry -> known.add(entry.key()));
     List<String> unknown = new ArrayList<>();
     for (String key : settings.keySet()) {
       if (key.startsWith(PREFIX) && !known.contains(key)) {

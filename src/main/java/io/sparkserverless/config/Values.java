@@ -57,6 +57,25 @@ final class Values {
     };
   }
 
+  /** A duration such as {@code 500ms}, {@code 30s} or {@code 2min}; a bare number means milliseconds. */
+  static Function<String, java.time.Duration> durationAtLeast(java.time.Duration minimum) {
+    return text -> {
+      if (text == null || text.isBlank()) {
+        throw new IllegalArgumentException("empty duration");
+      }
+      long millis;
+      try {
+        millis = JavaUtils.timeStringAsMs(text.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a duration");
+      }
+      if (millis < minimum.toMillis()) {
+        throw new IllegalArgumentException("below " + minimum.toMillis() + "ms");
+      }
+      return java.time.Duration.ofMillis(millis);
+    };
+  }
+
   static List<String> commaList(String text) {
     List<String> items = new ArrayList<>();
     for (String item : text.split(",", -1)) {

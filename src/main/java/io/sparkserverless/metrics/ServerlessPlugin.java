@@ -59,6 +59,9 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
       registry.register("tasks.escalated", backend.get().escalations());
+      if (sc.taskScheduler() instanceof io.sparkserverless.cluster.ServerlessTaskScheduler scheduler) {
+        registry.register("gateway", scheduler.gateway().metrics().registry());
+      }
       for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
         registry.register("pressure." + tier, (Gauge<Double>) () -> backend()
             .map(b -> b.pressure().ofHeap(tier.heapMb()).figure()).orElse(0.0));

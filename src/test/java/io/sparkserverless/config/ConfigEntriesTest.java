@@ -27,12 +27,12 @@ class ConfigEntriesTest {
   private static final Pattern SERVERLESS_KEY = Pattern.compile("spark\\.serverless\\.[A-Za-z.]+[A-Za-z]");
 
   static Stream<ConfigEntry<?>> entries() {
-    return ServerlessConfig.ENTRIES.stream();
+    return ServerlessConfig.allEntries().stream();
   }
 
   @Test
   void thereAreEntriesToWalk() {
-    assertFalse(ServerlessConfig.ENTRIES.isEmpty());
+    assertFalse(ServerlessConfig.allEntries().isEmpty());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -46,7 +46,7 @@ class ConfigEntriesTest {
 
   @Test
   void everyKeyIsUnique() {
-    List<String> keys = ServerlessConfig.ENTRIES.stream().map(ConfigEntry::key).toList();
+    List<String> keys = ServerlessConfig.allEntries().stream().map(ConfigEntry::key).toList();
     assertEquals(keys.size(), new HashSet<>(keys).size(), "duplicate keys in " + keys);
   }
 
@@ -94,7 +94,7 @@ class ConfigEntriesTest {
 
     Set<String> known = new TreeSet<>();
     List<String> undocumented = new ArrayList<>();
-    for (ConfigEntry<?> entry : ServerlessConfig.ENTRIES) {
+    for (ConfigEntry<?> entry : ServerlessConfig.allEntries()) {
       known.add(entry.key());
       if (!text.contains("`" + entry.key() + "`")) {
         undocumented.add(entry.key());

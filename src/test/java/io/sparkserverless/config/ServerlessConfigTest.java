@@ -128,7 +128,7 @@ class ServerlessConfigTest {
 
     String message = error.getMessage();
     assertTrue(message.contains("[spark.serverless.maxExecutor]"), message);
-    for (ConfigEntry<?> entry : ServerlessConfig.ENTRIES) {
+    for (ConfigEntry<?> entry : ServerlessConfig.allEntries()) {
       assertTrue(message.contains(entry.key()), "lists " + entry.key() + ": " + message);
     }
   }

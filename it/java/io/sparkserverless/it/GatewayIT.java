@@ -1,0 +1,152 @@
+package io.sparkserverless.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.ConnectServer;
+import io.sparkserverless.it.support.ConnectUser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lane gateway in a real Spark Connect server, with the real JVM client in separate JVMs. Query
+ * sizes are chosen so that each decision line can be matched to its query by its row count.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class GatewayIT {
+  private static final Duration QUERY = Duration.ofMinutes(2);
+  /** A query that reads one row and sleeps: small by size, long by run time. */
+  private static String sleeping(long millis) {
+    return "SELECT count(*) FROM range(0, 1, 1, 1)"
+        + " WHERE reflect('java.lang.Thread', 'sleep', CAST(" + millis + " AS BIGINT)) IS NULL";
+  }
+
+  @TempDir
+  static Path work;
+
+  private static void assertStartsWith(String expected, String line) {
+    assertTrue(line.startsWith(expected), "expected '" + expected + "...', got: " + line);
+  }
+  private ConnectServer server;
+
+  @BeforeAll
+  void startServer() throws Exception {
+    server = ConnectServer.start(Files.createDirectories(work.resolve("server")), Map.of(
+        "spark.serverless.minExecutors", "2",
+        "spark.serverless.executor.memoryTiers", "1g",
+        "spark.serverless.gateway.hintUsers", "ops",
+        "spark.serverless.gateway.user.maxConcurrent", "1",
+        "spark.serverless.gateway.queueTimeout", "4s",
+        "spark.serverless.gateway.interactive.maxRunTime", "15s",
+        // Every ExecutePlan stream ends after a second, so long queries are finished by reattaching.
+        "spark.connect.execute.reattachable.senderMaxStreamDuration", "1s"));
+    // The first query waits for executors to start; the tests below time their own queries.
+    try (ConnectUser warmUp = ConnectUser.connect(work, "warm-up", server.url("warm-up"))) {
+      warmUp.run("warm", "range warm 10 2 2", QUERY);
+    }
+  }
+
+  @AfterAll
+  void stopServer() throws Exception {
+    if (server != null) {
+      server.close();
+      assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the server");
+    }
+  }
+
+  @Test
+  void aLargeQueryLandsInEtlAndASmallOneInInteractiveWithoutHints() throws Exception {
+    try (ConnectUser user = ConnectUser.connect(work, "sizes", server.url("sizes"))) {
+      assertStartsWith("OK small", user.run("small", "range small 1234 2 10", QUERY));
+      String large = user.run("large", "range large 200000000 4 10", QUERY);
+      assertTrue(large.startsWith("OK large 10 rows"), large);
+    }
+    assertTrue(server.awaitDecision(QUERY, "of user sizes runs in lane interactive",
+        "range of 1234 rows").contains("within the 256.0 MiB limit"));
+    assertTrue(server.awaitDecision(QUERY, "of user sizes runs in lane etl",
+        "range of 200000000 rows").contains("over the 256.0 MiB limit"));
+  }
+
+  @Test
+  void aLaneHintIsFollowedOnlyForAUserAllowedToGiveIt() throws Exception {
+    try (ConnectUser ops = ConnectUser.connect(work, "ops", server.url("ops", "x-serverless-lane=etl"));
+        ConnectUser bob = ConnectUser.connect(work, "bob", server.url("bob", "x-serverless-lane=etl"))) {
+      assertStartsWith("OK q", ops.run("q", "range q 2345 1 10", QUERY));
+      assertStartsWith("OK q", bob.run("q", "range q 3456 1 10", QUERY));
+    }
+    assertTrue(server.awaitDecision(QUERY, "of user ops runs in lane etl",
+        "the client asked for etl and its user may give lane hints") != null);
+    assertTrue(server.awaitDecision(QUERY, "of user bob runs in lane interactive", "range of 3456 rows")
+        .contains("its hint etl was ignored"));
+  }
+
+  @Test
+  void aPoolTheClientSetsDoesNotTakeTheQueryOutOfItsLane() throws Exception {
+    try (ConnectUser user = ConnectUser.connect(work, "pooler", server.url("pooler"))) {
+      user.send("conf spark.scheduler.pool etl");
+      assertStartsWith("OK q", user.run("q", "range q 4567 2 10", QUERY));
+    }
+    String admitted = server.awaitDecision(QUERY, "of user pooler runs in lane interactive", "range of 4567 rows");
+    String operation = admitted.replaceAll(".*Operation (\\S+) of user.*", "$1");
+    server.awaitDecision(QUERY, "of operation " + operation, "runs in pool interactive of its lane",
+        "not pool 'etl' that the client set");
+  }
+
+  @Test
+  void aUserOverTheConcurrencyLimitQueuesAndIsRejectedOnlyPastTheWait() throws Exception {
+    // Each spark.sql(...).collect() is two operations: the SQL command, then the collect.
+    try (ConnectUser carol = ConnectUser.connect(work, "carol", server.url("carol"))) {
+      // Queues behind a 2 s query, then runs.
+      carol.send("async first " + sleeping(2000));
+      server.awaitDecisions(2, QUERY, "of user carol runs in lane");
+      String queued = carol.run("second", "sql second SELECT 7", QUERY);
+      assertTrue(queued.startsWith("OK second"), queued);
+      assertStartsWith("OK first", carol.result("first", QUERY));
+      server.awaitDecision(QUERY, "of user carol runs in lane", "admitted after queueing");
+
+      // Rejected after the 4 s wait behind a 20 s query, with the status and the setting to change.
+      carol.send("async long " + sleeping(20_000));
+      server.awaitDecisions(6, QUERY, "of user carol runs in lane");
+      String rejected = carol.run("third", "sql third SELECT 8", QUERY);
+      assertTrue(rejected.startsWith("FAILED third"), rejected);
+      assertTrue(rejected.contains("RESOURCE_EXHAUSTED"), rejected);
+      assertTrue(rejected.contains("spark.serverless.gateway.user.maxConcurrent=1"), rejected);
+      carol.result("long", QUERY);
+    }
+  }
+
+  @Test
+  void theRunawayGuardCancelsAndTheClientIsToldWhy() throws Exception {
+    try (ConnectUser dave = ConnectUser.connect(work, "dave", server.url("dave"))) {
+      String result = dave.run("runaway", "sql runaway " + sleeping(60_000), QUERY);
+      assertTrue(result.startsWith("FAILED runaway"), result);
+      assertTrue(result.contains("runaway guard"), result);
+      assertTrue(result.contains("spark.serverless.gateway.interactive.maxRunTime=15s"), result);
+      // The user goes on working.
+      assertStartsWith("OK after [9]", dave.run("after", "sql after SELECT 9", QUERY));
+    }
+  }
+
+  @Test
+  void aQueryOutlivingItsStreamIsFinishedByReattachingAndHoldsOneSlot() throws Exception {
+    long reattachedBefore = server.gatewayMetric("calls.reattach");
+    try (ConnectUser erin = ConnectUser.connect(work, "erin", server.url("erin"))) {
+      String result = erin.run("slow", "sql slow " + sleeping(4000), QUERY);
+      assertTrue(result.startsWith("OK slow [0] in "), result);
+    }
+    assertTrue(server.gatewayMetric("calls.reattach") > reattachedBefore, "the client reattached");
+    // Two operations (the SQL command and the collect), each admitted once, not once per call.
+    assertEquals(2, server.countLines("of user erin runs in lane"));
+  }
+}

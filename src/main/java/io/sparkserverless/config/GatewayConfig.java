@@ -1,0 +1,213 @@
+package io.sparkserverless.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The {@code spark.serverless.gateway.*} settings of the Spark Connect lane gateway. Checked at
+ * SparkContext start-up together with every other {@code spark.serverless.*} key.
+ */
+public record GatewayConfig(
+    long interactiveMaxMb,
+    Duration analysisBudget,
+    Optional<Path> tokensFile,
+    Set<String> hintUsers,
+    int interactiveMaxConcurrent,
+    int etlMaxConcurrent,
+    int userMaxConcurrent,
+    int maxQueued,
+    Duration queueTimeout,
+    Duration interactiveMaxRunTime,
+    Duration etlMaxRunTime,
+    Duration interactiveDemoteAfter,
+    int etlMaxTaskShare) {
+
+  private static final String GATEWAY = ServerlessConfig.PREFIX + "gateway.";
+
+  public static final ConfigEntry<Long> INTERACTIVE_MAX_SIZE =
+      ConfigEntry.withDefault(
+          GATEWAY + "interactiveMaxSize",
+          "Operations estimated to read at most this much input run in the interactive lane; larger"
+              + " ones in etl. The threshold halves while every executor slot is busy.",
+          "256m",
+          "a size such as 64m or 1g, at least 1m",
+          Values.mebibytesAtLeast(1));
+
+  public static final ConfigEntry<Duration> ANALYSIS_BUDGET =
+      ConfigEntry.withDefault(
+          GATEWAY + "analysisBudget",
+          "Time allowed to analyse a plan through the session (SQL text, catalog tables) when its"
+              + " shape alone gives no size; past it the session's recent history decides.",
+          "300ms",
+          "a duration such as 200ms, at least 1ms",
+          Values.durationAtLeast(Duration.ofMillis(1)));
+
+  public static final ConfigEntry<Optional<Path>> TOKENS_FILE =
+      ConfigEntry.optional(
+          GATEWAY + "tokensFile",
+          "File of per-user tokens, one 'user token' pair per line (# starts a comment). When set,"
+              + " every Connect call must carry one of these tokens (token=... in the connection"
+              + " string) and its user_id must be the token's user; otherwise UNAUTHENTICATED or"
+              + " PERMISSION_DENIED.",
+          "none (identity is the client's user_id)",
+          "a readable file path",
+          text -> {
+            if (text.isBlank()) {
+              throw new IllegalArgumentException("empty path");
+            }
+            Path path = Path.of(text);
+            if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isReadable(path)) {
+              throw new IllegalArgumentException("not a readable file");
+            }
+            return path;
+          });
+
+  public static final ConfigEntry<Optional<Set<String>>> HINT_USERS =
+      ConfigEntry.optional(
+          GATEWAY + "hintUsers",
+          "Users whose lane hints (header x-serverless-lane or operation tag serverless-lane-<lane>)"
+              + " are followed; * for everyone. Other users' hints are ignored and logged.",
+          "nobody",
+          "a comma-separated list of user names, or *",
+          text -> new TreeSet<>(Values.commaList(text).stream().filter(s -> !s.isEmpty()).toList()));
+
+  public static final ConfigEntry<Integer> INTERACTIVE_MAX_CONCURRENT =
+      ConfigEntry.withDefault(
+          GATEWAY + "interactive.maxConcurrent",
+          "Operations running at once in the interactive lane; more wait in a queue.",
+          "16",
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Integer> ETL_MAX_CONCURRENT =
+      ConfigEntry.withDefault(
+          GATEWAY + "etl.maxConcurrent",
+          "Operations running at once in the etl lane; more wait in a queue.",
+          "2",
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Integer> USER_MAX_CONCURRENT =
+      ConfigEntry.withDefault(
+          GATEWAY + "user.maxConcurrent",
+          "Operations one user may run at once, all lanes together; more wait in a queue.",
+          "4",
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Integer> MAX_QUEUED =
+      ConfigEntry.withDefault(
+          GATEWAY + "maxQueued",
+          "Operations that may wait for admission at once, all lanes together; past it new ones are"
+              + " rejected at once with RESOURCE_EXHAUSTED.",
+          "64",
+          "an integer >= 0",
+          Values.integerAtLeast(0));
+
+  public static final ConfigEntry<Duration> QUEUE_TIMEOUT =
+      ConfigEntry.withDefault(
+          GATEWAY + "queueTimeout",
+          "How long an operation waits for a lane or user slot before it is rejected with"
+              + " RESOURCE_EXHAUSTED.",
+          "30s",
+          "a duration such as 10s, at least 1ms",
+          Values.durationAtLeast(Duration.ofMillis(1)));
+
+  public static final ConfigEntry<Duration> INTERACTIVE_MAX_RUN_TIME =
+      ConfigEntry.withDefault(
+          GATEWAY + "interactive.maxRunTime",
+          "Runaway guard: an operation admitted to the interactive lane that runs longer is"
+              + " cancelled, and the client is told why.",
+          "10min",
+          "a duration such as 5min, at least 1ms",
+          Values.durationAtLeast(Duration.ofMillis(1)));
+
+  public static final ConfigEntry<Duration> ETL_MAX_RUN_TIME =
+      ConfigEntry.withDefault(
+          GATEWAY + "etl.maxRunTime",
+          "Runaway guard for the etl lane.",
+          "6h",
+          "a duration such as 2h, at least 1ms",
+          Values.durationAtLeast(Duration.ofMillis(1)));
+
+  public static final ConfigEntry<Duration> INTERACTIVE_DEMOTE_AFTER =
+      ConfigEntry.withDefault(
+          GATEWAY + "interactive.demoteAfter",
+          "An interactive operation still running after this long turned out big: its remaining"
+              + " stages run in the etl pool.",
+          "15s",
+          "a duration such as 10s, at least 1ms",
+          Values.durationAtLeast(Duration.ofMillis(1)));
+
+  public static final ConfigEntry<Integer> ETL_MAX_TASK_SHARE =
+      ConfigEntry.withDefault(
+          GATEWAY + "etl.maxTaskShare",
+          "Percent of the executor slots that tasks of the etl pool may hold (at least one slot); the"
+              + " rest stay free, so an interactive query does not wait for long ETL tasks to end."
+              + " 100 turns it off.",
+          "75",
+          "an integer from 1 to 100",
+          text -> {
+            int percent = Values.integerAtLeast(1).apply(text);
+            if (percent > 100) {
+              throw new IllegalArgumentException("above 100");
+            }
+            return percent;
+          });
+
+  /** All entries, in documentation order. */
+  public static final List<ConfigEntry<?>> ENTRIES =
+      List.of(
+          INTERACTIVE_MAX_SIZE,
+          ANALYSIS_BUDGET,
+          TOKENS_FILE,
+          HINT_USERS,
+          INTERACTIVE_MAX_CONCURRENT,
+          ETL_MAX_CONCURRENT,
+          USER_MAX_CONCURRENT,
+          MAX_QUEUED,
+          QUEUE_TIMEOUT,
+          INTERACTIVE_MAX_RUN_TIME,
+          ETL_MAX_RUN_TIME,
+          INTERACTIVE_DEMOTE_AFTER,
+          ETL_MAX_TASK_SHARE);
+
+  public GatewayConfig {
+    requireNonNull(analysisBudget, "analysisBudget is null");
+    requireNonNull(tokensFile, "tokensFile is null");
+    hintUsers = Set.copyOf(requireNonNull(hintUsers, "hintUsers is null"));
+    requireNonNull(queueTimeout, "queueTimeout is null");
+    requireNonNull(interactiveMaxRunTime, "interactiveMaxRunTime is null");
+    requireNonNull(etlMaxRunTime, "etlMaxRunTime is null");
+    requireNonNull(interactiveDemoteAfter, "interactiveDemoteAfter is null");
+  }
+
+  /** Parses the gateway settings; unknown keys are refused by {@link ServerlessConfig#from}. */
+  public static GatewayConfig from(Map<String, String> settings) {
+    return new GatewayConfig(
+        INTERACTIVE_MAX_SIZE.readFrom(settings),
+        ANALYSIS_BUDGET.readFrom(settings),
+        TOKENS_FILE.readFrom(settings),
+        HINT_USERS.readFrom(settings).orElse(Set.of()),
+        INTERACTIVE_MAX_CONCURRENT.readFrom(settings),
+        ETL_MAX_CONCURRENT.readFrom(settings),
+        USER_MAX_CONCURRENT.readFrom(settings),
+        MAX_QUEUED.readFrom(settings),
+        QUEUE_TIMEOUT.readFrom(settings),
+        INTERACTIVE_MAX_RUN_TIME.readFrom(settings),
+        ETL_MAX_RUN_TIME.readFrom(settings),
+        INTERACTIVE_DEMOTE_AFTER.readFrom(settings),
+        ETL_MAX_TASK_SHARE.readFrom(settings));
+  }
+
+  public boolean hintAllowedFor(String user) {
+    return hintUsers.contains("*") || hintUsers.contains(user);
+  }
+}

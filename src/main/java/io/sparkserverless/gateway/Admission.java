@@ -1,0 +1,186 @@
+package io.sparkserverless.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Concurrency limits per lane and per user. An operation over a limit waits, in arrival order within
+ * its lane, up to the queue timeout; past it, or when the queue is full, it is rejected. Slots are
+ * held per operation (not per RPC), until {@link #release} is called for it.
+ *
+ * <p>Thread-safe. {@link #admit} blocks the calling thread while the operation queues.
+ */
+public final class Admission {
+  /** The limits; see GatewayConfig for what each means. */
+  public record Limits(Map<Lane, Integer> perLane, int perUser, int maxQueued, Duration queueTimeout) {
+    public Limits {
+      perLane = Map.copyOf(requireNonNull(perLane, "perLane is null"));
+      requireNonNull(queueTimeout, "queueTimeout is null");
+    }
+  }
+
+  /** The outcome of asking for a slot. */
+  public sealed interface Outcome {
+    /** Admitted after waiting this long (zero when a slot was free). */
+    record Admitted(Duration waited) implements Outcome {}
+
+    /** Not admitted; the message says which limit and which setting to change. */
+    record Rejected(String message) implements Outcome {}
+  }
+
+  private record Holder(String user, Lane lane) {}
+
+  private record Waiter(String operationId, String user, Lane lane) {}
+
+  private final Limits limits;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Map<String, Holder> running = new HashMap<>();
+  private final Map<Lane, Integer> runningByLane = new EnumMap<>(Lane.class);
+  private final Map<String, Integer> runningByUser = new HashMap<>();
+  private final LinkedHashMap<String, Waiter> waiting = new LinkedHashMap<>();
+
+  public Admission(Limits limits) {
+    this.limits = requireNonNull(limits, "limits is null");
+  }
+
+  /**
+   * Takes a slot for the operation, waiting if a limit is reached. An operation that already holds a
+   * slot (a retried ExecutePlan) is admitted again without taking another.
+   */
+  public Outcome admit(String operationId, String user, Lane lane) throws InterruptedException {
+    long start = System.nanoTime();
+    lock.lock();
+    try {
+      if (running.containsKey(operationId)) {
+        return new Outcome.Admitted(Duration.ZERO);
+      }
+      if (mayRun(user, lane, null)) {
+        take(operationId, user, lane);
+        return new Outcome.Admitted(Duration.ZERO);
+      }
+      if (waiting.size() >= limits.maxQueued()) {
+        return new Outcome.Rejected(String.format(java.util.Locale.ROOT, "the admission queue is full"
+            + " (%d operations waiting; spark.serverless.gateway.maxQueued=%d): retry later",
+            waiting.size(), limits.maxQueued()));
+      }
+      Waiter me = new Waiter(operationId, user, lane);
+      waiting.put(operationId, me);
+      long deadline = start + limits.queueTimeout().toNanos();
+      try {
+        while (!mayRun(user, lane, me)) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return new Outcome.Rejected(timeoutMessage(user, lane));
+          }
+          changed.awaitNanos(left);
+        }
+        take(operationId, user, lane);
+        return new Outcome.Admitted(Duration.ofNanos(System.nanoTime() - start));
+      } finally {
+        waiting.remove(operationId);
+        // Whoever was behind this waiter may go now.
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Frees the operation's slot; unknown operations are ignored, so releasing twice is safe. */
+  public boolean release(String operationId) {
+    lock.lock();
+    try {
+      Holder holder = running.remove(operationId);
+      if (holder == null) {
+        return false;
+      }
+      runningByLane.merge(holder.lane(), -1, Integer::sum);
+      runningByUser.merge(holder.user(), -1, Integer::sum);
+      runningByUser.remove(holder.user(), 0);
+      changed.signalAll();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public int running(Lane lane) {
+    lock.lock();
+    try {
+      return runningByLane.getOrDefault(lane, 0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public int queued(Lane lane) {
+    lock.lock();
+    try {
+      return (int) waiting.values().stream().filter(w -> w.lane() == lane).count();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Operations holding a slot, for leak checks. */
+  public List<String> holders() {
+    lock.lock();
+    try {
+      return new ArrayList<>(running.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean mayRun(String user, Lane lane, Waiter me) {
+    if (!hasRoom(user, lane)) {
+      return false;
+    }
+    // Arrival order within a lane: an earlier waiter that could run goes first.
+    for (Waiter earlier : waiting.values()) {
+      if (earlier == me) {
+        return true;
+      }
+      if (earlier.lane() == lane && hasRoom(earlier.user(), earlier.lane())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean hasRoom(String user, Lane lane) {
+    return runningByLane.getOrDefault(lane, 0) < limits.perLane().getOrDefault(lane, Integer.MAX_VALUE)
+        && runningByUser.getOrDefault(user, 0) < limits.perUser();
+  }
+
+  private void take(String operationId, String user, Lane lane) {
+    running.put(operationId, new Holder(user, lane));
+    runningByLane.merge(lane, 1, Integer::sum);
+    runningByUser.merge(user, 1, Integer::sum);
+  }
+
+  private String timeoutMessage(String user, Lane lane) {
+    int laneRunning = runningByLane.getOrDefault(lane, 0);
+    int userRunning = runningByUser.getOrDefault(user, 0);
+    String limit = userRunning >= limits.perUser()
+        ? String.format(java.util.Locale.ROOT, "user %s already runs %d operations"
+            + " (spark.serverless.gateway.user.maxConcurrent=%d)", user, userRunning, limits.perUser())
+        : String.format(java.util.Locale.ROOT, "lane %s already runs %d operations"
+            + " (spark.serverless.gateway.%s.maxConcurrent=%d)", lane.laneName(), laneRunning,
+            lane.laneName(), limits.perLane().getOrDefault(lane, Integer.MAX_VALUE));
+    return String.format(java.util.Locale.ROOT, "not admitted after waiting %d ms"
+        + " (spark.serverless.gateway.queueTimeout): %s", TimeUnit.NANOSECONDS.toMillis(
+            limits.queueTimeout().toNanos()), limit);
+  }
+}

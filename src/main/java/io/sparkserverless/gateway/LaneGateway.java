@@ -1,0 +1,508 @@
+package io.sparkserverless.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.Decisions;
+import io.sparkserverless.config.GatewayConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.spark.SparkContext;
+import org.apache.spark.connect.proto.ExecutePlanRequest;
+import org.apache.spark.connect.proto.Plan;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerEvent;
+import org.apache.spark.sql.connect.service.ExecuteInfo;
+import org.apache.spark.sql.connect.service.SessionHolder;
+import org.apache.spark.sql.connect.service.SessionKey;
+import org.apache.spark.sql.connect.service.SparkConnectService$;
+import org.apache.spark.sql.connect.service.SparkListenerConnectOperationClosed;
+import org.apache.spark.sql.connect.service.SparkListenerConnectSessionClosed;
+import org.apache.spark.sql.connect.utils.PlanCompressionUtils$;
+import org.sparkproject.connect.grpc.Status;
+
+/**
+ * The state of the Connect lane gateway: which lane each operation runs in, who holds admission
+ * slots, and the runaway guard. {@link LaneInterceptor} feeds it requests; the task scheduler asks it
+ * for the pool of each stage ({@link #poolFor}). One per SparkContext, created with the task
+ * scheduler and activated by the first interceptor.
+ *
+ * <p>Threads: request methods run on gRPC threads (and may block while an operation queues); the
+ * guard runs on its own daemon thread; {@link #poolFor} runs on the DAGScheduler's thread and never
+ * blocks or throws.
+ */
+public final class LaneGateway {
+  /** Retried or reattached operations older than this that Spark no longer knows are forgotten. */
+  static final Duration REAP_GRACE = Duration.ofSeconds(2);
+  /** A runaway operation whose jobs were cancelled is cancelled again if it starts more jobs. */
+  static final Duration RECANCEL_EVERY = Duration.ofSeconds(5);
+  static final int MAX_TAGS = 32;
+  static final int MAX_TAG_LENGTH = 256;
+  static final int HISTORY_PER_SESSION = 5;
+  static final int MAX_SESSIONS_REMEMBERED = 10_000;
+  private static final String OPERATION_TAG_PREFIX = "SparkConnect_OperationTag_";
+
+  /** What to do with one ExecutePlan request. */
+  public sealed interface Verdict {
+    /** Forward this (possibly rewritten) request. */
+    record Proceed(ExecutePlanRequest request) implements Verdict {}
+
+    /** Close the call with this status. */
+    record Refuse(Status.Code code, String message) implements Verdict {}
+  }
+
+  private static final class Operation {
+    final String id;
+    final String user;
+    final String session;
+    final Lane lane;
+    final Instant admittedAt;
+    volatile boolean forwarded;
+    volatile boolean demoted;
+    volatile Instant lastCancel;
+
+    Operation(String id, String user, String session, Lane lane, Instant admittedAt) {
+      this.id = id;
+      this.user = user;
+      this.session = session;
+      this.lane = lane;
+      this.admittedAt = admittedAt;
+    }
+
+    String jobTag() {
+      return OPERATION_TAG_PREFIX + "User_" + user + "_Session_" + session + "_Operation_" + id;
+    }
+  }
+
+  private final GatewayConfig config;
+  private final Supplier<ClusterLoad> load;
+  private final Clock clock;
+  private final LaneClassifier classifier;
+  private final Admission admission;
+  private final GatewayMetrics metrics;
+  private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Lane>> history = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Deque<Lane>> eldest) {
+      return size() > MAX_SESSIONS_REMEMBERED;
+    }
+  };
+  private volatile Optional<UserTokens> tokens = Optional.empty();
+  private volatile SparkContext sc;
+  private final ExecutorService analysisThreads =
+      Executors.newCachedThreadPool(daemon("serverless-gateway-analysis"));
+  private final PlanSizer sizer;
+  private ScheduledExecutorService guard;
+
+  public LaneGateway(GatewayConfig config, Supplier<ClusterLoad> load, Clock clock) {
+    this.config = requireNonNull(config, "config is null");
+    this.load = requireNonNull(load, "load is null");
+    this.clock = requireNonNull(clock, "clock is null");
+    this.classifier = new LaneClassifier(config.interactiveMaxMb() * 1024 * 1024);
+    this.admission = new Admission(new Admission.Limits(
+        Map.of(Lane.INTERACTIVE, config.interactiveMaxConcurrent(), Lane.ETL, config.etlMaxConcurrent()),
+        config.userMaxConcurrent(), config.maxQueued(), config.queueTimeout()));
+    this.metrics = new GatewayMetrics(admission::running, admission::queued, operations::size);
+    this.sizer = new PlanSizer(config.analysisBudget(), analysisThreads);
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /**
+   * Starts the guard and the listener on first use; later calls return at once. Reads the tokens
+   * file, so a bad one stops the Connect server from starting, with a message naming the line.
+   */
+  public synchronized void activate(SparkContext context) {
+    if (sc != null) {
+      return;
+    }
+    tokens = config.tokensFile().map(UserTokens::load);
+    guard = Executors.newSingleThreadScheduledExecutor(daemon("serverless-gateway-guard"));
+    guard.scheduleWithFixedDelay(this::guardSafely, 250, 250, TimeUnit.MILLISECONDS);
+    context.addSparkListener(new ConnectEvents());
+    sc = context;
+    Decisions.LOG.info("Lane gateway active: lanes {}, interactive up to {} MiB of input, limits"
+        + " interactive {} / etl {} / user {} concurrent operations, {}", List.of(Lane.values()),
+        config.interactiveMaxMb(), config.interactiveMaxConcurrent(), config.etlMaxConcurrent(),
+        config.userMaxConcurrent(), tokens.isPresent() ? tokens.get().users()
+            + " users with tokens (spark.serverless.gateway.tokensFile)" : "no per-user tokens");
+  }
+
+  public synchronized void stop() {
+    if (guard != null) {
+      guard.shutdownNow();
+    }
+    analysisThreads.shutdownNow();
+  }
+
+  Optional<UserTokens> tokens() {
+    return tokens;
+  }
+
+  /**
+   * Classifies, admits and tags one ExecutePlan. Blocks while the operation queues for a slot.
+   *
+   * @param verifiedUser the token's user when tokens are configured
+   * @param laneHeader the x-serverless-lane header, or null
+   */
+  public Verdict onExecutePlan(ExecutePlanRequest request, Optional<String> verifiedUser,
+      String laneHeader) throws InterruptedException {
+    long started = System.nanoTime();
+    String user = request.getUserContext().getUserId();
+    if (verifiedUser.isPresent() && !verifiedUser.get().equals(user)) {
+      return refuse(Status.Code.PERMISSION_DENIED, "user_id '" + abbreviate(user)
+          + "' is not the user of this token; connect with user_id=" + verifiedUser.get());
+    }
+    List<String> keptTags = new ArrayList<>();
+    Optional<Lane> hint = Optional.empty();
+    if (request.getTagsCount() > MAX_TAGS) {
+      return invalid("an operation may carry at most " + MAX_TAGS + " tags, this one has "
+          + request.getTagsCount());
+    }
+    for (String tag : request.getTagsList()) {
+      if (tag.isEmpty() || tag.contains(",") || tag.length() > MAX_TAG_LENGTH) {
+        return invalid("tag '" + abbreviate(tag) + "' is not allowed: tags must be non-empty, at most "
+            + MAX_TAG_LENGTH + " characters, without commas");
+      }
+      if (tag.startsWith(Lane.TAG_PREFIX)) {
+        String name = tag.substring(Lane.TAG_PREFIX.length());
+        Optional<Lane> lane = Lane.named(name);
+        if (lane.isEmpty()) {
+          return invalid("unknown lane '" + abbreviate(name) + "' in tag '" + abbreviate(tag)
+              + "': lanes are " + laneNames());
+        }
+        hint = lane;
+      } else {
+        keptTags.add(tag);
+      }
+    }
+    if (laneHeader != null) {
+      Optional<Lane> lane = Lane.named(laneHeader.trim());
+      if (lane.isEmpty()) {
+        return invalid("unknown lane '" + abbreviate(laneHeader) + "' in header x-serverless-lane:"
+            + " lanes are " + laneNames());
+      }
+      hint = lane;
+    }
+    String operationId = request.hasOperationId() ? request.getOperationId() : UUID.randomUUID().toString();
+    try {
+      operationId = UUID.fromString(operationId).toString();
+    } catch (IllegalArgumentException e) {
+      return invalid("operation_id '" + abbreviate(operationId) + "' is not a UUID");
+    }
+    Operation known = operations.get(operationId);
+    if (known != null) {
+      // A retry of the same operation: the same lane and the same rewrite, and no second slot.
+      if (!known.user.equals(user) || !known.session.equals(request.getSessionId())) {
+        return refuse(Status.Code.PERMISSION_DENIED, "operation " + operationId
+            + " belongs to another session");
+      }
+      return new Verdict.Proceed(rewrite(request, operationId, keptTags, known.lane));
+    }
+
+    Plan plan = request.getPlan();
+    if (plan.hasCompressedOperation()) {
+      try {
+        plan = PlanCompressionUtils$.MODULE$.decompressPlan(plan);
+      } catch (RuntimeException e) {
+        return invalid("the compressed plan cannot be read: " + abbreviate(String.valueOf(e.getMessage())));
+      }
+    }
+    PlanFacts facts = PlanShape.of(plan);
+    Optional<SizeEstimate> fromShape = PlanSizer.fromShape(facts);
+    SizeEstimate size = fromShape.isPresent() ? fromShape.get()
+        : sizer.estimate(facts, analysisFor(user, request.getSessionId()));
+    String sessionKey = user + "/" + request.getSessionId();
+    boolean hintAllowed = config.hintAllowedFor(user);
+    LaneDecision decision = classifier.classify(size, hint, hintAllowed, recentLanes(sessionKey),
+        load.get());
+    long overheadNanos = System.nanoTime() - started;
+    metrics.overhead().update(overheadNanos, TimeUnit.NANOSECONDS);
+    if (fromShape.isPresent()) {
+      metrics.cheapPathOverhead().update(overheadNanos, TimeUnit.NANOSECONDS);
+    }
+
+    Admission.Outcome outcome = admission.admit(operationId, user, decision.lane());
+    if (outcome instanceof Admission.Outcome.Rejected rejected) {
+      metrics.rejected(decision.lane()).inc();
+      Decisions.LOG.info("Operation {} of user {} not admitted to lane {}: {}", operationId, user,
+          decision.lane().laneName(), rejected.message());
+      return new Verdict.Refuse(Status.Code.RESOURCE_EXHAUSTED, "Spark Serverless gateway: operation"
+          + " not admitted to lane " + decision.lane().laneName() + ": " + rejected.message());
+    }
+    Duration waited = ((Admission.Outcome.Admitted) outcome).waited();
+    metrics.queueWait(decision.lane()).update(waited);
+    metrics.admitted(decision.lane()).inc();
+    operations.put(operationId, new Operation(operationId, user, request.getSessionId(),
+        decision.lane(), clock.instant()));
+    remember(sessionKey, decision.lane());
+    Decisions.LOG.info("Operation {} of user {} runs in lane {} (plan: {}): {}; admitted{} ({} us in"
+        + " the gateway)", operationId, user, decision.lane().laneName(), facts.describe(), decision.reason(),
+        waited.isZero() ? " at once" : " after queueing " + waited.toMillis() + " ms",
+        TimeUnit.NANOSECONDS.toMicros(overheadNanos));
+    return new Verdict.Proceed(rewrite(request, operationId, keptTags, decision.lane()));
+  }
+
+  /** The ExecutePlan call of this operation reached Spark's handler. */
+  void forwarded(String operationId) {
+    Operation operation = operations.get(operationId);
+    if (operation != null) {
+      operation.forwarded = true;
+    }
+  }
+
+  /** An ExecutePlan that was admitted but never reached Spark (the call was cancelled first). */
+  void abandoned(String operationId) {
+    Operation operation = operations.get(operationId);
+    if (operation != null && !operation.forwarded) {
+      close(operation, "its call ended before it started");
+    }
+  }
+
+  /**
+   * The pool a stage of a Connect operation runs in: its lane's, whatever pool the client set, or
+   * etl once an interactive operation has run longer than interactive.demoteAfter. Empty for jobs
+   * the gateway did not admit. Never throws: it runs where an exception would stop the SparkContext.
+   */
+  public Optional<String> poolFor(int stageId, Properties properties) {
+    try {
+      String tags = properties == null ? null : properties.getProperty(org.apache.spark.SparkContext$.MODULE$.SPARK_JOB_TAGS());
+      if (tags == null) {
+        return Optional.empty();
+      }
+      Operation operation = null;
+      for (String tag : tags.split(",")) {
+        if (tag.startsWith(OPERATION_TAG_PREFIX) && tag.length() >= 36) {
+          operation = operations.get(tag.substring(tag.length() - 36));
+        }
+      }
+      if (operation == null) {
+        return Optional.empty();
+      }
+      Lane lane = operation.lane;
+      Duration age = Duration.between(operation.admittedAt, clock.instant());
+      if (lane == Lane.INTERACTIVE && (operation.demoted
+          || age.compareTo(config.interactiveDemoteAfter()) > 0)) {
+        if (!operation.demoted) {
+          operation.demoted = true;
+          metrics.demoted(lane).inc();
+          Decisions.LOG.info("Operation {} demoted: it ran {} s in lane interactive, over"
+              + " spark.serverless.gateway.interactive.demoteAfter={} s; stage {} and the rest run"
+              + " in pool etl", operation.id, age.toSeconds(), config.interactiveDemoteAfter().toSeconds(),
+              stageId);
+        }
+        lane = Lane.ETL;
+      }
+      String asked = properties.getProperty("spark.scheduler.pool");
+      if (asked != null && !asked.equals(lane.pool())) {
+        Decisions.LOG.info("Stage {} of operation {} runs in pool {} of its lane, not pool '{}'"
+            + " that the client set", stageId, operation.id, lane.pool(), abbreviate(asked));
+      }
+      return Optional.of(lane.pool());
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("Could not choose the pool of stage {}: {}", stageId, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Operations the gateway tracks now, for leak checks. */
+  public int trackedOperations() {
+    return operations.size();
+  }
+
+  public synchronized int rememberedSessions() {
+    return history.size();
+  }
+
+  public List<String> slotHolders() {
+    return admission.holders();
+  }
+
+  private Verdict invalid(String message) {
+    metrics.invalid().inc();
+    return refuse(Status.Code.INVALID_ARGUMENT, message);
+  }
+
+  private static Verdict refuse(Status.Code code, String message) {
+    return new Verdict.Refuse(code, "Spark Serverless gateway: " + message);
+  }
+
+  private static ExecutePlanRequest rewrite(ExecutePlanRequest request, String operationId,
+      List<String> keptTags, Lane lane) {
+    return request.toBuilder().setOperationId(operationId).clearTags().addAllTags(keptTags)
+        .addTags(lane.tag()).build();
+  }
+
+  private PlanSizer.LeafAnalysis analysisFor(String user, String sessionId) {
+    return new PlanSizer.LeafAnalysis() {
+      @Override
+      public java.util.OptionalLong bytesOf(PlanLeaf leaf) throws Exception {
+        Optional<SessionLeafAnalysis> session = session();
+        return session.isPresent() ? session.get().bytesOf(leaf) : java.util.OptionalLong.empty();
+      }
+
+      @Override
+      public java.util.OptionalLong sqlCommandBytes(String sql) throws Exception {
+        Optional<SessionLeafAnalysis> session = session();
+        return session.isPresent() ? session.get().sqlCommandBytes(sql) : java.util.OptionalLong.empty();
+      }
+
+      private Optional<SessionLeafAnalysis> session() {
+        scala.Option<SessionHolder> holder = SparkConnectService$.MODULE$.sessionManager()
+            .getIsolatedSessionIfPresent(SessionKey.apply(user, sessionId));
+        return holder.isEmpty() ? Optional.empty()
+            : Optional.of(new SessionLeafAnalysis(holder.get().session()));
+      }
+    };
+  }
+
+  private synchronized List<Lane> recentLanes(String sessionKey) {
+    Deque<Lane> lanes = history.get(sessionKey);
+    return lanes == null ? List.of() : List.copyOf(lanes);
+  }
+
+  private synchronized void remember(String sessionKey, Lane lane) {
+    Deque<Lane> lanes = history.computeIfAbsent(sessionKey, k -> new ArrayDeque<>());
+    lanes.addLast(lane);
+    while (lanes.size() > HISTORY_PER_SESSION) {
+      lanes.removeFirst();
+    }
+  }
+
+  private void close(Operation operation, String why) {
+    if (operations.remove(operation.id, operation)) {
+      admission.release(operation.id);
+      Duration ran = Duration.between(operation.admittedAt, clock.instant());
+      metrics.latency(operation.lane).update(ran);
+      Decisions.LOG.debug("Operation {} released its {} slot after {} ms: {}", operation.id,
+          operation.lane.laneName(), ran.toMillis(), why);
+    }
+  }
+
+  private void guardSafely() {
+    try {
+      guardOnce();
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("Lane gateway guard: {}", e.toString());
+    }
+  }
+
+  /** The runaway guard, and the reaper of operations whose close event was missed. */
+  void guardOnce() {
+    Instant now = clock.instant();
+    Set<String> active = null;
+    for (Operation operation : operations.values()) {
+      Duration age = Duration.between(operation.admittedAt, now);
+      Duration limit = operation.lane == Lane.INTERACTIVE ? config.interactiveMaxRunTime()
+          : config.etlMaxRunTime();
+      if (age.compareTo(limit) > 0 && (operation.lastCancel == null
+          || Duration.between(operation.lastCancel, now).compareTo(RECANCEL_EVERY) > 0)) {
+        boolean first = operation.lastCancel == null;
+        operation.lastCancel = now;
+        String reason = String.format(Locale.ROOT, "by the Spark Serverless runaway guard: operation %s"
+            + " ran %.1f s in lane %s, over spark.serverless.gateway.%s.maxRunTime=%s", operation.id,
+            age.toMillis() / 1000.0, operation.lane.laneName(), operation.lane.laneName(),
+            formatDuration(limit));
+        if (first) {
+          metrics.cancelled(operation.lane).inc();
+          Decisions.LOG.info("Cancelling the jobs of operation {} {}", operation.id, reason.substring(3));
+        }
+        SparkContext context = sc;
+        if (context != null && !context.isStopped()) {
+          context.cancelJobsWithTag(operation.jobTag(), reason);
+        }
+      }
+      if (age.compareTo(REAP_GRACE) > 0 && operation.forwarded) {
+        if (active == null) {
+          active = activeOperationIds();
+        }
+        if (!active.contains(operation.id)) {
+          close(operation, "Spark no longer runs it");
+        }
+      }
+    }
+  }
+
+  private static Set<String> activeOperationIds() {
+    Set<String> ids = new HashSet<>();
+    scala.util.Either<Object, scala.collection.immutable.Seq<ExecuteInfo>> active =
+        SparkConnectService$.MODULE$.executionManager().listActiveExecutions();
+    if (active.isRight()) {
+      scala.jdk.javaapi.CollectionConverters.asJava(active.toOption().get())
+          .forEach(info -> ids.add(info.operationId()));
+    }
+    return ids;
+  }
+
+  private final class ConnectEvents extends SparkListener {
+    @Override
+    public void onOtherEvent(SparkListenerEvent event) {
+      // Copy the id and return: the listener bus must not wait on the gateway.
+      if (event instanceof SparkListenerConnectOperationClosed closed) {
+        Operation operation = operations.get(closed.operationId());
+        if (operation != null) {
+          close(operation, "closed");
+        }
+      } else if (event instanceof SparkListenerConnectSessionClosed session) {
+        String key = session.userId() + "/" + session.sessionId();
+        synchronized (LaneGateway.this) {
+          history.remove(key);
+        }
+        for (Operation operation : operations.values()) {
+          if (operation.user.equals(session.userId()) && operation.session.equals(session.sessionId())) {
+            close(operation, "its session closed");
+          }
+        }
+      }
+    }
+  }
+
+  private static String laneNames() {
+    List<String> names = new ArrayList<>();
+    for (Lane lane : Lane.values()) {
+      names.add(lane.laneName());
+    }
+    return String.join(", ", names);
+  }
+
+  private static String formatDuration(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+  }
+
+  static String abbreviate(String text) {
+    String clean = text.replaceAll("[\\p{Cntrl}]", "?");
+    return clean.length() <= 64 ? clean : clean.substring(0, 61) + "...";
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,142 @@
+package io.sparkserverless.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sizes an operation: first from its proto shape (ranges, local rows, a short limit), and only when
+ * that is not enough through {@link LeafAnalysis} (file sizes, catalog statistics, the optimizer),
+ * all of it within one time budget. Past the budget the size is unknown, never a guess.
+ */
+public final class PlanSizer {
+  /** A root limit at most this big over a plan without shuffles reads little, whatever its source. */
+  public static final int SHORT_LIMIT_ROWS = 10_000;
+  /** Bytes counted for a short limited scan: it is interactive by nature. */
+  static final long SHORT_LIMIT_BYTES = 1024 * 1024;
+
+  /** Looks up what the proto cannot tell. Implementations may block; the sizer bounds the wait. */
+  public interface LeafAnalysis {
+    /**
+     * Bytes the leaf reads, or empty if unknown.
+     *
+     * @param leaf a files, table, SQL or opaque leaf
+     */
+    OptionalLong bytesOf(PlanLeaf leaf) throws Exception;
+
+    /**
+     * Bytes a SQL command reads: none for a query, whose SQL command only analyses it (its rows are
+     * fetched by a later operation); the input of an INSERT or CREATE TABLE AS SELECT otherwise.
+     */
+    default OptionalLong sqlCommandBytes(String sql) throws Exception {
+      return bytesOf(new PlanLeaf.Sql(sql));
+    }
+  }
+
+  private final Duration budget;
+  private final ExecutorService analysisThreads;
+
+  public PlanSizer(Duration budget, ExecutorService analysisThreads) {
+    this.budget = requireNonNull(budget, "budget is null");
+    this.analysisThreads = requireNonNull(analysisThreads, "analysisThreads is null");
+  }
+
+  /** The cheap path alone: empty when the proto shape cannot size the plan. */
+  public static Optional<SizeEstimate> fromShape(PlanFacts facts) {
+    if (facts.command().equals("sql_command") && facts.leaves().size() == 1
+        && facts.leaves().get(0) instanceof PlanLeaf.Sql) {
+      return Optional.empty();
+    }
+    if (facts.isShortLimitedScan(SHORT_LIMIT_ROWS)) {
+      return Optional.of(SizeEstimate.of(SHORT_LIMIT_BYTES,
+          "from the plan's shape: the first " + facts.rootLimit().getAsInt() + " rows of a scan"));
+    }
+    long bytes = 0;
+    List<String> parts = new ArrayList<>();
+    for (PlanLeaf leaf : facts.leaves()) {
+      OptionalLong leafBytes = leaf.shapeBytes();
+      if (leafBytes.isEmpty()) {
+        return Optional.empty();
+      }
+      bytes = saturatedAdd(bytes, leafBytes.getAsLong());
+      parts.add(leaf.describe());
+    }
+    return Optional.of(SizeEstimate.of(bytes, "from the plan's shape: "
+        + (parts.isEmpty() ? "no input" : String.join(" + ", parts))
+        + (facts.joins() > 0 ? ", " + facts.joins() + " join(s)" : "")));
+  }
+
+  /** Sizes the plan, analysing leaves only when the shape is not enough. */
+  public SizeEstimate estimate(PlanFacts facts, LeafAnalysis analysis) {
+    Optional<SizeEstimate> cheap = fromShape(facts);
+    if (cheap.isPresent()) {
+      return cheap.get();
+    }
+    long started = System.nanoTime();
+    Future<SizeEstimate> work = analysisThreads.submit(() -> analyse(facts, analysis));
+    try {
+      return work.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      work.cancel(true);
+      return SizeEstimate.unknown(String.format(Locale.ROOT, "analysis did not finish within the"
+          + " %d ms budget (spark.serverless.gateway.analysisBudget)", budget.toMillis()));
+    } catch (ExecutionException e) {
+      return SizeEstimate.unknown("analysis failed: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return SizeEstimate.unknown("interrupted");
+    } finally {
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      if (tookMs > budget.toMillis() * 2) {
+        io.sparkserverless.Decisions.LOG.warn("Sizing a plan took {} ms, over twice its budget", tookMs);
+      }
+    }
+  }
+
+  private static SizeEstimate analyse(PlanFacts facts, LeafAnalysis analysis) throws Exception {
+    if (facts.command().equals("sql_command") && facts.leaves().size() == 1
+        && facts.leaves().get(0) instanceof PlanLeaf.Sql sql) {
+      OptionalLong bytes = analysis.sqlCommandBytes(sql.query());
+      return bytes.isPresent()
+          ? SizeEstimate.of(bytes.getAsLong(), "by analysis of the SQL command " + sql.describe())
+          : SizeEstimate.unknown("analysis could not size the SQL command " + sql.describe());
+    }
+    long bytes = 0;
+    List<String> parts = new ArrayList<>();
+    for (PlanLeaf leaf : facts.leaves()) {
+      OptionalLong leafBytes = leaf.shapeBytes().isPresent() ? leaf.shapeBytes() : analysis.bytesOf(leaf);
+      if (leafBytes.isEmpty()) {
+        return SizeEstimate.unknown("analysis could not size " + leaf.describe());
+      }
+      bytes = saturatedAdd(bytes, leafBytes.getAsLong());
+      parts.add(leaf.describe());
+    }
+    return SizeEstimate.of(bytes, "by analysis: " + String.join(" + ", parts));
+  }
+
+  static String abbreviate(String text) {
+    String oneLine = text.replaceAll("\\s+", " ").trim();
+    return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...";
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  static long saturatedMultiply(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    long low = a * b;
+    return (high == 0 && low >= 0) ? low : Long.MAX_VALUE;
+  }
+}
