@@ -61,7 +61,8 @@ public record ConfigEntry<T>(
     } catch (InvalidConfigException e) {
       throw e;
     } catch (RuntimeException e) {
-      String detail = e.getMessage() == null ? "" : " (" + e.getMessage() + ")";
+      String detail =
+          e.getMessage() == null ? "" : " (" + InvalidConfigException.abbreviate(e.getMessage()) + ")";
       throw new InvalidConfigException(key, text, allowed + detail);
     }
   }

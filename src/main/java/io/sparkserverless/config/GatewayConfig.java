@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The {@code spark.serverless.gateway.*} settings of the Spark Connect lane gateway. Checked at
@@ -37,7 +36,7 @@ public record GatewayConfig(
           "Operations estimated to read at most this much input run in the interactive lane; larger"
               + " ones in etl. The threshold halves while every executor slot is busy.",
           "256m",
-          "a size such as 64m or 1g, at least 1m",
+          "a size such as 64m or 1g, at least 1m and at most " + Values.MAX_SIZE,
           Values.mebibytesAtLeast(1));
 
   public static final ConfigEntry<Duration> ANALYSIS_BUDGET =
@@ -46,7 +45,7 @@ public record GatewayConfig(
           "Time allowed to analyse a plan through the session (SQL text, catalog tables) when its"
               + " shape alone gives no size; past it the session's recent history decides.",
           "300ms",
-          "a duration such as 200ms, at least 1ms",
+          "a duration such as 200ms, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
   public static final ConfigEntry<Optional<Path>> TOKENS_FILE =
@@ -59,10 +58,7 @@ public record GatewayConfig(
           "none (identity is the client's user_id)",
           "a readable file path",
           text -> {
-            if (text.isBlank()) {
-              throw new IllegalArgumentException("empty path");
-            }
-            Path path = Path.of(text);
+            Path path = Values.path(text);
             if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isReadable(path)) {
               throw new IllegalArgumentException("not a readable file");
             }
@@ -75,8 +71,8 @@ public record GatewayConfig(
           "Users whose lane hints (header x-serverless-lane or operation tag serverless-lane-<lane>)"
               + " are followed; * for everyone. Other users' hints are ignored and logged.",
           "nobody",
-          "a comma-separated list of user names, or *",
-          text -> new TreeSet<>(Values.commaList(text).stream().filter(s -> !s.isEmpty()).toList()));
+          "a comma-separated list of user names without control characters, or *",
+          Values::nameSet);
 
   public static final ConfigEntry<Integer> INTERACTIVE_MAX_CONCURRENT =
       ConfigEntry.withDefault(
@@ -117,7 +113,7 @@ public record GatewayConfig(
           "How long an operation waits for a lane or user slot before it is rejected with"
               + " RESOURCE_EXHAUSTED.",
           "30s",
-          "a duration such as 10s, at least 1ms",
+          "a duration such as 10s, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
   public static final ConfigEntry<Duration> INTERACTIVE_MAX_RUN_TIME =
@@ -126,7 +122,7 @@ public record GatewayConfig(
           "Runaway guard: an operation admitted to the interactive lane that runs longer is"
               + " cancelled, and the client is told why.",
           "10min",
-          "a duration such as 5min, at least 1ms",
+          "a duration such as 5min, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
   public static final ConfigEntry<Duration> ETL_MAX_RUN_TIME =
@@ -134,7 +130,7 @@ public record GatewayConfig(
           GATEWAY + "etl.maxRunTime",
           "Runaway guard for the etl lane.",
           "6h",
-          "a duration such as 2h, at least 1ms",
+          "a duration such as 2h, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
   public static final ConfigEntry<Duration> INTERACTIVE_DEMOTE_AFTER =
@@ -143,7 +139,7 @@ public record GatewayConfig(
           "An interactive operation still running after this long turned out big: its remaining"
               + " stages run in the etl pool.",
           "15s",
-          "a duration such as 10s, at least 1ms",
+          "a duration such as 10s, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
   public static final ConfigEntry<Integer> ETL_MAX_TASK_SHARE =

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import org.apache.spark.network.util.JavaUtils;
 
 /**
  * Every {@code spark.serverless.*} setting, parsed and checked together at SparkContext start-up.
@@ -41,7 +40,7 @@ public record ServerlessConfig(
               + " memory is retried on the next one.",
           "1g,2g,4g",
           "a comma-separated, strictly ascending list of sizes such as 1g,2g,4g, each at least "
-              + MIN_EXECUTOR_HEAP_MB + "m",
+              + MIN_EXECUTOR_HEAP_MB + "m and at most " + Values.MAX_SIZE,
           ServerlessConfig::parseTiers);
 
   public static final ConfigEntry<Integer> MIN_EXECUTORS =
@@ -67,7 +66,7 @@ public record ServerlessConfig(
           "Upper bound on the summed heap of all live and starting executors. Keeps a laptop or a"
               + " small CI machine from swapping; launches that would exceed it wait.",
           "half of the physical memory, at least the largest tier",
-          "a size such as 8g, at least the largest tier",
+          "a size such as 8g, at least the largest tier and at most " + Values.MAX_SIZE,
           Values.mebibytesAtLeast(MIN_EXECUTOR_HEAP_MB));
 
   public static final ConfigEntry<ServerlessMode> MODE =
@@ -89,7 +88,7 @@ public record ServerlessConfig(
               + " its log in executor.log, under workDir/appId/executor-id.",
           "java.io.tmpdir/spark-serverless",
           "a writable directory path",
-          ServerlessConfig::parsePath);
+          Values::path);
 
   public static final ConfigEntry<Integer> MAX_LAUNCH_FAILURES =
       ConfigEntry.withDefault(
@@ -106,8 +105,8 @@ public record ServerlessConfig(
           "How long a launched executor JVM may take to register with the driver before it is killed"
               + " and counted as a launch failure.",
           "60s",
-          "a duration such as 30s or 2min, at least 1s",
-          ServerlessConfig::parseTimeout);
+          "a duration such as 30s or 2min, at least 1s and at most " + Values.MAX_DURATION,
+          Values.durationAtLeast(Duration.ofSeconds(1)));
 
   /** All entries, in documentation order. */
   public static final List<ConfigEntry<?>> ENTRIES =
@@ -207,26 +206,6 @@ public record ServerlessConfig(
       tiers.add(new MemoryTier(Values.mebibytesAtLeast(MIN_EXECUTOR_HEAP_MB).apply(item)));
     }
     return new TierLadder(tiers);
-  }
-
-  private static Path parsePath(String text) {
-    if (text.isBlank()) {
-      throw new IllegalArgumentException("empty path");
-    }
-    return Path.of(text);
-  }
-
-  private static Duration parseTimeout(String text) {
-    long millis;
-    try {
-      millis = JavaUtils.timeStringAsMs(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("not a duration");
-    }
-    if (millis < 1000) {
-      throw new IllegalArgumentException("below 1s");
-    }
-    return Duration.ofMillis(millis);
   }
 
   private static long halfOfPhysicalMemoryMb() {
