@@ -30,6 +30,8 @@ class DemoIT {
     assertTrue(output.contains("ETL aggregation"), output);
     assertTrue(output.contains("1000 rows"), output);
     assertTrue(output.contains("[decision] Stopping"), output);
+    assertTrue(output.contains("runs in lane etl"), "the ETL query took the etl lane: " + output);
+    assertTrue(output.contains("runs in lane interactive"), output);
     assertTrue(ChildJvm.executorsWorkingUnder(home.resolve("target/demo")).isEmpty(),
         "the demo leaves no executor behind");
     List<ProcessHandle> servers = ProcessHandle.allProcesses()

@@ -60,6 +60,12 @@ class GatewayIT {
   @AfterAll
   void stopServer() throws Exception {
     if (server != null) {
+      // Every operation that ended gave back its slot (the close events travel on the listener bus).
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (server.gatewayMetric("operations.tracked") > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertEquals(0, server.gatewayMetric("operations.tracked"), "operations still holding slots");
       server.close();
       assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the server");
     }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
  *   range ID ROWS PARTS GROUPS group spark.range(ROWS) into GROUPS keys (DataFrame API)
  *   conf KEY VALUE             spark.conf().set
  *   tag TAG                    spark.addTag
+ *   sessions ID COUNT          open COUNT sessions one after another, run a tiny query in each, close it
  *   quit
  * </pre>
  * Each query prints {@code OK ID RESULT in MILLIS ms} or {@code FAILED ID in MILLIS ms ERROR} on one line.
@@ -46,6 +47,19 @@ public final class ConnectClientApp {
           spark.conf().set(words[1], words[2]);
           System.out.println("SET " + words[1]);
         }
+        case "sessions" -> run(words[1], () -> {
+          int count = Integer.parseInt(words[2]);
+          long total = 0;
+          for (int i = 0; i < count; i++) {
+            SparkSession session = org.apache.spark.sql.connect.SparkSession.builder().remote(args[0]).create();
+            try {
+              total += session.range(3).count();
+            } finally {
+              session.close();
+            }
+          }
+          return "[" + total + "]";
+        });
         case "tag" -> {
           spark.addTag(words[1]);
           System.out.println("TAGGED " + words[1]);
@@ -64,7 +78,7 @@ public final class ConnectClientApp {
   }
 
   private interface Query {
-    String run();
+    String run() throws Exception;
   }
 
   private static void run(String id, Query query) {

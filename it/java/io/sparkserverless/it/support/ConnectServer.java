@@ -17,8 +17,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real Spark Connect server on spark-serverless://local, started with spark-submit and the
- * project's spark-conf/ (lane gateway, FAIR pools, plugin) on ephemeral ports.
+ * A real Spark Connect server on spark-serverless://local, started as bin/spark-serverless starts
+ * it (spark-submit through SubmitMain, which adds a fresh RPC secret) with the project's spark-conf/
+ * (lane gateway, FAIR pools, plugin, RPC authentication) on ephemeral ports.
  */
 public final class ConnectServer implements AutoCloseable {
   private static final Pattern STARTED = Pattern.compile("Spark Connect server started at: .*?:(\\d+)");
@@ -58,7 +59,7 @@ public final class ConnectServer implements AutoCloseable {
     classPath.add(SparkRuntime.projectJar().toString());
     classPath.addAll(SparkRuntime.serverClassPath());
     ChildJvm jvm = ChildJvm.start("connect-server", classPath, jvmOptions,
-        "org.apache.spark.deploy.SparkSubmit", arguments, work);
+        "io.sparkserverless.cli.SubmitMain", arguments, work);
     try {
       String metricsLine = jvm.awaitLine(line -> METRICS.matcher(line).find(), Duration.ofMinutes(2));
       Matcher metrics = METRICS.matcher(metricsLine);
@@ -121,9 +122,7 @@ public final class ConnectServer implements AutoCloseable {
 
   /** A gateway metric's value (counter count or gauge value), read from the driver's metrics servlet. */
   public long gatewayMetric(String name) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(metricsUrl)).build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode root = new ObjectMapper().readTree(response.body());
+    JsonNode root = metricsJson();
     for (String section : List.of("counters", "gauges", "timers")) {
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path(section).fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> metric = it.next();
@@ -138,9 +137,7 @@ public final class ConnectServer implements AutoCloseable {
 
   /** A field of a gateway timer (e.g. p99, in milliseconds as Spark's metrics servlet reports them). */
   public double gatewayTimer(String name, String field) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(metricsUrl)).build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode root = new ObjectMapper().readTree(response.body());
+    JsonNode root = metricsJson();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.path("timers").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> timer = it.next();
       if (timer.getKey().endsWith(GATEWAY_METRIC + name)) {
@@ -148,6 +145,12 @@ public final class ConnectServer implements AutoCloseable {
       }
     }
     throw new AssertionError("no gateway timer " + name + " at " + metricsUrl);
+  }
+
+  private JsonNode metricsJson() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(metricsUrl)).build(), HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(response.body());
   }
 
   private static boolean containsAll(String line, String... texts) {

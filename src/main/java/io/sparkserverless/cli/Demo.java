@@ -25,6 +25,9 @@ import org.apache.spark.sql.SparkSession;
 public final class Demo {
   private static final String METRIC_PREFIX = "plugin.io.sparkserverless.metrics.ServerlessPlugin.";
 
+  /** Decision lines seen so far, to show each query's lane next to its result. */
+  private static final List<String> DECISIONS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private Demo() {}
 
   public static void main(String[] args) throws Exception {
@@ -36,7 +39,10 @@ public final class Demo {
     List<String> confs = List.of(
         "spark.serverless.executor.workDir=" + logDirectory.resolve("executors"));
     try (ServerProcess server = ServerProcess.start(home, logDirectory.resolve("server.log"), confs,
-        decision -> System.out.println("  [decision] " + decision))) {
+        decision -> {
+          DECISIONS.add(decision);
+          System.out.println("  [decision] " + decision);
+        })) {
       int port = server.awaitConnectPort(Duration.ofMinutes(3));
       String uiUrl = server.awaitUiUrl(Duration.ofSeconds(30));
       System.out.println("Connect server ready at sc://127.0.0.1:" + port + ", UI at " + uiUrl);
@@ -55,21 +61,21 @@ public final class Demo {
     System.out.println("Done. Executor logs are under " + logDirectory.resolve("executors"));
   }
 
-  private record Query(String name, String kind, String sql) {}
+  private record Query(String name, String sql) {}
 
   private static void runWorkload(SparkSession spark) throws Exception {
     List<Query> interactive = List.of(
-        new Query("ping", "interactive", "SELECT 1 + 1 AS two"),
-        new Query("small count", "interactive", "SELECT count(*) FROM range(100000)"),
-        new Query("small max", "interactive", "SELECT max(id) FROM range(1000000)"));
-    Query etl = new Query("ETL aggregation", "etl",
+        new Query("ping", "SELECT 1 + 1 AS two"),
+        new Query("small count", "SELECT count(*) FROM range(100000)"),
+        new Query("small max", "SELECT max(id) FROM range(1000000)"));
+    Query etl = new Query("ETL aggregation",
         "SELECT k, count(*) AS n, sum(v) AS total FROM ("
             + " SELECT id % 1000 AS k, id AS v FROM range(0, 40000000, 1, 16)) GROUP BY k");
-    Query join = new Query("SQL join", "etl",
+    Query join = new Query("SQL join",
         "SELECT count(*) FROM range(0, 3000000, 1, 8) a JOIN range(0, 3000000, 1, 8) b ON a.id = b.id");
     // One group collects 350,000 strings of 1 KB: more than a 1g executor holds, so its task runs out
     // of memory there and moves up the tiers until it fits; the other tasks stay on 1g.
-    Query skewed = new Query("skewed group", "etl",
+    Query skewed = new Query("skewed group",
         "SELECT count(*) AS groups, max(n) AS biggest FROM (SELECT k, size(collect_list(v)) AS n FROM ("
             + " SELECT CASE WHEN id < 350000 THEN 0 ELSE id END AS k, repeat('x', 1000) AS v"
             + " FROM range(0, 1000000, 1, 64)) GROUP BY k)");
@@ -86,7 +92,7 @@ public final class Demo {
     lines.add(run(spark, join));
     lines.add(run(spark, skewed));
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-18s %-12s %9s  %s%n", "query", "kind", "seconds", "result");
+    System.out.printf(Locale.ROOT, "%-18s %-28s %9s  %s%n", "query", "lane (gateway)", "seconds", "result");
     lines.forEach(System.out::println);
     System.out.println();
   }
@@ -96,7 +102,24 @@ public final class Demo {
     List<Row> rows = spark.sql(query.sql()).collectAsList();
     double seconds = (System.nanoTime() - start) / 1e9;
     String result = rows.size() == 1 ? rows.get(0).toString() : rows.size() + " rows";
-    return String.format(Locale.ROOT, "%-18s %-12s %9.2f  %s", query.name(), query.kind(), seconds, result);
+    return String.format(Locale.ROOT, "%-18s %-28s %9.2f  %s", query.name(), laneOf(query.sql()), seconds,
+        result);
+  }
+
+  /** The lane the gateway chose for the query's collect, from its decision line; "demoted" if it was. */
+  private static String laneOf(String sql) {
+    String plan = "(plan: SQL '" + sql.replaceAll("\\s+", " ").trim();
+    plan = plan.substring(0, Math.min(plan.length(), 50));
+    for (String line : DECISIONS) {
+      int at = line.indexOf(" runs in lane ");
+      if (at > 0 && line.contains(plan)) {
+        String lane = line.substring(at + " runs in lane ".length()).split(" ")[0];
+        String operation = line.replaceAll(".*Operation (\\S+) of user.*", "$1");
+        boolean demoted = DECISIONS.stream().anyMatch(d -> d.contains("Operation " + operation + " demoted"));
+        return demoted ? lane + ", demoted to etl" : lane;
+      }
+    }
+    return "?";
   }
 
   /** Reads the plugin's gauges from the driver's metrics servlet and prints them per tier. */

@@ -15,7 +15,8 @@ import java.util.function.ToIntFunction;
  * (gauges), {@code latency} (admission to close) and {@code queueWait} (timers); {@code
  * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach} (counters), {@code interceptor.overhead} (the
  * interceptor's own time per ExecutePlan; {@code interceptor.overhead.cheapPath} when the plan's
- * shape alone sized it) and {@code operations.tracked} (gauge).
+ * shape alone sized it) and {@code operations.tracked} and {@code sessions.remembered} (gauges: state that must return to
+ * its baseline when operations and sessions end).
  */
 public final class GatewayMetrics {
   private final MetricRegistry registry = new MetricRegistry();
@@ -31,7 +32,8 @@ public final class GatewayMetrics {
   private final Timer cheapPathOverhead = registry.timer("interceptor.overhead.cheapPath");
   private final Counter reattached = registry.counter("calls.reattach");
 
-  GatewayMetrics(ToIntFunction<Lane> running, ToIntFunction<Lane> queued, IntSupplier tracked) {
+  GatewayMetrics(ToIntFunction<Lane> running, ToIntFunction<Lane> queued, IntSupplier tracked,
+      IntSupplier sessions) {
     for (Lane lane : Lane.values()) {
       String prefix = "lane." + lane.laneName() + ".";
       admitted.put(lane, registry.counter(prefix + "admitted"));
@@ -44,6 +46,7 @@ public final class GatewayMetrics {
       registry.register(prefix + "queued", (Gauge<Integer>) () -> queued.applyAsInt(lane));
     }
     registry.register("operations.tracked", (Gauge<Integer>) tracked::getAsInt);
+    registry.register("sessions.remembered", (Gauge<Integer>) sessions::getAsInt);
   }
 
   public MetricRegistry registry() {

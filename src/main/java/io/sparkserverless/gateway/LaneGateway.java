@@ -106,6 +106,11 @@ public final class LaneGateway {
     }
   };
   private volatile Optional<UserTokens> tokens = Optional.empty();
+  /**
+   * Load as of the guard's last tick (every 250 ms). Requests read this copy: asking the scheduler
+   * directly would wait for its lock, which task offers and status updates hold under load.
+   */
+  private volatile ClusterLoad currentLoad = ClusterLoad.IDLE;
   private volatile SparkContext sc;
   private final ExecutorService analysisThreads =
       Executors.newCachedThreadPool(daemon("serverless-gateway-analysis"));
@@ -120,8 +125,10 @@ public final class LaneGateway {
     this.admission = new Admission(new Admission.Limits(
         Map.of(Lane.INTERACTIVE, config.interactiveMaxConcurrent(), Lane.ETL, config.etlMaxConcurrent()),
         config.userMaxConcurrent(), config.maxQueued(), config.queueTimeout()));
-    this.metrics = new GatewayMetrics(admission::running, admission::queued, operations::size);
+    this.metrics = new GatewayMetrics(admission::running, admission::queued, operations::size,
+        this::rememberedSessions);
     this.sizer = new PlanSizer(config.analysisBudget(), analysisThreads);
+    refreshLoad();
   }
 
   public GatewayMetrics metrics() {
@@ -145,6 +152,7 @@ public final class LaneGateway {
     guard.scheduleWithFixedDelay(this::guardSafely, 250, 250, TimeUnit.MILLISECONDS);
     context.addSparkListener(new ConnectEvents());
     sc = context;
+    analysisThreads.submit(LaneGateway::warmUpAnalysis);
     Decisions.LOG.info("Lane gateway active: lanes {}, interactive up to {} MiB of input, limits"
         + " interactive {} / etl {} / user {} concurrent operations, {}", List.of(Lane.values()),
         config.interactiveMaxMb(), config.interactiveMaxConcurrent(), config.etlMaxConcurrent(),
@@ -239,7 +247,7 @@ public final class LaneGateway {
     String sessionKey = user + "/" + request.getSessionId();
     boolean hintAllowed = config.hintAllowedFor(user);
     LaneDecision decision = classifier.classify(size, hint, hintAllowed, recentLanes(sessionKey),
-        load.get());
+        currentLoad);
     long overheadNanos = System.nanoTime() - started;
     metrics.overhead().update(overheadNanos, TimeUnit.NANOSECONDS);
     if (fromShape.isPresent()) {
@@ -329,6 +337,11 @@ public final class LaneGateway {
     }
   }
 
+  /** Lets go of an operation that never reached Spark; for benchmarks that drive the gateway alone. */
+  public void releaseForBenchmark(String operationId) {
+    abandoned(operationId);
+  }
+
   /** Operations the gateway tracks now, for leak checks. */
   public int trackedOperations() {
     return operations.size();
@@ -413,6 +426,7 @@ public final class LaneGateway {
 
   /** The runaway guard, and the reaper of operations whose close event was missed. */
   void guardOnce() {
+    refreshLoad();
     Instant now = clock.instant();
     Set<String> active = null;
     for (Operation operation : operations.values()) {
@@ -444,6 +458,33 @@ public final class LaneGateway {
           close(operation, "Spark no longer runs it");
         }
       }
+    }
+  }
+
+  /**
+   * Parses and optimizes one query on the server's default session, so that the first user query is
+   * not the one paying for the cold parser and optimizer (about a second here, over the budget).
+   */
+  private static void warmUpAnalysis() {
+    try {
+      scala.Option<org.apache.spark.sql.classic.SparkSession> session =
+          org.apache.spark.sql.classic.SparkSession$.MODULE$.getDefaultSession();
+      if (session.isDefined()) {
+        SessionLeafAnalysis analysis = new SessionLeafAnalysis(session.get());
+        String warmUp = "SELECT id % 10 AS k, count(*) FROM range(1000) GROUP BY id % 10";
+        analysis.sqlCommandBytes(warmUp);
+        analysis.bytesOf(new PlanLeaf.Sql(warmUp));
+      }
+    } catch (Exception e) {
+      Decisions.LOG.debug("Analysis warm-up failed: {}", e.toString());
+    }
+  }
+
+  void refreshLoad() {
+    try {
+      currentLoad = load.get();
+    } catch (RuntimeException e) {
+      Decisions.LOG.debug("Could not read the cluster load: {}", e.toString());
     }
   }
 

@@ -1,0 +1,85 @@
+package io.sparkserverless.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkserverless.it.apps.ShuffleChecksumJob;
+import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.SparkSubmitter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Executors SIGKILLed at random while shuffle-heavy RDD jobs and SQL aggregations run: every round
+ * still returns the right sums (lost shuffle output is recomputed, not dropped), and no executor
+ * outlives the application.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class ExecutorChaosIT {
+  private static final Pattern ROUND = Pattern.compile("ROUND (\\d+) rdd=(-?\\d+) sql=(-?\\d+) expected=(\\d+)");
+  private static final int ROUNDS = 4;
+  private static final int KILLS = 4;
+
+  /**
+   * Only executors that joined the application are victims (the driver logged their registration):
+   * killing JVMs that are still starting tests launch failures, which have their own test.
+   */
+  private static boolean registered(ProcessHandle executor, String driverOutput) {
+    try {
+      Path directory = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(executor.pid()), "cwd"));
+      String id = directory.getFileName().toString().replace("executor-", "");
+      return driverOutput.contains("Executor " + id + " (tier ") && driverOutput.contains(
+          "Executor " + id + " (tier 1g) registered");
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void executorsKilledAtRandomDuringShuffleJobsAndSqlLeaveEveryAnswerRight(@TempDir Path work) throws Exception {
+    Random random = new Random(7); // seeded: the same kill schedule every run
+    List<Long> killed = new ArrayList<>();
+    try (ChildJvm driver = SparkSubmitter.submit(work, Map.of(
+            "spark.executor.instances", "3",
+            "spark.serverless.executor.memoryTiers", "1g"),
+        ShuffleChecksumJob.class, List.of(Integer.toString(ROUNDS), "2000000"))) {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (killed.size() < KILLS && driver.process().isAlive() && System.nanoTime() < deadline
+          && !driver.output().contains("DONE")) {
+        // Fault timing, not correctness: wait a random 1.5 to 4 s, then kill a random live executor.
+        Thread.sleep(1500 + random.nextInt(2500));
+        List<ProcessHandle> executors = ChildJvm.executorsWorkingUnder(work).stream()
+            .filter(executor -> registered(executor, driver.output())).toList();
+        if (!executors.isEmpty() && !driver.output().contains("DONE")) {
+          ProcessHandle victim = executors.get(random.nextInt(executors.size()));
+          if (victim.destroyForcibly()) {
+            killed.add(victim.pid());
+          }
+        }
+      }
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(4)), driver.tail(80));
+      String output = driver.output();
+      int rounds = 0;
+      Matcher matcher = ROUND.matcher(output);
+      while (matcher.find()) {
+        rounds++;
+        assertEquals(matcher.group(4), matcher.group(2), "RDD sum of round " + matcher.group(1));
+        assertEquals(matcher.group(4), matcher.group(3), "SQL sum of round " + matcher.group(1));
+      }
+      assertEquals(ROUNDS, rounds, output);
+      assertTrue(killed.size() >= 2, "executors were killed while the job ran: " + killed);
+      assertTrue(output.contains("DONE"), output);
+    }
+    assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the application");
+  }
+}
