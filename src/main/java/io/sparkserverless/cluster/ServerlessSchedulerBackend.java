@@ -18,6 +18,7 @@ import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.executor.PoolListener;
 import io.sparkserverless.executor.PoolSnapshot;
 import io.sparkserverless.executor.PoolTargets;
+import io.sparkserverless.launcher.ClassDataSharing;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
 import io.sparkserverless.launcher.LaunchedExecutor;
 import io.sparkserverless.launcher.LocalProcessLauncher;
@@ -142,11 +143,15 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
     Path applicationDirectory = config.workDir().resolve(applicationId());
     ExecutorSpecs specs = new ExecutorSpecs(sc, applicationId());
+    Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
+        ? Optional.of(ClassDataSharing.forThisRuntime(
+            config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
+        : Optional.empty();
     pool =
         new ExecutorPool(
             config,
-            exitListener ->
-                new LocalProcessLauncher(applicationDirectory, exitListener, Duration.ofSeconds(5)),
+            exitListener -> new LocalProcessLauncher(
+                applicationDirectory, exitListener, Duration.ofSeconds(5), classDataSharing),
             specs::specFor,
             new SparkNotifier(),
             Clock.systemUTC(),

@@ -24,6 +24,7 @@ public record ServerlessConfig(
     long memoryBudgetMb,
     ServerlessMode mode,
     Path workDir,
+    boolean classDataSharing,
     int maxLaunchFailures,
     Duration registrationTimeout,
     GatewayConfig gateway) {
@@ -90,6 +91,17 @@ public record ServerlessConfig(
           "a writable directory path",
           Values::path);
 
+  public static final ConfigEntry<Boolean> CLASS_DATA_SHARING =
+      ConfigEntry.withDefault(
+          PREFIX + "executor.classDataSharing",
+          "Application Class-Data Sharing for executors: the first executor of a class path records the"
+              + " classes it loads into an archive under workDir/class-data-sharing as it exits; later"
+              + " executors map that archive and start faster. Class paths the JVM cannot share (classes"
+              + " in directories, conflicting JVM options) start without one.",
+          "true",
+          "true or false",
+          Values::trueOrFalse);
+
   public static final ConfigEntry<Integer> MAX_LAUNCH_FAILURES =
       ConfigEntry.withDefault(
           PREFIX + "executor.maxLaunchFailures",
@@ -117,6 +129,7 @@ public record ServerlessConfig(
           MEMORY_BUDGET,
           MODE,
           WORK_DIR,
+          CLASS_DATA_SHARING,
           MAX_LAUNCH_FAILURES,
           REGISTRATION_TIMEOUT);
 
@@ -179,6 +192,7 @@ public record ServerlessConfig(
         budgetMb,
         MODE.readFrom(settings),
         workDir,
+        CLASS_DATA_SHARING.readFrom(settings),
         MAX_LAUNCH_FAILURES.readFrom(settings),
         REGISTRATION_TIMEOUT.readFrom(settings),
         GatewayConfig.from(settings));

@@ -130,6 +130,15 @@ final class Values {
     };
   }
 
+  /** {@code true} or {@code false} in any case, as Spark reads its own switches. */
+  static boolean trueOrFalse(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("neither true nor false");
+    };
+  }
+
   private static String format(Duration duration) {
     long millis = duration.toMillis();
     return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";

@@ -2,6 +2,7 @@ package io.sparkserverless.launcher;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.Decisions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,10 +11,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +32,29 @@ import org.slf4j.LoggerFactory;
  * Spark's shutdown hook on SIGTERM), and {@link ExecutorMain}'s stdin watchdog whenever the driver
  * JVM ends without that, even by SIGKILL. A JVM shutdown hook here would race Spark's own and
  * kill executors while Spark still stops them gracefully.
+ *
+ * <p>Given a {@link ClassDataSharing}, executors of one class path share the classes the first of
+ * them loaded, which shortens their start.
  */
 public final class LocalProcessLauncher implements ExecutorLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(LocalProcessLauncher.class);
   static final String LOG_FILE_NAME = "executor.log";
+  /** How long {@link #close()} waits for a class-data archive to be checked and saved. */
+  private static final Duration ARCHIVE_SAVE_WAIT = Duration.ofSeconds(30);
+  /**
+   * Extra stop grace for an executor that writes a class-data archive as it exits: about 3 s here,
+   * and a SIGKILL during the write loses it.
+   */
+  private static final Duration ARCHIVE_WRITE_GRACE = Duration.ofSeconds(20);
 
   private final Path applicationDirectory;
   private final ExecutorExitListener exitListener;
   private final Duration stopGracePeriod;
+  private final Optional<ClassDataSharing> classDataSharing;
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
+  private final List<CompletableFuture<Void>> archiveSaves = new CopyOnWriteArrayList<>();
+  private final Set<Process> writingArchives = ConcurrentHashMap.newKeySet();
+  private final Set<String> reportedSharingReasons = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService forcedStops =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> {
@@ -42,11 +63,13 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
             return thread;
           });
 
-  public LocalProcessLauncher(
-      Path applicationDirectory, ExecutorExitListener exitListener, Duration stopGracePeriod) {
+  /** @param classDataSharing empty to start every executor without a class-data archive */
+  public LocalProcessLauncher(Path applicationDirectory, ExecutorExitListener exitListener,
+      Duration stopGracePeriod, Optional<ClassDataSharing> classDataSharing) {
     this.applicationDirectory = requireNonNull(applicationDirectory, "applicationDirectory is null");
     this.exitListener = requireNonNull(exitListener, "exitListener is null");
     this.stopGracePeriod = requireNonNull(stopGracePeriod, "stopGracePeriod is null");
+    this.classDataSharing = requireNonNull(classDataSharing, "classDataSharing is null");
   }
 
   @Override
@@ -54,7 +77,7 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     Path workDirectory = applicationDirectory.resolve("executor-" + spec.executorId());
     Files.createDirectories(workDirectory);
     Path logFile = workDirectory.resolve(LOG_FILE_NAME);
-    ProcessBuilder builder = new ProcessBuilder(command(spec));
+    ProcessBuilder builder = new ProcessBuilder();
     builder.directory(workDirectory.toFile());
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -65,28 +88,78 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     // Keeps shuffle and block files inside the application directory (Utils.getConfiguredLocalDirs).
     environment.put("SPARK_EXECUTOR_DIRS", workDirectory.resolve("local").toString());
     environment.put("SPARK_LOG_URL_STDOUT", logFile.toUri().toString());
-    Process process = builder.start();
+    ClassDataSharing.Launch sharing = classDataSharing
+        .map(cds -> cds.forLaunch(spec.classPath(), spec.javaOptions(), environment, spec.executorId()))
+        .orElseGet(() -> new ClassDataSharing.Unshared(spec.classPath(), "turned off"));
+    builder.command(command(spec, sharing));
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
+        classDataSharing.get().abandon(creation);
+      }
+      throw e;
+    }
+    reportSharing(spec.executorId(), sharing);
     processes.put(spec.executorId(), process);
-    process
-        .onExit()
-        .thenAccept(
-            exited -> {
-              processes.remove(spec.executorId());
-              exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
-            });
+    CompletableFuture<Process> exit = process.onExit();
+    exit.thenAccept(
+        exited -> {
+          processes.remove(spec.executorId());
+          exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
+        });
+    if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
+      writingArchives.add(process);
+      exit.thenAccept(writingArchives::remove);
+      // Checking the archive starts a JVM: not on the thread that reports exits.
+      archiveSaves.add(exit.thenAcceptAsync(
+          exited -> saveArchive(spec.executorId(), creation, exited.exitValue()),
+          runnable -> {
+            Thread thread = new Thread(runnable, "serverless-class-data-archive");
+            thread.setDaemon(true);
+            thread.start();
+          }));
+    }
     return new LaunchedExecutor(
         spec.executorId(), spec.tier(), spec.cores(), process.pid(), workDirectory, logFile);
   }
 
+  private void reportSharing(String executorId, ClassDataSharing.Launch sharing) {
+    if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
+      Decisions.LOG.info("Executor {} records the classes it loads into a"
+          + " class-data archive as it exits; executors launched after that start from {}.",
+          executorId, creation.archive());
+    } else if (sharing instanceof ClassDataSharing.Unshared unshared
+        && classDataSharing.isPresent() && reportedSharingReasons.add(unshared.reason())) {
+      Decisions.LOG.info("Executor {} starts without a class-data archive: {}.",
+          executorId, unshared.reason());
+    } else if (sharing instanceof ClassDataSharing.UsesArchive uses) {
+      LOG.debug("Executor {} starts from the class-data archive {}.", executorId, uses.archive());
+    }
+  }
+
+  private void saveArchive(String executorId, ClassDataSharing.CreatesArchive creation, int exitCode) {
+    ClassDataSharing.Outcome outcome = classDataSharing.get().publish(creation, exitCode);
+    if (outcome.saved()) {
+      Decisions.LOG.info("Class-data archive of executor {} {}; executors"
+          + " launched from now on start from it.", executorId, outcome.description());
+    } else {
+      LOG.warn("Class-data archive of executor {} {}; executors keep starting without one.",
+          executorId, outcome.description());
+    }
+  }
+
   /** The executor's full command line. It never holds secrets: those travel in the environment. */
-  static List<String> command(ExecutorLaunchSpec spec) {
+  static List<String> command(ExecutorLaunchSpec spec, ClassDataSharing.Launch sharing) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
-    command.add(String.join(File.pathSeparator, spec.classPath()));
+    command.add(String.join(File.pathSeparator, sharing.classPath()));
     command.add("-Xmx" + spec.tier().jvmSize());
     // Size the JVM's own thread pools (GC, JIT, Netty) for the executor's cores, as a container would.
     command.add("-XX:ActiveProcessorCount=" + spec.cores());
+    command.addAll(sharing.jvmOptions());
     command.addAll(spec.javaOptions());
     command.add(ExecutorMain.class.getName());
     command.addAll(spec.executorArguments());
@@ -102,18 +175,24 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     // SIGTERM lets Spark's executor shut down cleanly; Process.destroy would also close the stdin
     // pipe, and ExecutorMain's watchdog would exit at once instead.
     process.toHandle().destroy();
+    Duration gracePeriod = gracePeriodOf(process);
     forcedStops.schedule(
         () -> {
           if (process.isAlive()) {
             LOG.warn(
                 "Executor {} did not stop within {} ms of SIGTERM; killing it.",
                 executorId,
-                stopGracePeriod.toMillis());
+                gracePeriod.toMillis());
             process.destroyForcibly();
           }
         },
-        stopGracePeriod.toMillis(),
+        gracePeriod.toMillis(),
         TimeUnit.MILLISECONDS);
+  }
+
+  private Duration gracePeriodOf(Process process) {
+    return writingArchives.contains(process) ? stopGracePeriod.plus(ARCHIVE_WRITE_GRACE)
+        : stopGracePeriod;
   }
 
   private static void awaitExits(List<Process> running, Duration timeout) {
@@ -136,10 +215,10 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     // Spark has usually just told them to shut down; give that a moment before signalling.
     awaitExits(running, Duration.ofSeconds(2));
     running.forEach(process -> process.toHandle().destroy());
-    long deadline = System.nanoTime() + stopGracePeriod.toNanos();
+    long signalled = System.nanoTime();
     for (Process process : running) {
       try {
-        long left = deadline - System.nanoTime();
+        long left = signalled + gracePeriodOf(process).toNanos() - System.nanoTime();
         if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
           process.destroyForcibly();
           process.waitFor(5, TimeUnit.SECONDS);
@@ -149,6 +228,19 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
         process.destroyForcibly();
       }
     }
+    awaitArchiveSaves();
     forcedStops.shutdownNow();
+  }
+
+  /** The driver may exit right after this; an archive left unchecked would be lost. */
+  private void awaitArchiveSaves() {
+    try {
+      CompletableFuture.allOf(archiveSaves.toArray(CompletableFuture[]::new))
+          .get(ARCHIVE_SAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Class-data archive not saved before the driver stopped: {}", e.toString());
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.sparkserverless.config;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -177,5 +178,18 @@ class ServerlessConfigTest {
     assertDoesNotThrow(
         () -> ServerlessConfig.from(
             Map.of("spark.executor.cores", "not a number", "spark.serverlessX", "anything")));
+  }
+
+  @Test
+  void classDataSharingIsOnByDefaultAndTakesTrueOrFalseInAnyCase() {
+    String key = "spark.serverless.executor.classDataSharing";
+
+    assertTrue(ServerlessConfig.from(Map.of()).classDataSharing());
+    assertFalse(ServerlessConfig.from(Map.of(key, "FALSE")).classDataSharing());
+    assertTrue(ServerlessConfig.from(Map.of(key, " true ")).classDataSharing());
+    InvalidConfigException error =
+        assertThrows(InvalidConfigException.class, () -> ServerlessConfig.from(Map.of(key, "yes")));
+    assertTrue(error.getMessage().contains(key) && error.getMessage().contains("true or false"),
+        error.getMessage());
   }
 }
