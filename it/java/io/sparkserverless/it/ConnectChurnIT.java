@@ -64,6 +64,11 @@ class ConnectChurnIT {
           Thread.sleep(200);
         }
         assertEquals(0, server.gatewayMetric("operations.tracked"), "operations still tracked");
+        // Hundreds of jobs ran: the scheduler, tier and pressure state of finished ones is dropped.
+        assertTrue(server.pluginMetric("state.taskSets") <= 2, "task sets: " + server.pluginMetric("state.taskSets"));
+        assertEquals(0, server.pluginMetric("state.tierTasks"), "tier state of finished stages");
+        assertTrue(server.pluginMetric("state.pressureStages") <= 200 + 2,
+            "pressure stages: " + server.pluginMetric("state.pressureStages"));
         assertTrue(server.gatewayMetric("sessions.remembered") <= sessionsAllowed,
             "sessions remembered: " + server.gatewayMetric("sessions.remembered") + ", before: " + sessionsBefore);
       }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.it.apps.ShuffleChecksumJob;
+import io.sparkserverless.it.apps.SkewedMemoryJob;
 import io.sparkserverless.it.support.ChildJvm;
 import io.sparkserverless.it.support.SparkSubmitter;
 import java.nio.file.Path;
@@ -81,5 +82,42 @@ class ExecutorChaosIT {
       assertTrue(output.contains("DONE"), output);
     }
     assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the application");
+  }
+
+  @Test
+  void aLargeTierExecutorKilledDuringAnEscalationIsReplacedAndTheJobCompletes(@TempDir Path work)
+      throws Exception {
+    int partitions = 6;
+    int skewedMb = 1400;
+    int normalMb = 40;
+    try (ChildJvm driver = SparkSubmitter.submit(work, Map.of(
+            "spark.serverless.executor.memoryTiers", "512m,1g,2g", "spark.executor.instances", "2"),
+        SkewedMemoryJob.class, List.of(Integer.toString(partitions), "3", Integer.toString(skewedMb),
+            Integer.toString(normalMb), "1"))) {
+      // The skewed task escalated to 2g: kill that executor as soon as it joins.
+      String registered = driver.awaitLine(line -> line.contains("(tier 2g) registered"), Duration.ofMinutes(3));
+      String id = registered.replaceAll(".*Executor (\\S+) \\(tier 2g\\) registered.*", "$1");
+      ProcessHandle large = ChildJvm.executorsWorkingUnder(work).stream()
+          .filter(p -> workingDirectoryName(p).equals("executor-" + id)).findFirst()
+          .orElseThrow(() -> new AssertionError("no process for executor " + id));
+      assertTrue(large.destroyForcibly(), "killed the 2g executor");
+
+      String checksum = driver.awaitLineStartingWith("RESULT checksum=", Duration.ofMinutes(4));
+      assertEquals(((long) skewedMb + (partitions - 1L) * normalMb) * 1024 * 1024, Long.parseLong(checksum));
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      assertTrue(driver.output().contains("(tier 2g)") && driver.output().lines()
+          .filter(line -> line.contains("(tier 2g) registered")).count() >= 2,
+          "a new 2g executor replaced the killed one: " + driver.tail(40));
+    }
+    assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the application");
+  }
+
+  private static String workingDirectoryName(ProcessHandle process) {
+    try {
+      return java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd"))
+          .getFileName().toString();
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 }

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 public final class ConnectServer implements AutoCloseable {
   private static final Pattern STARTED = Pattern.compile("Spark Connect server started at: .*?:(\\d+)");
   private static final Pattern METRICS = Pattern.compile("metrics at (http://\\S+/metrics/json/)");
-  private static final String GATEWAY_METRIC = "ServerlessPlugin.gateway.";
+  private static final String PLUGIN_METRIC = "ServerlessPlugin.";
+  private static final String GATEWAY_METRIC = PLUGIN_METRIC + "gateway.";
 
   private final ChildJvm jvm;
   private final int port;
@@ -122,17 +123,22 @@ public final class ConnectServer implements AutoCloseable {
 
   /** A gateway metric's value (counter count or gauge value), read from the driver's metrics servlet. */
   public long gatewayMetric(String name) throws Exception {
+    return pluginMetric("gateway." + name);
+  }
+
+  /** A ServerlessPlugin metric's value (counter count or gauge value). */
+  public long pluginMetric(String name) throws Exception {
     JsonNode root = metricsJson();
     for (String section : List.of("counters", "gauges", "timers")) {
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path(section).fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> metric = it.next();
-        if (metric.getKey().endsWith(GATEWAY_METRIC + name)) {
+        if (metric.getKey().endsWith(PLUGIN_METRIC + name)) {
           JsonNode value = metric.getValue();
           return value.has("count") ? value.get("count").asLong() : value.path("value").asLong();
         }
       }
     }
-    throw new AssertionError("no gateway metric " + name + " at " + metricsUrl);
+    throw new AssertionError("no plugin metric " + name + " at " + metricsUrl);
   }
 
   /** A field of a gateway timer (e.g. p99, in milliseconds as Spark's metrics servlet reports them). */

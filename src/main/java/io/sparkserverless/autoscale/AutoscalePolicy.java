@@ -39,6 +39,10 @@ import java.util.Set;
  * {@link #STANDARD_SHUFFLE_RETENTION}; a stage whose
  * tasks show high memory pressure moves its remaining tasks one tier up instead of adding more
  * executors that would spill too.
+ *
+ * <p>When all executors share one host (the local launcher), standard mode also starts no more
+ * smallest-tier executors than the host has task slots: past that, executors run no more tasks at
+ * once, they only slow each other's down and cost memory.
  */
 public final class AutoscalePolicy {
   /** Scale up only when waiting is clearly dearer than starting: twice the JVM start time. */
@@ -70,11 +74,26 @@ public final class AutoscalePolicy {
   private final ServerlessMode mode;
   private final TierLadder tiers;
   private final int minExecutors;
+  private final int hostSlots;
 
+  /** A policy for executors that do not share one host's cores (no cap from the host). */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors) {
+    this(mode, tiers, minExecutors, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param hostSlots task slots the executors' host can run at once (its cores over the cores per
+   *     task): standard mode starts no more smallest-tier executors than that, since more would
+   *     only share the same cores and cost memory without draining the backlog faster
+   */
+  public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors, int hostSlots) {
     this.mode = requireNonNull(mode, "mode is null");
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
+    if (hostSlots < 1) {
+      throw new IllegalArgumentException("hostSlots must be positive: " + hostSlots);
+    }
+    this.hostSlots = hostSlots;
   }
 
   private boolean shuffleOutputMayGo(PooledExecutor executor) {
@@ -153,6 +172,12 @@ public final class AutoscalePolicy {
         why = String.format(Locale.ROOT, "%d tasks (%.1f s of work) drain in %.1f s on %d"
             + " executors; starting more would not pay off", tasks, workSeconds, drainSeconds, live);
       }
+    }
+    int hostExecutors = Math.max(1, hostSlots / slots);
+    if (mode == ServerlessMode.STANDARD && wanted > hostExecutors) {
+      why += String.format(Locale.ROOT, "; capped at %d: the host runs %d tasks at once, and more"
+          + " executors would only share its cores", hostExecutors, hostSlots);
+      wanted = hostExecutors;
     }
     wanted = Math.max(wanted, minExecutors);
 

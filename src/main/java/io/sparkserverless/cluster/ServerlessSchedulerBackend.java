@@ -134,7 +134,9 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     boolean fixedPool = !sparkScales && sc.conf().contains("spark.executor.instances");
     initialExecutors = fixedPool ? staticPoolSize() : 0; // checked before anything starts
     if (!sparkScales && !fixedPool) {
-      autoscaler = new AutoscalePolicy(config.mode(), config.memoryTiers(), config.minExecutors());
+      // Local executors all share this host's cores.
+      int hostSlots = Math.max(1, Runtime.getRuntime().availableProcessors() / scheduler.CPUS_PER_TASK());
+      autoscaler = new AutoscalePolicy(config.mode(), config.memoryTiers(), config.minExecutors(), hostSlots);
     }
     if (sc.conf().contains("spark.executor.memory")) {
       LOG.warn("spark.executor.memory={} is not used by spark-serverless://local: executor heaps are"

@@ -249,6 +249,11 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     return ids;
   }
 
+  /** Tasks held in per-task tier state, for tests of boundedness. */
+  public int trackedTierTasks() {
+    return requirements.trackedTasks();
+  }
+
   /** Task sets still tracked, for tests of boundedness. */
   public synchronized int trackedTaskSets() {
     return managers.size();

@@ -76,7 +76,8 @@ public record ServerlessConfig(
           "How the adaptive autoscaler sizes the pool (when neither spark.executor.instances nor"
               + " dynamic allocation is set). standard: cost first; adds executors only when the"
               + " backlog would take more than twice an executor's start time to drain, releases"
-              + " them after 5 s idle. performance: latency first; one slot per remaining task at"
+              + " them after 5 s idle, and starts no more executors than the host has cores."
+              + " performance: latency first; one slot per remaining task at"
               + " once, 2 executors kept warm, releases after 30 s idle.",
           "standard",
           "standard or performance",

@@ -61,6 +61,11 @@ public final class ServerlessPlugin implements SparkPlugin {
       registry.register("tasks.escalated", backend.get().escalations());
       if (sc.taskScheduler() instanceof io.sparkserverless.cluster.ServerlessTaskScheduler scheduler) {
         registry.register("gateway", scheduler.gateway().metrics().registry());
+        // State that must stay bounded however long the application runs.
+        registry.register("state.taskSets", (Gauge<Integer>) scheduler::trackedTaskSets);
+        registry.register("state.tierTasks", (Gauge<Integer>) scheduler::trackedTierTasks);
+        registry.register("state.pressureStages", (Gauge<Integer>) () -> backend().map(
+            b -> b.pressure().stagesTracked()).orElse(0));
       }
       for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
         registry.register("pressure." + tier, (Gauge<Double>) () -> backend()

@@ -548,6 +548,22 @@ class AutoscalePolicyTest {
   }
 
   @Test
+  void standardModeStartsNoMoreExecutorsThanTheSharedHostHasSlots() {
+    Workload backlog = Workload.atStart().stage(1, 100, 2.0).idle("1", Duration.ZERO);
+
+    AutoscaleDecision onTwoCores = decideFresh(
+        new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2), backlog);
+    AutoscaleDecision unbounded = decideFresh(standard(0), backlog);
+    AutoscaleDecision performance = decideFresh(
+        new AutoscalePolicy(ServerlessMode.PERFORMANCE, LADDER, 0, 2), backlog);
+
+    assertEquals(2, onTwoCores.smallestTierTarget());
+    assertTrue(String.join(" ", onTwoCores.reasons()).contains("capped at 2"), onTwoCores.reasons().toString());
+    assertTrue(unbounded.smallestTierTarget() > 2, "without a shared host the backlog decides");
+    assertTrue(performance.smallestTierTarget() > 2, "performance mode is not capped by the host");
+  }
+
+  @Test
   void aSingleTierLadderRaisesNothingAndKeepsCountingTheStage() {
     AutoscalePolicy singleTier =
         new AutoscalePolicy(ServerlessMode.STANDARD, new TierLadder(List.of(ONE_G)), 0);
