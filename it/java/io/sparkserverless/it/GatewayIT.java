@@ -47,7 +47,7 @@ class GatewayIT {
         "spark.serverless.executor.memoryTiers", "1g",
         "spark.serverless.gateway.hintUsers", "ops",
         "spark.serverless.gateway.user.maxConcurrent", "1",
-        "spark.serverless.gateway.queueTimeout", "4s",
+        "spark.serverless.gateway.queueTimeout", "8s",
         "spark.serverless.gateway.interactive.maxRunTime", "15s",
         // Every ExecutePlan stream ends after a second, so long queries are finished by reattaching.
         "spark.connect.execute.reattachable.senderMaxStreamDuration", "1s"));
@@ -113,16 +113,16 @@ class GatewayIT {
   void aUserOverTheConcurrencyLimitQueuesAndIsRejectedOnlyPastTheWait() throws Exception {
     // Each spark.sql(...).collect() is two operations: the SQL command, then the collect.
     try (ConnectUser carol = ConnectUser.connect(work, "carol", server.url("carol"))) {
-      // Queues behind a 2 s query, then runs.
-      carol.send("async first " + sleeping(2000));
+      // Queues behind a 1 s query, then runs (well within the 8 s queue timeout).
+      carol.send("async first " + sleeping(1000));
       server.awaitDecisions(2, QUERY, "of user carol runs in lane");
       String queued = carol.run("second", "sql second SELECT 7", QUERY);
       assertTrue(queued.startsWith("OK second"), queued);
       assertStartsWith("OK first", carol.result("first", QUERY));
       server.awaitDecision(QUERY, "of user carol runs in lane", "admitted after queueing");
 
-      // Rejected after the 4 s wait behind a 20 s query, with the status and the setting to change.
-      carol.send("async long " + sleeping(20_000));
+      // Rejected after the 8 s wait behind a 30 s query, with the status and the setting to change.
+      carol.send("async long " + sleeping(30_000));
       server.awaitDecisions(6, QUERY, "of user carol runs in lane");
       String rejected = carol.run("third", "sql third SELECT 8", QUERY);
       assertTrue(rejected.startsWith("FAILED third"), rejected);

@@ -122,8 +122,10 @@ class OomEscalationIT {
     Map<String, String> conf = Map.of("spark.serverless.executor.memoryTiers", TIERS,
         "spark.executor.instances", "2");
     try (ChildJvm driver = SparkSubmitter.submit(work, conf, SkewedAggregationSql.class,
-        List.of("1000000", "200000", "1000"))) {
-      assertEquals("groups=800001 skewed=200000",
+        // 300,000 strings of 1 KB in one group: well past what a 512m executor holds (200,000 fit
+        // in some runs), so the group's task must escalate.
+        List.of("1000000", "300000", "1000"))) {
+      assertEquals("groups=700001 skewed=300000",
           driver.awaitLineStartingWith("RESULT ", Duration.ofMinutes(4)));
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
       assertTrue(driver.output().contains("ran out of heap memory on tier 512m"), driver.tail(40));
