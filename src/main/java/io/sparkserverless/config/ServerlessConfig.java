@@ -95,10 +95,10 @@ public record ServerlessConfig(
   public static final ConfigEntry<Boolean> CLASS_DATA_SHARING =
       ConfigEntry.withDefault(
           PREFIX + "executor.classDataSharing",
-          "Application Class-Data Sharing for executors: the first executor of a class path records the"
-              + " classes it loads into an archive under workDir/class-data-sharing as it exits; later"
-              + " executors map that archive and start faster. Class paths the JVM cannot share (classes"
-              + " in directories, conflicting JVM options) start without one.",
+          "Application Class-Data Sharing for executors: the first executor of a class path lists the"
+              + " classes it loads; once it has exited, a separate JVM writes them into an archive under"
+              + " workDir/class-data-sharing, which later executors map to start faster. Class paths the"
+              + " JVM cannot share (classes in directories, conflicting JVM options) start without one.",
           "true",
           "true or false",
           Values::trueOrFalse);

@@ -2,8 +2,8 @@ package io.sparkserverless.launcher;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.launcher.ClassDataSharing.CreatesArchive;
 import io.sparkserverless.launcher.ClassDataSharing.Outcome;
+import io.sparkserverless.launcher.ClassDataSharing.RecordsClasses;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -18,28 +18,36 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * The directory of executor class-data archives, which every driver with the same work directory
  * root shares. Per archive name it holds the archive ({@code name.jsa}), the lock of the executor
- * recording it ({@code name.lock}, holding the driver's process id), that executor's dump until it
- * is checked ({@code name.<driver pid>-<executor id>.tmp}) and the count of failed recordings
- * ({@code name.failed}).
+ * recording its classes ({@code name.lock}, holding the driver's process id), that executor's class
+ * list and the dump made from it until they are used ({@code name.<driver pid>-<executor
+ * id>.classlist} and {@code .tmp}) and the count of failed recordings ({@code name.failed}).
  */
 final class ArchiveDirectory {
   /** Archives kept; older ones, usually of class paths since rebuilt, are deleted. */
   static final int ARCHIVES_KEPT = 8;
+  /**
+   * A bare JVM loads about 600 classes, a Spark executor about 7,000: a shorter list means the
+   * executor stopped before Spark started, and its archive would hardly help.
+   */
+  static final int MIN_LISTED_CLASSES = 1_000;
   /** A lock this old is stale even if its process id is in use again. */
   private static final Duration STALE_LOCK_AGE = Duration.ofDays(1);
-  private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration JVM_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path directory;
   private final Path javaHome;
   private final long driverPid = ProcessHandle.current().pid();
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
-  /** @param javaHome the runtime that checks a dump before it becomes the archive */
+  /** @param javaHome the runtime that writes and checks archives */
   ArchiveDirectory(Path directory, Path javaHome) {
     this.directory = requireNonNull(directory, "directory is null");
     this.javaHome = requireNonNull(javaHome, "javaHome is null");
@@ -62,7 +70,7 @@ final class ArchiveDirectory {
   }
 
   /** Takes the lock of {@code name} for this executor, unless a live driver holds it. */
-  Optional<CreatesArchive> tryRecording(String name, List<String> classPath, String executorId)
+  Optional<RecordsClasses> tryRecording(String name, List<String> classPath, String executorId)
       throws IOException {
     Files.createDirectories(directory);
     Path lock = directory.resolve(name + ".lock");
@@ -71,73 +79,121 @@ final class ArchiveDirectory {
       if (!isStale(lock, holder)) {
         return Optional.empty();
       }
-      // Its holder is gone, and with it whoever would have checked its dump.
-      holder.ifPresent(pid -> deleteDumpsOf(name, pid));
+      // Its holder is gone, and with it whoever would have used its class list.
+      holder.ifPresent(pid -> deleteFilesOf(name, pid));
       Files.deleteIfExists(lock);
       if (!createLock(lock)) {
         return Optional.empty();
       }
     }
-    Path candidate = directory.resolve(name + "." + driverPid + "-" + executorId + ".tmp");
-    return Optional.of(new CreatesArchive(classPath, archive(name), candidate, lock));
+    Path classList = directory.resolve(name + "." + driverPid + "-" + executorId + ".classlist");
+    return Optional.of(new RecordsClasses(classPath, archive(name), classList, lock));
   }
 
   /**
-   * After the executor that recorded {@code creation} exited: makes its dump the archive if a JVM
-   * starts with it under {@code -Xshare:on} (well under a second), counts a failure otherwise, and
-   * releases the lock. Never throws.
+   * After the executor of {@code recording} exited: writes the archive of the classes it listed in
+   * a separate JVM, makes it the archive if a JVM starts with it under {@code -Xshare:on}, counts a
+   * failure otherwise, and releases the lock. Never throws.
    */
-  Outcome publish(String name, CreatesArchive creation, int exitCode) {
+  Outcome publish(String name, RecordsClasses recording, int exitCode) {
+    Path dump = dumpOf(recording);
     try {
-      if (!Files.isRegularFile(creation.candidate()) || Files.size(creation.candidate()) == 0) {
-        return failed(name, "the executor exited (code " + exitCode + ") without writing it");
+      long listed = listedClasses(recording.classList());
+      if (listed < MIN_LISTED_CLASSES) {
+        return failed(name, "the executor exited (code " + exitCode + ") after loading only "
+            + listed + " classes");
       }
-      int check = check(creation);
+      int written = run(dumpCommand(javaHome, recording, dump));
+      if (written != 0 || !Files.isRegularFile(dump)) {
+        return failed(name, "the JVM that writes it exited with code " + written);
+      }
+      int check = run(checkCommand(javaHome, recording, dump));
       if (check != 0) {
         return failed(name, "a JVM started with it under -Xshare:on exited with code " + check);
       }
-      Files.move(creation.candidate(), creation.archive(), StandardCopyOption.ATOMIC_MOVE,
+      Files.move(dump, recording.archive(), StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       Files.deleteIfExists(failedAttemptsFile(name));
       deleteOldArchives();
-      return new Outcome(true, "saved " + creation.archive() + " ("
-          + Files.size(creation.archive()) / (1024 * 1024) + " MB)");
+      return new Outcome(true, "saved " + recording.archive() + " ("
+          + Files.size(recording.archive()) / (1024 * 1024) + " MB)");
     } catch (IOException | RuntimeException e) {
       return failed(name, e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return failed(name, "interrupted while checking it");
+      return failed(name, "interrupted while writing it");
     } finally {
-      deleteQuietly(creation.candidate());
-      unlock(creation.lock());
+      deleteQuietly(dump);
+      deleteQuietly(recording.classList());
+      unlock(recording.lock());
     }
   }
 
   /** For a recording whose executor never started: frees the name for the next launch. */
-  void abandon(CreatesArchive creation) {
-    deleteQuietly(creation.candidate());
-    unlock(creation.lock());
+  void abandon(RecordsClasses recording) {
+    deleteQuietly(recording.classList());
+    unlock(recording.lock());
   }
 
-  /** The command that proves a dump sound: a crash or refusal here keeps executors safe. */
-  static List<String> checkCommand(Path javaHome, CreatesArchive creation) {
-    return List.of(javaHome.resolve("bin").resolve("java").toString(), "-Xshare:on",
-        "-XX:SharedArchiveFile=" + creation.candidate(), "-cp",
-        String.join(File.pathSeparator, creation.classPath()), "-version");
+  /** Ends the JVMs still writing or checking an archive. */
+  void stopPublishing() {
+    running.forEach(Process::destroyForcibly);
   }
 
-  private int check(CreatesArchive creation) throws IOException, InterruptedException {
+  /**
+   * Loads the listed classes and dumps them at exit. One core and the first JIT tier suffice for a
+   * few seconds of class loading, and leave the rest of the machine to the executors.
+   */
+  static List<String> dumpCommand(Path javaHome, RecordsClasses recording, Path dump) {
+    return List.of(java(javaHome), "-XX:ArchiveClassesAtExit=" + dump, "-Xlog:cds=error",
+        "-XX:ActiveProcessorCount=1", "-XX:TieredStopAtLevel=1", "-Xmx512m", "-cp",
+        String.join(File.pathSeparator, recording.classPath()), ClassListLoader.class.getName(),
+        recording.classList().toString());
+  }
+
+  /** Proves a dump sound: a crash or refusal here keeps executors safe. */
+  static List<String> checkCommand(Path javaHome, RecordsClasses recording, Path dump) {
+    return List.of(java(javaHome), "-Xshare:on", "-XX:SharedArchiveFile=" + dump, "-cp",
+        String.join(File.pathSeparator, recording.classPath()), "-version");
+  }
+
+  private static String java(Path javaHome) {
+    return javaHome.resolve("bin").resolve("java").toString();
+  }
+
+  private static Path dumpOf(RecordsClasses recording) {
+    String list = recording.classList().getFileName().toString();
+    return recording.classList().resolveSibling(
+        list.substring(0, list.length() - ".classlist".length()) + ".tmp");
+  }
+
+  private static long listedClasses(Path classList) throws IOException {
+    if (!Files.isRegularFile(classList)) {
+      return 0;
+    }
+    try (Stream<String> lines = Files.lines(classList)) {
+      return lines.filter(line -> !line.isBlank() && !line.startsWith("#") && !line.startsWith("@"))
+          .count();
+    }
+  }
+
+  private int run(List<String> command) throws IOException, InterruptedException {
     // A crash writes hs_err_pid*.log into the working directory: keep it with the archives.
-    Process process = new ProcessBuilder(checkCommand(javaHome, creation))
+    Process process = new ProcessBuilder(command)
         .directory(directory.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
-    if (!process.waitFor(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
-      return -1;
+    running.add(process);
+    try {
+      if (!process.waitFor(JVM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        return -1;
+      }
+      return process.exitValue();
+    } finally {
+      running.remove(process);
     }
-    return process.exitValue();
   }
 
   private Outcome failed(String name, String reason) {
@@ -189,10 +245,9 @@ final class ArchiveDirectory {
     }
   }
 
-  private void deleteDumpsOf(String name, long pid) {
-    try (DirectoryStream<Path> dumps =
-        Files.newDirectoryStream(directory, name + "." + pid + "-*.tmp")) {
-      dumps.forEach(ArchiveDirectory::deleteQuietly);
+  private void deleteFilesOf(String name, long pid) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, name + "." + pid + "-*")) {
+      files.forEach(ArchiveDirectory::deleteQuietly);
     } catch (IOException e) {
       // Leftovers only cost disk space.
     }

@@ -24,14 +24,18 @@ import java.util.zip.ZipFile;
 
 /**
  * Application Class-Data Sharing for executor JVMs. The first executor launched with a class path
- * writes the classes it loaded into an archive as it exits; executors launched after that map the
- * archive instead of reading, parsing and verifying those classes again.
+ * lists the classes it loads ({@code -XX:DumpLoadedClassList}, which costs it nothing measurable).
+ * When it has exited, a short JVM loads those classes and writes them into an archive
+ * ({@code -XX:ArchiveClassesAtExit}, see {@link ClassListLoader}); executors launched after that map
+ * the archive instead of reading, parsing and verifying those classes again. Executors never dump
+ * themselves: that made their start about a third slower and their exit about 3 s longer, and a
+ * failed dump replaces the JVM's exit code.
  *
  * <p>What JDK 17 demands, and how it is met here:
  *
  * <ul>
  *   <li>A JVM that dumps after loading a class from a non-empty directory of the class path, or from
- *       a JAR behind one, exits with status 1 instead of its own. Directories therefore move to the
+ *       a JAR behind one, exits with status 1 and writes nothing. Directories therefore move to the
  *       end of the class path, and only if they hold no classes and no resource that a JAR behind
  *       them holds too, so that every lookup still finds what it found before.
  *   <li>A JVM uses an archive only with the class path, JAR sizes and modification times it was
@@ -39,11 +43,12 @@ import java.util.zip.ZipFile;
  *       and of the Java runtime, so a rebuilt JAR gets a new archive.
  *   <li>A truncated archive crashes the JVM that maps it (SIGBUS). The dump goes to a temporary file,
  *       which becomes the archive only after a JVM has started with it under {@code -Xshare:on}.
- *   <li>{@code -XX:ArchiveClassesAtExit} stops a JVM from starting when the JDK's own archive is not
- *       in use or module options forbid dumping. Such launches do not share.
+ *   <li>An archive builds on the JDK's own, and a JVM ignores it under options such as
+ *       {@code -XX:-UseCompressedClassPointers} or {@code --limit-modules}. Such launches do not
+ *       share.
  * </ul>
  *
- * <p>Only one executor at a time records the archive of a class path, across drivers too; {@link
+ * <p>Only one executor at a time records the classes of a class path, across drivers too; {@link
  * ArchiveDirectory} keeps the archives, locks and failure counts.
  */
 public final class ClassDataSharing {
@@ -52,7 +57,7 @@ public final class ClassDataSharing {
   /** Failed recordings of one class path after which it is no longer tried. */
   static final int MAX_ATTEMPTS = 3;
 
-  /** Executor options that make a dumping JVM fail to start, or that decide sharing themselves. */
+  /** Executor options under which a JVM ignores the archive, or that decide sharing themselves. */
   private static final List<String> CONFLICTING_OPTIONS = List.of(
       "-Xshare", "-XX:SharedArchiveFile", "-XX:ArchiveClassesAtExit", "-XX:SharedClassListFile",
       "-XX:DumpLoadedClassList", "-XX:+UseSharedSpaces", "-XX:-UseSharedSpaces",
@@ -98,7 +103,7 @@ public final class ClassDataSharing {
   }
 
   /** How one executor launch takes part in sharing. */
-  public sealed interface Launch permits Unshared, UsesArchive, CreatesArchive {
+  public sealed interface Launch permits Unshared, UsesArchive, RecordsClasses {
     /** The class path to start the executor with. */
     List<String> classPath();
 
@@ -132,21 +137,19 @@ public final class ClassDataSharing {
     }
   }
 
-  /** Writes the classes it loaded to {@code candidate} as it exits; then {@link #publish}. */
-  public record CreatesArchive(List<String> classPath, Path archive, Path candidate, Path lock)
+  /** Lists the classes it loads in {@code classList}; once it has exited, {@link #publish}. */
+  public record RecordsClasses(List<String> classPath, Path archive, Path classList, Path lock)
       implements Launch {
-    public CreatesArchive {
+    public RecordsClasses {
       classPath = List.copyOf(classPath);
       requireNonNull(archive, "archive is null");
-      requireNonNull(candidate, "candidate is null");
+      requireNonNull(classList, "classList is null");
       requireNonNull(lock, "lock is null");
     }
 
     @Override
     public List<String> jvmOptions() {
-      // The dump warns about each class it leaves out (JFR events, pre-Java 6 class files): over a
-      // hundred lines of noise in executor.log. Errors still show.
-      return List.of("-XX:ArchiveClassesAtExit=" + candidate, "-Xlog:cds=error");
+      return List.of("-XX:DumpLoadedClassList=" + classList);
     }
   }
 
@@ -198,7 +201,7 @@ public final class ClassDataSharing {
         return new Unshared(classPath, MAX_ATTEMPTS + " recordings of its archive failed; delete "
             + archives.failedAttemptsFile(name) + " to try again");
       }
-      Optional<CreatesArchive> recording =
+      Optional<RecordsClasses> recording =
           archives.tryRecording(name, layout.classPath(), executorId);
       if (recording.isEmpty()) {
         return new Unshared(classPath, "another executor is recording its archive");
@@ -210,14 +213,14 @@ public final class ClassDataSharing {
   }
 
   /**
-   * After the executor that recorded {@code creation} exited: makes its dump the archive if a JVM
-   * starts with it under {@code -Xshare:on} (well under a second), and releases the lock. Never
-   * throws.
+   * After the executor of {@code recording} exited: writes the archive of the classes it listed in
+   * a separate JVM, and makes it the archive once a JVM starts with it under {@code -Xshare:on}.
+   * Takes about 5 s of one core here; releases the lock. Never throws.
    */
-  public Outcome publish(CreatesArchive creation, int exitCode) {
-    String file = creation.archive().getFileName().toString();
+  public Outcome publish(RecordsClasses recording, int exitCode) {
+    String file = recording.archive().getFileName().toString();
     String name = file.substring(0, file.length() - ".jsa".length());
-    Outcome outcome = archives.publish(name, creation, exitCode);
+    Outcome outcome = archives.publish(name, recording, exitCode);
     if (!outcome.saved()) {
       failedHere.add(name);
     }
@@ -225,8 +228,13 @@ public final class ClassDataSharing {
   }
 
   /** For a launch that never started: frees the class path for the next one. */
-  public void abandon(CreatesArchive creation) {
-    archives.abandon(creation);
+  public void abandon(RecordsClasses recording) {
+    archives.abandon(recording);
+  }
+
+  /** Ends the JVMs still writing or checking an archive, when the driver cannot wait for them. */
+  public void stopPublishing() {
+    archives.stopPublishing();
   }
 
   static Layout layout(List<String> classPath) {
@@ -250,6 +258,7 @@ public final class ClassDataSharing {
           }
         }
       }
+      checkHoldsClassListLoader(files);
       List<String> reordered = new ArrayList<>(files);
       reordered.addAll(directories.keySet());
       return new Layout(reordered, Optional.empty());
@@ -313,6 +322,24 @@ public final class ClassDataSharing {
     } catch (IOException e) {
       // Not a JAR: the JVM finds nothing in it either.
     }
+  }
+
+  /** The JVM that writes the archive runs {@link ClassListLoader} from the same class path. */
+  private static void checkHoldsClassListLoader(List<String> files) throws NotShareable {
+    String loader = ClassListLoader.class.getName().replace('.', '/') + ".class";
+    for (String file : files) {
+      if (Files.isRegularFile(Path.of(file))) {
+        try (ZipFile zip = new ZipFile(file)) {
+          if (zip.getEntry(loader) != null) {
+            return;
+          }
+        } catch (IOException e) {
+          // Not a JAR.
+        }
+      }
+    }
+    throw new NotShareable("no JAR on the class path holds " + ClassListLoader.class.getName()
+        + ", which writes the archive");
   }
 
   /** Names the archive by the runtime and each entry's path, size and modification time. */

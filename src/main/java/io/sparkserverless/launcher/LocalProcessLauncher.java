@@ -39,13 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class LocalProcessLauncher implements ExecutorLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(LocalProcessLauncher.class);
   static final String LOG_FILE_NAME = "executor.log";
-  /** How long {@link #close()} waits for a class-data archive to be checked and saved. */
+  /** How long {@link #close()} waits for a class-data archive to be written (about 5 s here). */
   private static final Duration ARCHIVE_SAVE_WAIT = Duration.ofSeconds(30);
-  /**
-   * Extra stop grace for an executor that writes a class-data archive as it exits: about 3 s here,
-   * and a SIGKILL during the write loses it.
-   */
-  private static final Duration ARCHIVE_WRITE_GRACE = Duration.ofSeconds(20);
 
   private final Path applicationDirectory;
   private final ExecutorExitListener exitListener;
@@ -53,7 +48,6 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   private final Optional<ClassDataSharing> classDataSharing;
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
   private final List<CompletableFuture<Void>> archiveSaves = new CopyOnWriteArrayList<>();
-  private final Set<Process> writingArchives = ConcurrentHashMap.newKeySet();
   private final Set<String> reportedSharingReasons = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService forcedStops =
       Executors.newSingleThreadScheduledExecutor(
@@ -96,8 +90,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     try {
       process = builder.start();
     } catch (IOException e) {
-      if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
-        classDataSharing.get().abandon(creation);
+      if (sharing instanceof ClassDataSharing.RecordsClasses recording) {
+        classDataSharing.get().abandon(recording);
       }
       throw e;
     }
@@ -109,12 +103,10 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
           processes.remove(spec.executorId());
           exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
         });
-    if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
-      writingArchives.add(process);
-      exit.thenAccept(writingArchives::remove);
-      // Checking the archive starts a JVM: not on the thread that reports exits.
+    if (sharing instanceof ClassDataSharing.RecordsClasses recording) {
+      // Writing the archive starts JVMs: not on the thread that reports exits.
       archiveSaves.add(exit.thenAcceptAsync(
-          exited -> saveArchive(spec.executorId(), creation, exited.exitValue()),
+          exited -> saveArchive(spec.executorId(), recording, exited.exitValue()),
           runnable -> {
             Thread thread = new Thread(runnable, "serverless-class-data-archive");
             thread.setDaemon(true);
@@ -126,10 +118,10 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   }
 
   private void reportSharing(String executorId, ClassDataSharing.Launch sharing) {
-    if (sharing instanceof ClassDataSharing.CreatesArchive creation) {
-      Decisions.LOG.info("Executor {} records the classes it loads into a"
-          + " class-data archive as it exits; executors launched after that start from {}.",
-          executorId, creation.archive());
+    if (sharing instanceof ClassDataSharing.RecordsClasses recording) {
+      Decisions.LOG.info("Executor {} lists the classes it loads; once it has exited they are"
+          + " written into the class-data archive {}, which executors launched after that start"
+          + " from.", executorId, recording.archive());
     } else if (sharing instanceof ClassDataSharing.Unshared unshared
         && classDataSharing.isPresent() && reportedSharingReasons.add(unshared.reason())) {
       Decisions.LOG.info("Executor {} starts without a class-data archive: {}.",
@@ -139,8 +131,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     }
   }
 
-  private void saveArchive(String executorId, ClassDataSharing.CreatesArchive creation, int exitCode) {
-    ClassDataSharing.Outcome outcome = classDataSharing.get().publish(creation, exitCode);
+  private void saveArchive(String executorId, ClassDataSharing.RecordsClasses recording, int exitCode) {
+    ClassDataSharing.Outcome outcome = classDataSharing.get().publish(recording, exitCode);
     if (outcome.saved()) {
       Decisions.LOG.info("Class-data archive of executor {} {}; executors"
           + " launched from now on start from it.", executorId, outcome.description());
@@ -175,24 +167,18 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     // SIGTERM lets Spark's executor shut down cleanly; Process.destroy would also close the stdin
     // pipe, and ExecutorMain's watchdog would exit at once instead.
     process.toHandle().destroy();
-    Duration gracePeriod = gracePeriodOf(process);
     forcedStops.schedule(
         () -> {
           if (process.isAlive()) {
             LOG.warn(
                 "Executor {} did not stop within {} ms of SIGTERM; killing it.",
                 executorId,
-                gracePeriod.toMillis());
+                stopGracePeriod.toMillis());
             process.destroyForcibly();
           }
         },
-        gracePeriod.toMillis(),
+        stopGracePeriod.toMillis(),
         TimeUnit.MILLISECONDS);
-  }
-
-  private Duration gracePeriodOf(Process process) {
-    return writingArchives.contains(process) ? stopGracePeriod.plus(ARCHIVE_WRITE_GRACE)
-        : stopGracePeriod;
   }
 
   private static void awaitExits(List<Process> running, Duration timeout) {
@@ -215,10 +201,10 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     // Spark has usually just told them to shut down; give that a moment before signalling.
     awaitExits(running, Duration.ofSeconds(2));
     running.forEach(process -> process.toHandle().destroy());
-    long signalled = System.nanoTime();
+    long deadline = System.nanoTime() + stopGracePeriod.toNanos();
     for (Process process : running) {
       try {
-        long left = signalled + gracePeriodOf(process).toNanos() - System.nanoTime();
+        long left = deadline - System.nanoTime();
         if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
           process.destroyForcibly();
           process.waitFor(5, TimeUnit.SECONDS);
@@ -232,15 +218,17 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     forcedStops.shutdownNow();
   }
 
-  /** The driver may exit right after this; an archive left unchecked would be lost. */
+  /** The driver may exit right after this, and should leave no JVM of its own behind. */
   private void awaitArchiveSaves() {
     try {
       CompletableFuture.allOf(archiveSaves.toArray(CompletableFuture[]::new))
           .get(ARCHIVE_SAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      classDataSharing.ifPresent(ClassDataSharing::stopPublishing);
     } catch (ExecutionException | TimeoutException e) {
       LOG.warn("Class-data archive not saved before the driver stopped: {}", e.toString());
+      classDataSharing.ifPresent(ClassDataSharing::stopPublishing);
     }
   }
 }

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkserverless.launcher.ClassDataSharing.CreatesArchive;
 import io.sparkserverless.launcher.ClassDataSharing.Launch;
+import io.sparkserverless.launcher.ClassDataSharing.RecordsClasses;
 import io.sparkserverless.launcher.ClassDataSharing.Unshared;
 import io.sparkserverless.launcher.ClassDataSharing.UsesArchive;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClassDataSharingTest {
   private static final Path JAVA_HOME = Path.of(System.getProperty("java.home"));
+  private static final String LOADER_CLASS =
+      ClassListLoader.class.getName().replace('.', '/') + ".class";
 
   @TempDir Path temp;
   private Path cache;
@@ -40,23 +43,21 @@ class ClassDataSharingTest {
   @BeforeEach
   void setUp() {
     cache = temp.resolve("cache");
-    sharing = new ClassDataSharing(cache, JAVA_HOME, Runtime.version().toString(), true);
+    sharing = driver();
   }
 
   @Test
-  void theFirstLaunchOfAClassPathOfJarsRecordsTheArchiveWithTheClassPathUnchanged() throws IOException {
+  void theFirstLaunchOfAClassPathOfJarsListsItsClassesWithTheClassPathUnchanged() throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString(), jar("b.jar", "b.txt").toString());
 
-    Launch launch = launch(classPath, "1");
+    RecordsClasses recording = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
 
-    CreatesArchive creation = assertInstanceOf(CreatesArchive.class, launch);
-    assertEquals(classPath, creation.classPath());
-    assertEquals(cache, creation.archive().getParent());
-    assertTrue(creation.archive().getFileName().toString().endsWith(".jsa"));
-    assertEquals(
-        List.of("-XX:ArchiveClassesAtExit=" + creation.candidate(), "-Xlog:cds=error"),
-        creation.jvmOptions());
-    assertTrue(Files.isRegularFile(creation.lock()), "the recording holds the lock");
+    assertEquals(classPath, recording.classPath());
+    assertEquals(cache, recording.archive().getParent());
+    assertTrue(recording.archive().getFileName().toString().endsWith(".jsa"));
+    assertEquals(List.of("-XX:DumpLoadedClassList=" + recording.classList()),
+        recording.jvmOptions());
+    assertTrue(Files.isRegularFile(recording.lock()), "the recording holds the lock");
   }
 
   @Test
@@ -78,7 +79,7 @@ class ClassDataSharingTest {
 
     Launch launch = launch(List.of(missing, a), "1");
 
-    assertEquals(List.of(missing, a), assertInstanceOf(CreatesArchive.class, launch).classPath());
+    assertEquals(List.of(missing, a), assertInstanceOf(RecordsClasses.class, launch).classPath());
   }
 
   @Test
@@ -111,7 +112,20 @@ class ClassDataSharingTest {
 
     Launch launch = launch(List.of(jar.toString(), conf.toString()), "1");
 
-    assertInstanceOf(CreatesArchive.class, launch);
+    assertInstanceOf(RecordsClasses.class, launch);
+  }
+
+  @Test
+  void aClassPathWithoutTheClassListLoaderKeepsTheLaunchUnshared() throws IOException {
+    Path jar = temp.resolve("plain.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new JarEntry("a.txt"));
+      out.closeEntry();
+    }
+
+    Unshared unshared = assertInstanceOf(Unshared.class, launch(List.of(jar.toString()), "1"));
+
+    assertTrue(unshared.reason().contains(ClassListLoader.class.getName()), unshared.reason());
   }
 
   @Test
@@ -124,7 +138,8 @@ class ClassDataSharingTest {
   }
 
   @Test
-  void javaOptionsThatDecideSharingOrForbidDumpingKeepTheLaunchUnshared() throws IOException {
+  void javaOptionsUnderWhichTheArchiveIsIgnoredOrThatDecideSharingKeepTheLaunchUnshared()
+      throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
 
     for (String option : List.of("-Xshare:off", "-XX:SharedArchiveFile=/tmp/x.jsa",
@@ -151,12 +166,11 @@ class ClassDataSharingTest {
   }
 
   @Test
-  void onlyOneLaunchRecordsAnArchiveAtATimeAcrossDrivers() throws IOException {
+  void onlyOneLaunchRecordsAClassPathAtATimeAcrossDrivers() throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
-    ClassDataSharing otherDriver =
-        new ClassDataSharing(cache, JAVA_HOME, Runtime.version().toString(), true);
+    ClassDataSharing otherDriver = driver();
 
-    CreatesArchive first = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
+    RecordsClasses first = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
     Unshared second = assertInstanceOf(Unshared.class, launch(classPath, "2"));
     Unshared third = assertInstanceOf(Unshared.class,
         otherDriver.forLaunch(classPath, List.of(), Map.of(), "1"));
@@ -164,74 +178,78 @@ class ClassDataSharingTest {
     assertTrue(second.reason().contains("another executor"), second.reason());
     assertTrue(third.reason().contains("another executor"), third.reason());
     sharing.abandon(first);
-    assertInstanceOf(CreatesArchive.class, launch(classPath, "3"));
+    assertInstanceOf(RecordsClasses.class, launch(classPath, "3"));
   }
 
   @Test
-  void aLockWhoseDriverIsGoneIsTakenOverAndItsUnfinishedDumpDeleted() throws Exception {
+  void aLockWhoseDriverIsGoneIsTakenOverAndItsLeftoversDeleted() throws Exception {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
-    CreatesArchive abandoned = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
+    RecordsClasses abandoned = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
     long deadPid = deadProcessId();
     Files.writeString(abandoned.lock(), Long.toString(deadPid));
     String name = abandoned.archive().getFileName().toString().replace(".jsa", "");
-    Path leftover = Files.writeString(cache.resolve(name + "." + deadPid + "-1.tmp"), "partial");
+    Path leftList = Files.writeString(cache.resolve(name + "." + deadPid + "-1.classlist"), "x");
+    Path leftDump = Files.writeString(cache.resolve(name + "." + deadPid + "-1.tmp"), "partial");
 
     Launch launch = launch(classPath, "2");
 
-    assertInstanceOf(CreatesArchive.class, launch);
-    assertFalse(Files.exists(leftover), "the dead driver's unfinished dump is deleted");
+    assertInstanceOf(RecordsClasses.class, launch);
+    assertFalse(Files.exists(leftList), "the dead driver's class list is deleted");
+    assertFalse(Files.exists(leftDump), "the dead driver's unfinished dump is deleted");
   }
 
   @Test
   void aLockOlderThanADayIsTakenOverEvenIfItsProcessIdIsInUse() throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
-    CreatesArchive old = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
+    RecordsClasses old = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
     Files.setLastModifiedTime(old.lock(), FileTime.from(Instant.now().minus(Duration.ofDays(2))));
 
-    assertInstanceOf(CreatesArchive.class, launch(classPath, "2"));
+    assertInstanceOf(RecordsClasses.class, launch(classPath, "2"));
   }
 
   @Test
-  void anExecutorThatExitsWithoutWritingTheArchiveFreesTheLockButThisDriverDoesNotRetry()
+  void anExecutorThatStoppedBeforeListingEnoughClassesFreesTheLockButThisDriverDoesNotRetry()
       throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
-    CreatesArchive creation = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
+    RecordsClasses recording = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
+    Files.writeString(recording.classList(), "# header\njava/lang/Object\njava/lang/String\n");
 
-    ClassDataSharing.Outcome outcome = sharing.publish(creation, 137);
+    ClassDataSharing.Outcome outcome = sharing.publish(recording, 137);
 
     assertFalse(outcome.saved());
-    assertTrue(outcome.description().contains("137"), outcome.description());
-    assertFalse(Files.exists(creation.lock()), "the lock is released");
+    assertTrue(outcome.description().contains("137") && outcome.description().contains(" 2 "),
+        outcome.description());
+    assertFalse(Files.exists(recording.lock()), "the lock is released");
+    assertFalse(Files.exists(recording.classList()), "the class list is deleted");
     assertInstanceOf(Unshared.class, launch(classPath, "2"));
-    ClassDataSharing nextDriver =
-        new ClassDataSharing(cache, JAVA_HOME, Runtime.version().toString(), true);
-    assertInstanceOf(CreatesArchive.class, nextDriver.forLaunch(classPath, List.of(), Map.of(), "1"));
+    assertInstanceOf(RecordsClasses.class, driver().forLaunch(classPath, List.of(), Map.of(), "1"));
   }
 
   @Test
-  void aDumpTheJvmRefusesIsNeitherSavedNorKept() throws IOException {
+  void anArchiveThatCannotBeWrittenIsNeitherSavedNorKept() throws IOException {
+    ClassDataSharing withoutJava =
+        new ClassDataSharing(cache, temp.resolve("no-java"), Runtime.version().toString(), true);
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
-    CreatesArchive creation = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
-    Files.write(creation.candidate(), new byte[64 * 1024]);
+    RecordsClasses recording = assertInstanceOf(RecordsClasses.class,
+        withoutJava.forLaunch(classPath, List.of(), Map.of(), "1"));
+    Files.writeString(recording.classList(), "java/lang/Object\n".repeat(2_000));
 
-    ClassDataSharing.Outcome outcome = sharing.publish(creation, 0);
+    ClassDataSharing.Outcome outcome = withoutJava.publish(recording, 0);
 
     assertFalse(outcome.saved(), outcome.description());
-    assertTrue(outcome.description().contains("-Xshare:on"), outcome.description());
-    assertFalse(Files.exists(creation.archive()));
-    assertFalse(Files.exists(creation.candidate()));
-    assertFalse(Files.exists(creation.lock()));
+    assertFalse(Files.exists(recording.archive()));
+    assertFalse(Files.exists(recording.classList()));
+    assertFalse(Files.exists(recording.lock()));
   }
 
   @Test
   void afterThreeFailedRecordingsAClassPathIsNoLongerTriedByAnyDriver() throws IOException {
     List<String> classPath = List.of(jar("a.jar", "a.txt").toString());
     for (int attempt = 1; attempt <= ClassDataSharing.MAX_ATTEMPTS; attempt++) {
-      ClassDataSharing driver =
-          new ClassDataSharing(cache, JAVA_HOME, Runtime.version().toString(), true);
-      CreatesArchive creation = assertInstanceOf(CreatesArchive.class,
+      ClassDataSharing driver = driver();
+      RecordsClasses recording = assertInstanceOf(RecordsClasses.class,
           driver.forLaunch(classPath, List.of(), Map.of(), "1"), "attempt " + attempt);
-      driver.publish(creation, 1);
+      driver.publish(recording, 1);
     }
 
     Unshared unshared = assertInstanceOf(Unshared.class, launch(classPath, "1"));
@@ -256,26 +274,31 @@ class ClassDataSharingTest {
   }
 
   @Test
-  void anArchiveARealJvmWritesIsSavedAndTheNextLaunchStartsFromIt() throws Exception {
+  void theClassesARealJvmListsBecomeAnArchiveTheNextLaunchStartsFrom() throws Exception {
     Path conf = directory("conf", "app.properties");
     Path app = compiledJar();
     List<String> classPath = List.of(conf.toString(), app.toString());
-    CreatesArchive creation = assertInstanceOf(CreatesArchive.class, launch(classPath, "1"));
+    RecordsClasses recording = assertInstanceOf(RecordsClasses.class, launch(classPath, "1"));
 
-    assertEquals(0, runJava(creation, List.of()), "the recording JVM keeps its exit code");
-    ClassDataSharing.Outcome outcome = sharing.publish(creation, 0);
+    assertEquals(0, runJava(recording, List.of()), "the recording JVM runs as usual");
+    ClassDataSharing.Outcome outcome = sharing.publish(recording, 0);
     assertTrue(outcome.saved(), outcome.description());
 
     UsesArchive uses = assertInstanceOf(UsesArchive.class, launch(classPath, "2"));
-    assertEquals(creation.archive(), uses.archive());
+    assertEquals(recording.archive(), uses.archive());
     // -Xshare:on fails the start if the archive cannot be used, so success proves it is.
     assertEquals(0, runJava(uses, List.of("-Xshare:on")), "the next JVM maps the archive");
+  }
+
+  private ClassDataSharing driver() {
+    return new ClassDataSharing(cache, JAVA_HOME, Runtime.version().toString(), true);
   }
 
   private Launch launch(List<String> classPath, String executorId) {
     return sharing.forLaunch(classPath, List.of(), Map.of(), executorId);
   }
 
+  /** A JAR with the given text entries, and {@link ClassListLoader} as the project JAR has it. */
   private Path jar(String name, String... entries) throws IOException {
     Path jar = temp.resolve(name);
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
@@ -284,8 +307,17 @@ class ClassDataSharingTest {
         out.write(entry.getBytes(StandardCharsets.UTF_8));
         out.closeEntry();
       }
+      addClassListLoader(out);
     }
     return jar;
+  }
+
+  private static void addClassListLoader(JarOutputStream out) throws IOException {
+    out.putNextEntry(new JarEntry(LOADER_CLASS));
+    try (InputStream loader = ClassListLoader.class.getResourceAsStream("/" + LOADER_CLASS)) {
+      loader.transferTo(out);
+    }
+    out.closeEntry();
   }
 
   private Path directory(String name, String... files) throws IOException {
@@ -298,13 +330,33 @@ class ClassDataSharingTest {
     return directory;
   }
 
-  /** A JAR with a main class that reads a resource, as an executor reads its configuration. */
+  /**
+   * A JAR with a main class that reads a resource, as an executor reads its configuration, and
+   * loads over a thousand classes, as an executor does many more.
+   */
   private Path compiledJar() throws IOException {
     Path sources = Files.createDirectories(temp.resolve("src"));
-    Path source = Files.writeString(sources.resolve("Hello.java"),
-        "public class Hello { public static void main(String[] args) {"
-            + " if (Hello.class.getResource(\"/app.properties\") == null) System.exit(3);"
-            + " java.util.List.of(1, 2).stream().map(String::valueOf).forEach(s -> {}); } }");
+    Path source = Files.writeString(sources.resolve("Hello.java"), """
+        import java.net.URI;
+        import java.nio.file.*;
+        public class Hello {
+          public static void main(String[] args) throws Exception {
+            if (Hello.class.getResource("/app.properties") == null) System.exit(3);
+            Path base = FileSystems.getFileSystem(URI.create("jrt:/")).getPath("modules", "java.base");
+            try (var files = Files.walk(base.resolve("java"))) {
+              files.map(file -> base.relativize(file).toString())
+                  .filter(name -> name.endsWith(".class"))
+                  .forEach(name -> {
+                    try {
+                      Class.forName(name.replace('/', '.').replace(".class", ""), false, null);
+                    } catch (Throwable e) {
+                      // Not loadable on its own: skipped.
+                    }
+                  });
+            }
+          }
+        }
+        """);
     Path classes = Files.createDirectories(temp.resolve("compiled"));
     assertEquals(0, ToolProvider.getSystemJavaCompiler().run(null, null, null,
         "-d", classes.toString(), source.toString()), "javac");
@@ -313,6 +365,7 @@ class ClassDataSharingTest {
       out.putNextEntry(new JarEntry("Hello.class"));
       out.write(Files.readAllBytes(classes.resolve("Hello.class")));
       out.closeEntry();
+      addClassListLoader(out);
     }
     return jar;
   }
