@@ -384,7 +384,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   }
 
   private int slotsPerExecutor() {
-    return Math.max(1, sc.conf().getInt("spark.executor.cores", 1) / scheduler.CPUS_PER_TASK());
+    return scheduler.slotsPerExecutor();
   }
 
   private String modeName() {

@@ -67,7 +67,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     if (backend == null) {
       return false;
     }
-    int slots = backend.liveExecutors() * Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
+    int slots = backend.liveExecutors() * slotsPerExecutor();
     int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
     int running = 0;
     for (TierAwareTaskSetManager manager : managers) {
@@ -89,8 +89,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       }
     }
     TierServices backend = services;
-    int slotsPerExecutor = Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
-    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveExecutors() * slotsPerExecutor);
+    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveExecutors() * slotsPerExecutor());
   }
 
   public ServerlessConfig config() {
@@ -185,7 +184,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
         }
       }
     }
-    int tasksPerExecutor = Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
+    int tasksPerExecutor = slotsPerExecutor();
     Map<MemoryTier, Integer> executors = new TreeMap<>();
     tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
     return executors;
@@ -252,6 +251,11 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   /** Tasks held in per-task tier state, for tests of boundedness. */
   public int trackedTierTasks() {
     return requirements.trackedTasks();
+  }
+
+  /** Tasks one executor runs at once: its cores over the cores per task. */
+  public int slotsPerExecutor() {
+    return Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
   }
 
   /** Task sets still tracked, for tests of boundedness. */

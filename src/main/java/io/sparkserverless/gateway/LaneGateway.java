@@ -87,8 +87,9 @@ public final class LaneGateway {
       this.admittedAt = admittedAt;
     }
 
+    /** The job tag Spark Connect gives every job of this operation. */
     String jobTag() {
-      return OPERATION_TAG_PREFIX + "User_" + user + "_Session_" + session + "_Operation_" + id;
+      return org.apache.spark.sql.connect.service.ExecuteJobTag.apply(user, session, id);
     }
   }
 

@@ -124,9 +124,9 @@ public final class PlanSizer {
     return SizeEstimate.of(bytes, "by analysis: " + String.join(" + ", parts));
   }
 
+  /** One line of at most 64 characters, for decision lines. */
   static String abbreviate(String text) {
-    String oneLine = text.replaceAll("\\s+", " ").trim();
-    return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...";
+    return LaneGateway.abbreviate(text.replaceAll("\\s+", " ").trim());
   }
 
   static long saturatedAdd(long a, long b) {
