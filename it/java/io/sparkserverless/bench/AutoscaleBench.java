@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,10 @@ import org.knowm.xchart.XYSeries;
  * Reports makespan, per-job latency (p50/p95), executor GB-seconds and utilization (task time over
  * executor core time), writes {@code target/bench/autoscale.csv}, {@code autoscale-timeline.csv}
  * and a chart of executors over time, {@code autoscale-executors.png}.
- * Run: {@code mvn -B verify -Pbench -Dbench=AutoscaleBench [-Dbench.seed=42]}.
+ * Each setting's driver log is kept as {@code autoscale-<setting>-driver.log}, with one line per
+ * autoscaling decision.
+ * Run: {@code mvn -B verify -Pbench -Dbench=AutoscaleBench [-Dbench.seed=42]
+ * [-Dbench.settings=standard,spark-dynamic]}.
  */
 class AutoscaleBench {
   private static final Pattern USAGE = Pattern.compile(
@@ -39,10 +43,25 @@ class AutoscaleBench {
   private record Setting(String name, Map<String, String> conf) {}
 
   private record Result(String setting, boolean completed, double makespan, double p50, double p95,
-      double gbSeconds, double coreSeconds, double taskSeconds, double meanStartMs,
-      List<double[]> timeline) {
+      double gbSeconds, double coreSeconds, double taskSeconds, double runSeconds, double meanStartMs,
+      int starts, double startingCoreSeconds, double busySeconds, List<double[]> timeline) {
+    /**
+     * Task time (launch to finish, as Spark's UI counts it) over executor core time, counted from
+     * each executor's launch.
+     */
     double utilization() {
       return coreSeconds == 0 ? 0 : taskSeconds / coreSeconds;
+    }
+
+    /** The same with the executors' run time alone, without deserializing and returning results. */
+    double runUtilization() {
+      return coreSeconds == 0 ? 0 : runSeconds / coreSeconds;
+    }
+
+    /** The same, counted from registration: how well the executors Spark could use were used. */
+    double registeredUtilization() {
+      double registered = coreSeconds - startingCoreSeconds;
+      return registered <= 0 ? 0 : taskSeconds / registered;
     }
   }
 
@@ -59,10 +78,15 @@ class AutoscaleBench {
             "spark.dynamicAllocation.maxExecutors", Integer.toString(MAX_EXECUTORS)))),
         new Setting("standard", merge(common, Map.of("spark.serverless.mode", "standard"))),
         new Setting("performance", merge(common, Map.of("spark.serverless.mode", "performance"))));
+    List<String> chosen = List.of(System.getProperty("bench.settings",
+        "static-max,spark-dynamic,standard,performance").split(","));
     Path out = Files.createDirectories(Path.of("target", "bench"));
     List<Result> results = new ArrayList<>();
     for (Setting setting : settings) {
-      Result result = run(setting, seed, Files.createTempDirectory("autoscale-bench"));
+      if (!chosen.contains(setting.name())) {
+        continue;
+      }
+      Result result = run(setting, seed, Files.createTempDirectory("autoscale-bench"), out);
       results.add(result);
       System.out.printf(Locale.ROOT, "ran %-13s completed=%s makespan=%.1fs gbSeconds=%.1f%n",
           setting.name(), result.completed(), result.makespan(), result.gbSeconds());
@@ -71,19 +95,23 @@ class AutoscaleBench {
     assertTrue(results.stream().allMatch(Result::completed), "every setting must finish the trace");
   }
 
-  private static Result run(Setting setting, long seed, Path work) throws Exception {
+  private static Result run(Setting setting, long seed, Path work, Path out) throws Exception {
     try (ChildJvm driver = SparkSubmitter.submit(work, setting.conf(), TraceWorkloadJob.class,
         List.of(Long.toString(seed)))) {
       int exit = driver.awaitExit(Duration.ofMinutes(6));
       String output = driver.output();
+      Files.writeString(out.resolve("autoscale-" + setting.name() + "-driver.log"), output);
       List<Double> latencies = new ArrayList<>();
+      List<double[]> jobs = new ArrayList<>();
       List<double[]> timeline = new ArrayList<>();
       double makespan = Double.NaN;
       double taskSeconds = Double.NaN;
+      double runSeconds = Double.NaN;
       for (String line : output.split("\n")) {
         if (line.startsWith("JOB ")) {
           String[] parts = line.split(" ");
           latencies.add(Double.parseDouble(parts[3]) - Double.parseDouble(parts[2]));
+          jobs.add(new double[] {Double.parseDouble(parts[2]), Double.parseDouble(parts[3])});
         } else if (line.startsWith("EXEC ")) {
           String[] parts = line.split(" ");
           timeline.add(new double[] {Double.parseDouble(parts[1]), Double.parseDouble(parts[2])});
@@ -91,6 +119,8 @@ class AutoscaleBench {
           makespan = Double.parseDouble(line.substring(9));
         } else if (line.startsWith("TASK_SECONDS=")) {
           taskSeconds = Double.parseDouble(line.substring(13));
+        } else if (line.startsWith("RUN_SECONDS=")) {
+          runSeconds = Double.parseDouble(line.substring(12));
         }
       }
       Matcher usage = USAGE.matcher(output);
@@ -102,21 +132,25 @@ class AutoscaleBench {
         startSum += Double.parseDouble(registered.group(1));
         starts++;
       }
+      // Executors here have one core each, so a start of N ms is N/1000 core-seconds.
       return new Result(setting.name(), exit == 0, makespan, percentile(latencies, 0.5),
           percentile(latencies, 0.95), found ? Double.parseDouble(usage.group(1)) : Double.NaN,
-          found ? Double.parseDouble(usage.group(2)) : Double.NaN, taskSeconds,
-          starts == 0 ? Double.NaN : startSum / starts, timeline);
+          found ? Double.parseDouble(usage.group(2)) : Double.NaN, taskSeconds, runSeconds,
+          starts == 0 ? Double.NaN : startSum / starts, starts, startSum / 1000, busySeconds(jobs), timeline);
     }
   }
 
   private static void report(List<Result> results, long seed, Path out) throws Exception {
     StringBuilder csv = new StringBuilder(
-        "setting,completed,makespan_s,job_p50_s,job_p95_s,executor_gb_s,executor_core_s,task_s,utilization,mean_start_ms\n");
+        "setting,completed,makespan_s,job_p50_s,job_p95_s,executor_gb_s,executor_core_s,task_s,run_s,"
+            + "utilization,run_utilization,utilization_from_registration,starts,mean_start_ms\n");
     StringBuilder timeline = new StringBuilder("setting,seconds,executors\n");
     for (Result r : results) {
-      csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%.2f,%.1f,%.1f,%.1f,%.3f,%.0f%n",
+      csv.append(String.format(Locale.ROOT,
+          "%s,%s,%.2f,%.2f,%.2f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%d,%.0f%n",
           r.setting(), r.completed(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), r.coreSeconds(),
-          r.taskSeconds(), r.utilization(), r.meanStartMs()));
+          r.taskSeconds(), r.runSeconds(), r.utilization(), r.runUtilization(),
+          r.registeredUtilization(), r.starts(), r.meanStartMs()));
       r.timeline().forEach(p -> timeline.append(String.format(Locale.ROOT, "%s,%.1f,%.0f%n",
           r.setting(), p[0], p[1])));
     }
@@ -139,26 +173,58 @@ class AutoscaleBench {
     System.out.println();
     System.out.println("Autoscaling benchmark, trace seed " + seed + ", at most " + MAX_EXECUTORS
         + " executors of 1 core, tiers 1g,2g");
-    System.out.printf(Locale.ROOT, "%-13s %9s %9s %9s %11s %11s %12s%n", "setting", "makespan",
-        "job p50", "job p95", "GB-seconds", "utilization", "start (ms)");
+    System.out.println("utilization: task time (launch to finish) over executor core time from"
+        + " launch; run: executor run time only; registered: core time from registration");
+    System.out.printf(Locale.ROOT, "%-13s %9s %9s %9s %11s %11s %5s %11s %7s %11s%n", "setting",
+        "makespan", "job p50", "job p95", "GB-seconds", "utilization", "run", "registered",
+        "starts", "start (ms)");
     for (Result r : results) {
-      System.out.printf(Locale.ROOT, "%-13s %8.1fs %8.1fs %8.1fs %11.1f %10.0f%% %12.0f%n",
+      System.out.printf(Locale.ROOT,
+          "%-13s %8.1fs %8.1fs %8.1fs %11.1f %10.0f%% %4.0f%% %10.0f%% %7d %11.0f%n",
           r.setting(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), 100 * r.utilization(),
-          r.meanStartMs());
+          100 * r.runUtilization(), 100 * r.registeredUtilization(), r.starts(), r.meanStartMs());
     }
     Map<String, Result> by = new HashMap<>();
     results.forEach(r -> by.put(r.setting(), r));
     Result dynamic = by.get("spark-dynamic");
     Result standard = by.get("standard");
     Result performance = by.get("performance");
+    if (dynamic == null || standard == null || performance == null) {
+      System.out.println("CSV and chart: " + out.toAbsolutePath());
+      return;
+    }
     System.out.printf(Locale.ROOT, "standard / spark-dynamic: GB-seconds %.2fx (goal <= 0.75x),"
         + " makespan %.2fx (goal <= 1.1x); standard utilization %.0f%% (goal >= 80%%)%n",
         standard.gbSeconds() / dynamic.gbSeconds(), standard.makespan() / dynamic.makespan(),
         100 * standard.utilization());
+    // What holding as many executors as standard mode may (the host's cores) exactly while some job
+    // runs would give, their starts included: a bound that needs knowing when jobs come and go.
+    int hostExecutors = Math.min(MAX_EXECUTORS, Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "standard: jobs ran during %.1f s; %d executors held exactly then"
+        + " would give utilization %.0f%%%n", standard.busySeconds(), hostExecutors,
+        100 * standard.taskSeconds() / (hostExecutors * standard.busySeconds()));
     System.out.printf(Locale.ROOT, "performance / spark-dynamic: makespan %.2fx (goal <= 0.9x),"
         + " GB-seconds %.2fx (goal <= 1.0x)%n",
         performance.makespan() / dynamic.makespan(), performance.gbSeconds() / dynamic.gbSeconds());
     System.out.println("CSV and chart: " + out.toAbsolutePath());
+  }
+
+  /** Seconds during which at least one job was running. */
+  private static double busySeconds(List<double[]> jobs) {
+    List<double[]> sorted = jobs.stream().sorted(Comparator.comparingDouble(j -> j[0])).toList();
+    double busy = 0;
+    double from = Double.NaN;
+    double to = Double.NaN;
+    for (double[] job : sorted) {
+      if (Double.isNaN(from) || job[0] > to) {
+        busy += Double.isNaN(from) ? 0 : to - from;
+        from = job[0];
+        to = job[1];
+      } else {
+        to = Math.max(to, job[1]);
+      }
+    }
+    return busy + (Double.isNaN(from) ? 0 : to - from);
   }
 
   private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
