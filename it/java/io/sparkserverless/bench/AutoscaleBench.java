@@ -80,6 +80,9 @@ class AutoscaleBench {
         new Setting("performance", merge(common, Map.of("spark.serverless.mode", "performance"))));
     List<String> chosen = List.of(System.getProperty("bench.settings",
         "static-max,spark-dynamic,standard,performance").split(","));
+    List<String> known = settings.stream().map(Setting::name).toList();
+    assertTrue(known.containsAll(chosen), "-Dbench.settings=" + String.join(",", chosen)
+        + ": each must be one of " + known);
     Path out = Files.createDirectories(Path.of("target", "bench"));
     List<Result> results = new ArrayList<>();
     for (Setting setting : settings) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Connect clients that misbehave: one killed in the middle of a streaming query, and hundreds of
+ * Connect clients that misbehave: one killed in the middle of a streaming query, and 60
  * short sessions opened and closed in a row. The server keeps serving, and the gateway's
  * per-operation and per-session state returns to its baseline.
  */
@@ -26,7 +26,7 @@ class ConnectChurnIT {
   private static final int SESSIONS = 60;
 
   @Test
-  void aClientKilledMidQueryAndHundredsOfShortSessionsLeaveNoGatewayStateBehind(@TempDir Path work)
+  void aClientKilledMidQueryAndSixtyShortSessionsLeaveNoGatewayStateBehind(@TempDir Path work)
       throws Exception {
     try (ConnectServer server = ConnectServer.start(Files.createDirectories(work.resolve("server")), Map.of(
         "spark.serverless.executor.memoryTiers", "1g",
@@ -38,16 +38,16 @@ class ConnectChurnIT {
         assertTrue(first.startsWith("OK first"), first);
         long sessionsBefore = server.gatewayMetric("sessions.remembered");
 
-        ConnectUser vanishing = ConnectUser.connect(work, "vanishing", server.url("vanishing"));
-        vanishing.send("sql gone SELECT count(*) FROM range(0, 4, 1, 4)"
-            + " WHERE reflect('java.lang.Thread', 'sleep', CAST(30000 AS BIGINT)) IS NULL");
-        server.awaitDecisions(2, QUERY, "of user vanishing runs in lane");
-        vanishing.kill();
+        try (ConnectUser vanishing = ConnectUser.connect(work, "vanishing", server.url("vanishing"))) {
+          vanishing.send("sql gone " + ConnectUser.sleepingSql(4, 30_000));
+          server.awaitDecisions(2, QUERY, "of user vanishing runs in lane");
+          vanishing.kill();
+        }
 
-        ConnectUser churner = ConnectUser.connect(work, "churner", server.url("churner"));
-        String churn = churner.run("churn", "sessions churn " + SESSIONS, Duration.ofMinutes(5));
-        assertEquals("OK churn [" + 3L * SESSIONS + "]", churn.replaceAll(" in \\d+ ms$", ""), churn);
-        churner.close();
+        try (ConnectUser churner = ConnectUser.connect(work, "churner", server.url("churner"))) {
+          String churn = churner.run("churn", "sessions churn " + SESSIONS, Duration.ofMinutes(5));
+          assertEquals("OK churn [" + 3L * SESSIONS + "]", churn.replaceAll(" in \\d+ ms$", ""), churn);
+        }
 
         String after = steady.run("after", "range after 1000 2 10", QUERY);
         assertTrue(after.startsWith("OK after"), "the server goes on serving: " + after);
@@ -59,16 +59,17 @@ class ConnectChurnIT {
         // the gateway its history with it (bounded by LaneGateway.MAX_SESSIONS_REMEMBERED).
         long sessionsAllowed = sessionsBefore + 1;
         while ((server.gatewayMetric("operations.tracked") > 0
-            || server.gatewayMetric("sessions.remembered") > sessionsAllowed)
+            || server.gatewayMetric("sessions.remembered") > sessionsAllowed
+            || server.pluginMetric("state.taskSets") > 2
+            || server.pluginMetric("state.tierTasks") > 0)
             && System.nanoTime() < deadline) {
           Thread.sleep(200);
         }
         assertEquals(0, server.gatewayMetric("operations.tracked"), "operations still tracked");
-        // Hundreds of jobs ran: the scheduler, tier and pressure state of finished ones is dropped.
+        // The scheduler and tier state of finished jobs is dropped. (The pressure tracker keeps the
+        // last 200 completed stages, more than run here: PressureTrackerTest covers that bound.)
         assertTrue(server.pluginMetric("state.taskSets") <= 2, "task sets: " + server.pluginMetric("state.taskSets"));
         assertEquals(0, server.pluginMetric("state.tierTasks"), "tier state of finished stages");
-        assertTrue(server.pluginMetric("state.pressureStages") <= 200 + 2,
-            "pressure stages: " + server.pluginMetric("state.pressureStages"));
         assertTrue(server.gatewayMetric("sessions.remembered") <= sessionsAllowed,
             "sessions remembered: " + server.gatewayMetric("sessions.remembered") + ", before: " + sessionsBefore);
       }

@@ -32,6 +32,11 @@ class DemoIT {
     assertTrue(output.contains("[decision] Stopping"), output);
     assertTrue(output.contains("runs in lane etl"), "the ETL query took the etl lane: " + output);
     assertTrue(output.contains("runs in lane interactive"), output);
+    // The summary table shows each query's lane, read from the gateway's decision lines.
+    assertTrue(output.lines().anyMatch(line -> line.startsWith("ETL aggregation ")
+        && line.contains(" etl ")), output);
+    assertTrue(output.lines().anyMatch(line -> line.startsWith("ping ")
+        && line.contains(" interactive ")), output);
     assertTrue(ChildJvm.executorsWorkingUnder(home.resolve("target/demo")).isEmpty(),
         "the demo leaves no executor behind");
     List<ProcessHandle> servers = ProcessHandle.allProcesses()

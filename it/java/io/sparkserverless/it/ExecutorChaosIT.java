@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Executors SIGKILLed at random while shuffle-heavy RDD jobs and SQL aggregations run: every round
+ * Executors SIGKILLed at random, one in each round, while shuffle-heavy RDD jobs and SQL
+ * aggregations run: every round
  * still returns the right sums (lost shuffle output is recomputed, not dropped), and no executor
  * outlives the application.
  */
@@ -29,21 +30,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ExecutorChaosIT {
   private static final Pattern ROUND = Pattern.compile("ROUND (\\d+) rdd=(-?\\d+) sql=(-?\\d+) expected=(\\d+)");
   private static final int ROUNDS = 4;
-  private static final int KILLS = 4;
 
   /**
    * Only executors that joined the application are victims (the driver logged their registration):
    * killing JVMs that are still starting tests launch failures, which have their own test.
    */
   private static boolean registered(ProcessHandle executor, String driverOutput) {
-    try {
-      Path directory = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(executor.pid()), "cwd"));
-      String id = directory.getFileName().toString().replace("executor-", "");
-      return driverOutput.contains("Executor " + id + " (tier ") && driverOutput.contains(
-          "Executor " + id + " (tier 1g) registered");
-    } catch (java.io.IOException | RuntimeException e) {
-      return false;
-    }
+    String id = executorId(executor);
+    return !id.isEmpty() && driverOutput.contains("Executor " + id + " (tier 1g) registered");
+  }
+
+  /** The executor's id, from its working directory {@code executor-<id>}; empty once it exited. */
+  private static String executorId(ProcessHandle executor) {
+    return ChildJvm.workingDirectory(executor)
+        .map(directory -> directory.getFileName().toString().replace("executor-", "")).orElse("");
   }
 
   @Test
@@ -54,11 +54,12 @@ class ExecutorChaosIT {
             "spark.executor.instances", "3",
             "spark.serverless.executor.memoryTiers", "1g"),
         ShuffleChecksumJob.class, List.of(Integer.toString(ROUNDS), "2000000"))) {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (killed.size() < KILLS && driver.process().isAlive() && System.nanoTime() < deadline
-          && !driver.output().contains("DONE")) {
-        // Fault timing, not correctness: wait a random 1.5 to 4 s, then kill a random live executor.
-        Thread.sleep(1500 + random.nextInt(2500));
+      // One kill in each round, a random 1.5 to 4 s after the round began: tied to the job's
+      // progress, so that every round of shuffle jobs and SQL runs with a fault.
+      for (int round = 1; round <= ROUNDS && !driver.output().contains("DONE"); round++) {
+        String begun = round == 1 ? "(tier 1g) registered" : "ROUND " + (round - 1) + " ";
+        driver.awaitLine(line -> line.contains(begun) || line.equals("DONE"), Duration.ofMinutes(3));
+        Thread.sleep(1500 + random.nextInt(2500)); // fault timing, not correctness
         List<ProcessHandle> executors = ChildJvm.executorsWorkingUnder(work).stream()
             .filter(executor -> registered(executor, driver.output())).toList();
         if (!executors.isEmpty() && !driver.output().contains("DONE")) {
@@ -98,26 +99,17 @@ class ExecutorChaosIT {
       String registered = driver.awaitLine(line -> line.contains("(tier 2g) registered"), Duration.ofMinutes(3));
       String id = registered.replaceAll(".*Executor (\\S+) \\(tier 2g\\) registered.*", "$1");
       ProcessHandle large = ChildJvm.executorsWorkingUnder(work).stream()
-          .filter(p -> workingDirectoryName(p).equals("executor-" + id)).findFirst()
+          .filter(p -> executorId(p).equals(id)).findFirst()
           .orElseThrow(() -> new AssertionError("no process for executor " + id));
       assertTrue(large.destroyForcibly(), "killed the 2g executor");
 
       String checksum = driver.awaitLineStartingWith("RESULT checksum=", Duration.ofMinutes(4));
       assertEquals(((long) skewedMb + (partitions - 1L) * normalMb) * 1024 * 1024, Long.parseLong(checksum));
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      assertTrue(driver.output().contains("(tier 2g)") && driver.output().lines()
+      assertTrue(driver.output().lines()
           .filter(line -> line.contains("(tier 2g) registered")).count() >= 2,
           "a new 2g executor replaced the killed one: " + driver.tail(40));
     }
     assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the application");
-  }
-
-  private static String workingDirectoryName(ProcessHandle process) {
-    try {
-      return java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd"))
-          .getFileName().toString();
-    } catch (java.io.IOException e) {
-      return "";
-    }
   }
 }

@@ -28,8 +28,7 @@ class GatewayIT {
   private static final Duration QUERY = Duration.ofMinutes(2);
   /** A query that reads one row and sleeps: small by size, long by run time. */
   private static String sleeping(long millis) {
-    return "SELECT count(*) FROM range(0, 1, 1, 1)"
-        + " WHERE reflect('java.lang.Thread', 'sleep', CAST(" + millis + " AS BIGINT)) IS NULL";
+    return ConnectUser.sleepingSql(1, millis);
   }
 
   @TempDir
@@ -65,8 +64,11 @@ class GatewayIT {
       while (server.gatewayMetric("operations.tracked") > 0 && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      assertEquals(0, server.gatewayMetric("operations.tracked"), "operations still holding slots");
-      server.close();
+      try {
+        assertEquals(0, server.gatewayMetric("operations.tracked"), "operations still holding slots");
+      } finally {
+        server.close();
+      }
       assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor outlives the server");
     }
   }
@@ -113,8 +115,8 @@ class GatewayIT {
   void aUserOverTheConcurrencyLimitQueuesAndIsRejectedOnlyPastTheWait() throws Exception {
     // Each spark.sql(...).collect() is two operations: the SQL command, then the collect.
     try (ConnectUser carol = ConnectUser.connect(work, "carol", server.url("carol"))) {
-      // Queues behind a 1 s query, then runs (well within the 8 s queue timeout).
-      carol.send("async first " + sleeping(1000));
+      // Queues behind a 2 s query, then runs (well within the 8 s queue timeout).
+      carol.send("async first " + sleeping(2000));
       server.awaitDecisions(2, QUERY, "of user carol runs in lane");
       String queued = carol.run("second", "sql second SELECT 7", QUERY);
       assertTrue(queued.startsWith("OK second"), queued);

@@ -67,8 +67,12 @@ class RpcAuthenticationIT {
           Files.createDirectories(work.resolve("rogue")))) {
         int exit = rogue.awaitExit(Duration.ofMinutes(2));
         assertNotEquals(0, exit, "the rogue executor must fail: " + rogue.tail(20));
+        // It failed at the driver, not for want of a class, and never registered.
+        assertFalse(rogue.output().contains("ClassNotFoundException")
+            || rogue.output().contains("NoClassDefFoundError"), rogue.tail(40));
+        assertFalse(rogue.output().contains("Successfully registered with driver"), rogue.tail(40));
       }
-      assertFalse(driver.output().contains("Executor rogue"), "the driver never took the rogue executor in");
+      assertFalse(driver.output().contains("with ID rogue"), "the driver never took the rogue executor in");
 
       String logs = driver.output() + executorLogs(work);
       assertFalse(logs.contains(SECRET), "the secret appears in no driver or executor log");

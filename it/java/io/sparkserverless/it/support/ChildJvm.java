@@ -203,14 +203,17 @@ public final class ChildJvm implements AutoCloseable {
     return ProcessHandle.allProcesses()
         .filter(ProcessHandle::isAlive)
         .filter(p -> commandLine(p).contains("ExecutorMain"))
-        .filter(p -> {
-          try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).startsWith(root);
-          } catch (IOException | UnsupportedOperationException e) {
-            return false;
-          }
-        })
+        .filter(p -> workingDirectory(p).map(cwd -> cwd.startsWith(root)).orElse(false))
         .toList();
+  }
+
+  /** The process's working directory (from /proc), empty once it has exited. */
+  public static Optional<Path> workingDirectory(ProcessHandle process) {
+    try {
+      return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd")));
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
   }
 
   public static Optional<ProcessHandle> alive(long pid) {

@@ -24,10 +24,32 @@ public final class ConnectUser implements AutoCloseable {
     classPath.add(System.getProperty("serverless.testClasses"));
     List<String> jvmOptions = new ArrayList<>(SparkRuntime.javaModuleOptions());
     jvmOptions.add("-Xmx256m");
-    ConnectUser user = new ConnectUser(ChildJvm.start("client-" + name, classPath, jvmOptions,
-        ConnectClientApp.class.getName(), List.of(url), work));
-    user.jvm.awaitLine(line -> line.equals("READY"), Duration.ofMinutes(1));
-    return user;
+    ChildJvm jvm = ChildJvm.start("client-" + name, classPath, jvmOptions,
+        ConnectClientApp.class.getName(), List.of(url), work);
+    try {
+      jvm.awaitLine(line -> line.equals("READY"), Duration.ofMinutes(1));
+    } catch (AssertionError | RuntimeException e) {
+      closeQuietly(jvm, e);
+      throw e;
+    }
+    return new ConnectUser(jvm);
+  }
+
+  private static void closeQuietly(ChildJvm jvm, Throwable failure) {
+    try {
+      jvm.close();
+    } catch (InterruptedException | AssertionError e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * SQL that reads {@code partitions} rows, one per task, and sleeps {@code millis} in each: small by
+   * size, long by run time.
+   */
+  public static String sleepingSql(int partitions, long millis) {
+    return "SELECT count(*) FROM range(0, " + partitions + ", 1, " + partitions + ")"
+        + " WHERE reflect('java.lang.Thread', 'sleep', CAST(" + millis + " AS BIGINT)) IS NULL";
   }
 
   /** Sends one command line (see ConnectClientApp). */

@@ -108,6 +108,8 @@ public final class Demo {
 
   /** The lane the gateway chose for the query's collect, from its decision line; "demoted" if it was. */
   private static String laneOf(String sql) {
+    // The gateway's own describer (PlanLeaf.Sql) cannot be called here: this JVM is a Connect client
+    // without Spark's server classes, which the gateway's classes load. Its first 50 characters match.
     String plan = "(plan: SQL '" + sql.replaceAll("\\s+", " ").trim();
     plan = plan.substring(0, Math.min(plan.length(), 50));
     for (String line : DECISIONS) {
