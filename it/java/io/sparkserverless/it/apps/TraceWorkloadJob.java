@@ -56,7 +56,7 @@ public final class TraceWorkloadJob {
     long start = System.nanoTime();
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
-        System.out.printf(Locale.ROOT, "EXEC %.1f %d%n", seconds(start), sc.getExecutorIds().size());
+        line(String.format(Locale.ROOT, "EXEC %.1f %d", seconds(start), sc.getExecutorIds().size()));
         try {
           Thread.sleep(500); // sampling for the chart
         } catch (InterruptedException e) {
@@ -80,7 +80,7 @@ public final class TraceWorkloadJob {
             jobs.add(workers.submit(() -> {
               double submitted = seconds(start);
               run(step.kind(), spark, jsc);
-              System.out.printf(Locale.ROOT, "JOB %s %.2f %.2f%n", step.kind(), submitted, seconds(start));
+              line(String.format(Locale.ROOT, "JOB %s %.2f %.2f", step.kind(), submitted, seconds(start)));
               return null;
             }));
           }
@@ -94,9 +94,9 @@ public final class TraceWorkloadJob {
     for (Future<?> stream : streamsDone) {
       stream.get();
     }
-    System.out.printf(Locale.ROOT, "MAKESPAN=%.2f%n", seconds(start));
-    System.out.printf(Locale.ROOT, "TASK_SECONDS=%.2f%n", taskMillis.get() / 1000.0);
-    System.out.printf(Locale.ROOT, "RUN_SECONDS=%.2f%n", runMillis.get() / 1000.0);
+    line(String.format(Locale.ROOT, "MAKESPAN=%.2f", seconds(start)));
+    line(String.format(Locale.ROOT, "TASK_SECONDS=%.2f", taskMillis.get() / 1000.0));
+    line(String.format(Locale.ROOT, "RUN_SECONDS=%.2f", runMillis.get() / 1000.0));
     sampler.interrupt();
     workers.shutdown();
     spark.stop();
@@ -141,6 +141,14 @@ public final class TraceWorkloadJob {
           .collectAsList();
       default -> throw new IllegalArgumentException(kind);
     }
+  }
+
+  /**
+   * One whole line per call: printf writes in pieces, which the driver's log lines on the same
+   * stream can land between.
+   */
+  private static void line(String text) {
+    System.out.println(text);
   }
 
   private static double seconds(long start) {

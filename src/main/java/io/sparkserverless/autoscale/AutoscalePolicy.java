@@ -28,8 +28,9 @@ import java.util.Set;
  * remaining task, keeps {@link #PERFORMANCE_WARM_POOL} executors ready when idle, and stops extras
  * after {@link #PERFORMANCE_IDLE_TIMEOUT}.
  *
- * <p>Until a task of the backlog has finished, its length is a guess ({@link #DEFAULT_TASK_SECONDS}),
- * so standard mode then adds one executor per decision rather than sizing on the guess.
+ * <p>Until a task of a stage has finished, its tasks' length is a guess: the median of the
+ * application's latest tasks, or {@link #DEFAULT_TASK_SECONDS} before any finished. Standard mode
+ * then adds one executor per decision rather than sizing on the guess.
  *
  * <p>Shared rules: never below {@code minExecutors}; no smallest-tier executor is released within
  * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
@@ -41,8 +42,11 @@ import java.util.Set;
  * executors that would spill too.
  *
  * <p>When all executors share one host (the local launcher), standard mode also starts no more
- * smallest-tier executors than the host has task slots: past that, executors run no more tasks at
- * once, they only slow each other's down and cost memory.
+ * smallest-tier executors than the host's cores can keep busy: its task slots over the backlog's
+ * CPU share (its tasks' CPU time over their run time, weighted by their work, counted as 1 until
+ * measured). Tasks that compute get one slot per core, since more executors would only slow each
+ * other down and cost memory; tasks that mostly wait (storage, network) get up to
+ * 1 / {@link #MIN_CPU_SHARE} per core.
  */
 public final class AutoscalePolicy {
   /** Scale up only when waiting is clearly dearer than starting: twice the JVM start time. */
@@ -66,8 +70,15 @@ public final class AutoscalePolicy {
    * Performance mode keeps all shuffle output while its shuffle exists, as Spark's shuffle tracking.
    */
   public static final Duration STANDARD_SHUFFLE_RETENTION = Duration.ofSeconds(15);
-  /** Assumed task length before any task of a stage finished. */
+  /** Assumed task length before any task of the application finished. */
   public static final double DEFAULT_TASK_SECONDS = 1.0;
+  /**
+   * The host cap counts no task as using less than a quarter of a core, so it never runs more than
+   * four tasks per core: Spark's CPU time leaves out each JVM's own threads (GC, JIT, shuffle
+   * serving, heartbeats), and JVMs starting together slow each other (ExecutorStartBench measured
+   * 4.8 s for two at once against 3.2 s for one).
+   */
+  public static final double MIN_CPU_SHARE = 0.25;
   /** Stages with fewer finished tasks than this give too little evidence to move tiers. */
   public static final int MIN_TASKS_FOR_PRESSURE = 2;
 
@@ -125,14 +136,18 @@ public final class AutoscalePolicy {
       }
     }
 
+    double guessedTaskSeconds = snapshot.typicalTaskSeconds().orElse(DEFAULT_TASK_SECONDS);
     int tasks = 0;
     double workSeconds = 0;
+    double cpuSeconds = 0;
     boolean taskLengthKnown = true;
     for (StageLoad stage : snapshot.stages()) {
       if (stage.tier().equals(smallest) && !raise.containsKey(stage.stageId())) {
         int remaining = stage.pendingTasks() + stage.runningTasks();
+        double work = remaining * stage.medianTaskSeconds().orElse(guessedTaskSeconds);
         tasks += remaining;
-        workSeconds += remaining * stage.medianTaskSeconds().orElse(DEFAULT_TASK_SECONDS);
+        workSeconds += work;
+        cpuSeconds += work * stage.cpuShare().orElse(1.0);
         taskLengthKnown &= stage.medianTaskSeconds().isPresent() || remaining == 0;
       }
     }
@@ -173,13 +188,22 @@ public final class AutoscalePolicy {
             + " executors; starting more would not pay off", tasks, workSeconds, drainSeconds, live);
       }
     }
-    int hostExecutors = Math.max(1, hostSlots / slots);
+    double cpuShare = workSeconds == 0 ? 1.0
+        : Math.max(MIN_CPU_SHARE, Math.min(1.0, cpuSeconds / workSeconds));
+    long hostTasks = (long) Math.floor(hostSlots / cpuShare);
+    int hostExecutors = (int) Math.max(1, Math.min(Integer.MAX_VALUE, hostTasks / slots));
     if (mode == ServerlessMode.STANDARD && wanted > hostExecutors) {
-      why += String.format(Locale.ROOT, "; capped at %d: the host runs %d tasks at once, and more"
-          + " executors would only share its cores", hostExecutors, hostSlots);
+      why += String.format(Locale.ROOT, "; capped at %d: the host's %d task slots keep %d tasks"
+          + " busy at the backlog's %.0f%% CPU share, and more executors would only share its cores",
+          hostExecutors, hostSlots, hostTasks, cpuShare * 100);
       wanted = hostExecutors;
     }
     wanted = Math.max(wanted, minExecutors);
+    if (wanted > snapshot.smallestTierLimit()) {
+      why += "; limited to " + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors"
+          + " and the memory budget";
+      wanted = snapshot.smallestTierLimit();
+    }
 
     java.time.Instant scaleUpAt = state.lastScaleUp();
     boolean inCoolDown = !scaleUpAt.equals(java.time.Instant.MIN)
@@ -188,7 +212,9 @@ public final class AutoscalePolicy {
       // Hysteresis: a dip in the backlog right after scaling up does not lower the target.
       wanted = state.lastTarget();
     }
-    if (wanted > live) {
+    if (wanted > live && wanted > state.lastTarget()) {
+      // Only a raised target starts the cool-down: a target the pool cannot reach (its maximum or
+      // budget) or a held one would otherwise renew it at every decision and never let go.
       scaleUpAt = snapshot.now();
     }
     if (wanted != state.lastTarget()) {

@@ -11,12 +11,14 @@ import java.util.OptionalDouble;
  *
  * @param tier the tier most of its remaining tasks need
  * @param medianTaskSeconds of its finished tasks, empty until one has finished
+ * @param cpuShare of its finished tasks' run time spent on a CPU (0..1), empty until known
  */
 public record StageLoad(int stageId, MemoryTier tier, int pendingTasks, int runningTasks,
-    OptionalDouble medianTaskSeconds, MemoryPressure pressure) {
+    OptionalDouble medianTaskSeconds, OptionalDouble cpuShare, MemoryPressure pressure) {
   public StageLoad {
     requireNonNull(tier, "tier is null");
     requireNonNull(medianTaskSeconds, "medianTaskSeconds is null");
+    requireNonNull(cpuShare, "cpuShare is null");
     requireNonNull(pressure, "pressure is null");
   }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * Everything the autoscaler decides on, gathered at one instant.
@@ -15,10 +16,15 @@ import java.util.Map;
  * @param largerTierDemand executors the tasks moved to larger tiers need, per tier
  * @param executorStartLatency measured from launch to registration (an estimate until measured)
  * @param slotsPerExecutor tasks one executor runs at once
+ * @param typicalTaskSeconds the median length of the application's latest tasks, the guess for a
+ *     stage none of whose tasks has finished yet; empty before any task finished
+ * @param smallestTierLimit the most smallest-tier executors the pool may hold: what {@code
+ *     spark.serverless.maxExecutors} and the memory budget leave after the larger tiers' demand
  */
 public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledExecutor> executors,
     Map<MemoryTier, Integer> startingByTier, Map<MemoryTier, Integer> largerTierDemand,
-    Duration executorStartLatency, int slotsPerExecutor) {
+    Duration executorStartLatency, int slotsPerExecutor, OptionalDouble typicalTaskSeconds,
+    int smallestTierLimit) {
   public WorkloadSnapshot {
     requireNonNull(now, "now is null");
     stages = List.copyOf(stages);
@@ -26,8 +32,12 @@ public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledE
     startingByTier = Map.copyOf(startingByTier);
     largerTierDemand = Map.copyOf(largerTierDemand);
     requireNonNull(executorStartLatency, "executorStartLatency is null");
+    requireNonNull(typicalTaskSeconds, "typicalTaskSeconds is null");
     if (slotsPerExecutor < 1) {
       throw new IllegalArgumentException("slotsPerExecutor must be positive: " + slotsPerExecutor);
+    }
+    if (smallestTierLimit < 0) {
+      throw new IllegalArgumentException("smallestTierLimit must not be negative: " + smallestTierLimit);
     }
   }
 }

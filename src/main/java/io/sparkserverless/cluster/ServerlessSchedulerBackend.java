@@ -115,7 +115,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private final Clock clock = Clock.systemUTC();
   private final PressureTracker pressure = new PressureTracker();
   /** The adaptive autoscaler, or null when Spark's dynamic allocation or a fixed pool sizes it. */
-  private AutoscalePolicy autoscaler;
+  private volatile AutoscalePolicy autoscaler;
+  /**
+   * Spark's dynamic allocation sizes the pool. It removes executors itself (its idle timeout, then
+   * doKillExecutors); a lower target only cancels launches, as on Spark's own cluster managers.
+   */
+  private volatile boolean sparkScales;
   private AutoscaleState autoscaleState = AutoscaleState.INITIAL; // scaler thread only
 
   public ServerlessSchedulerBackend(
@@ -130,7 +135,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public void start() {
     super.start();
-    boolean sparkScales = Utils.isDynamicAllocationEnabled(sc.conf());
+    sparkScales = Utils.isDynamicAllocationEnabled(sc.conf());
     boolean fixedPool = !sparkScales && sc.conf().contains("spark.executor.instances");
     initialExecutors = fixedPool ? staticPoolSize() : 0; // checked before anything starts
     if (!sparkScales && !fixedPool) {
@@ -303,9 +308,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
     List<String> release;
     if (autoscaler != null) {
+      int smallestTierLimit = PoolTargets.compose(config.memoryTiers(), Integer.MAX_VALUE, larger,
+          config.maxExecutors(), config.memoryBudgetMb()).get(config.memoryTiers().smallest());
       AutoscaleDecision decision = autoscaler.decide(new WorkloadSnapshot(now,
           scheduler.stageLoads(pressure), executors, snapshot.startingByTier(), larger,
-          snapshot.meanStartLatency(), slotsPerExecutor()), autoscaleState);
+          snapshot.meanStartLatency(), slotsPerExecutor(), pressure.typicalTaskSeconds(),
+          smallestTierLimit), autoscaleState);
       autoscaleState = decision.next();
       decision.raiseStages().forEach((stageId, tier) -> scheduler.raiseStage(stageId, tier));
       decision.reasons().forEach(reason -> LOG.info("Autoscaler ({}): {}", modeName(), reason));
@@ -314,6 +322,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       }
       smallestTierWanted = decision.smallestTierTarget();
       release = decision.release();
+    } else if (sparkScales) {
+      release = List.of();
     } else {
       release = idleSurplus(executors, PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
           larger, config.maxExecutors(), config.memoryBudgetMb()));
@@ -353,7 +363,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     return executors;
   }
 
-  /** Without the autoscaler: idle executors beyond the target that hold no shuffle output. */
+  /** A fixed pool: idle executors beyond the target (larger tiers no longer needed) that hold no shuffle output. */
   private List<String> idleSurplus(List<PooledExecutor> executors, Map<MemoryTier, Integer> target) {
     List<String> surplus = new ArrayList<>();
     Set<String> keptForShuffle = new HashSet<>();
@@ -544,6 +554,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     @Override
     public int liveExecutors() {
       return liveTiers.size();
+    }
+
+    @Override
+    public boolean packsTasks() {
+      return autoscaler != null;
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.sparkserverless.gateway.LaneGateway;
 import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
@@ -25,6 +26,8 @@ import org.apache.spark.scheduler.Stage;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
 import org.apache.spark.scheduler.TaskSet;
 import org.apache.spark.scheduler.TaskSetManager;
+import org.apache.spark.scheduler.WorkerOffer;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The project's task scheduler: task sets are managed by {@link TierAwareTaskSetManager}, so each
@@ -98,6 +101,22 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
 
   TierRequirements requirements() {
     return requirements;
+  }
+
+  /**
+   * Spark shuffles offers to spread tasks; while the autoscaler sizes the pool they go to the
+   * oldest executors first instead ({@link OfferPacking}), so surplus executors can go idle.
+   */
+  @Override
+  public scala.collection.immutable.IndexedSeq<WorkerOffer> shuffleOffers(
+      scala.collection.immutable.IndexedSeq<WorkerOffer> offers) {
+    TierServices backend = services;
+    if (backend == null || !backend.packsTasks()) {
+      return super.shuffleOffers(offers);
+    }
+    List<WorkerOffer> packed = new ArrayList<>(CollectionConverters.asJava(offers));
+    packed.sort(Comparator.comparing(WorkerOffer::executorId, OfferPacking.OLDEST_EXECUTOR_FIRST));
+    return CollectionConverters.asScala(packed).toIndexedSeq();
   }
 
   /** Connects the backend; called once by the cluster manager before any task set. */

@@ -184,7 +184,8 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         ? OptionalDouble.empty()
         : OptionalDouble.of(successfulTaskDurations().percentile() / 1000.0);
     MemoryTier tier = onSmallest * 2 >= unfinished ? smallest : larger(smallest);
-    return new StageLoad(stageId(), tier, pending, runningTasks(), median, pressure.ofStage(stageId()));
+    return new StageLoad(stageId(), tier, pending, runningTasks(), median,
+        pressure.cpuShareEstimate(stageId()), pressure.ofStage(stageId()));
   }
 
   /** Moves the tasks of this set that have not started yet up to the given tier. */

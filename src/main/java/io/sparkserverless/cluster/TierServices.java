@@ -23,6 +23,12 @@ interface TierServices {
   /** Registered executors, all tiers together. */
   int liveExecutors();
 
+  /**
+   * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: tasks are then
+   * packed onto the fewest executors, so the surplus ones can go idle.
+   */
+  boolean packsTasks();
+
   /** New tasks were submitted: a good moment to reconsider the pool's size. */
   void workArrived();
 

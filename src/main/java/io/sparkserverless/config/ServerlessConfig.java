@@ -76,7 +76,8 @@ public record ServerlessConfig(
           "How the adaptive autoscaler sizes the pool (when neither spark.executor.instances nor"
               + " dynamic allocation is set). standard: cost first; adds executors only when the"
               + " backlog would take more than twice an executor's start time to drain, releases"
-              + " them after 5 s idle, and starts no more executors than the host has cores."
+              + " them after 5 s idle; on one host, no more executors than its cores keep busy at"
+              + " the tasks' measured CPU share (at most 4 per core)."
               + " performance: latency first; one slot per remaining task at"
               + " once, 2 executors kept warm, releases after 30 s idle.",
           "standard",

@@ -37,6 +37,7 @@ public final class MemoryPressureListener extends SparkListener {
         executorId,
         heapMbOfExecutor.applyAsLong(executorId),
         metrics == null ? 0 : metrics.executorRunTime(),
+        metrics == null ? 0 : metrics.executorCpuTime(),
         metrics == null ? 0 : metrics.jvmGCTime(),
         metrics == null ? 0 : metrics.memoryBytesSpilled(),
         metrics == null ? 0 : metrics.peakExecutionMemory(),

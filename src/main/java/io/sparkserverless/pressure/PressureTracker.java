@@ -1,11 +1,14 @@
 package io.sparkserverless.pressure;
 
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
- * Aggregates task memory samples into a {@link MemoryPressure} per stage and per executor heap size.
+ * Aggregates task memory samples into a {@link MemoryPressure} per stage and per executor heap size,
+ * and into each stage's CPU share (how much of its tasks' run time was spent computing).
  * Running stages are kept until they complete; completed ones are kept for the last
  * {@value #COMPLETED_STAGES_KEPT} stages, so memory stays bounded on long-running servers.
  *
@@ -17,10 +20,18 @@ public final class PressureTracker {
   private static final double MEMORY_FRACTION = 0.6;
   /** The GC signal counts only once a stage's tasks have run this long in total. */
   static final long MIN_RUN_TIME_FOR_GC_MS = 5_000;
+  /**
+   * The CPU share counts once a stage's tasks have run this long in total: a task's first
+   * milliseconds (deserializing, JIT) are all CPU, and one short task would overstate it.
+   */
+  static final long MIN_RUN_TIME_FOR_CPU_MS = 500;
+  /** The typical task length is the median of this many latest tasks: recent, yet not one job's. */
+  static final int RECENT_TASKS_KEPT = 100;
 
   private static final class Totals {
     int tasks;
     long runTimeMs;
+    long cpuTimeNs;
     long gcTimeMs;
     long spilled;
     long peakSum;
@@ -30,6 +41,7 @@ public final class PressureTracker {
     void add(TaskMemorySample sample) {
       tasks++;
       runTimeMs += sample.runTimeMs();
+      cpuTimeNs += sample.cpuTimeNs();
       gcTimeMs += sample.gcTimeMs();
       spilled += sample.memoryBytesSpilled();
       peakSum += sample.peakExecutionMemoryBytes();
@@ -39,6 +51,11 @@ public final class PressureTracker {
         worstPeakShare = Math.max(worstPeakShare,
             sample.peakExecutionMemoryBytes() / (executionMb * 1024 * 1024));
       }
+    }
+
+    /** Run time and CPU time have different units and clocks: rounding can put CPU above run. */
+    double cpuShare() {
+      return Math.min(1, cpuTimeNs / 1e6 / runTimeMs);
     }
 
     MemoryPressure pressure() {
@@ -51,11 +68,21 @@ public final class PressureTracker {
   }
 
   private final Map<Integer, Totals> byStage = new HashMap<>();
+  private final Totals application = new Totals();
+  /** Run times of the application's latest finished tasks, oldest first. */
+  private final ArrayDeque<Long> recentRunTimesMs = new ArrayDeque<>();
   private final Map<Long, Totals> byHeapMb = new HashMap<>();
   private final Map<Integer, Boolean> completed = new LinkedHashMap<>();
 
   public synchronized void add(TaskMemorySample sample) {
     byStage.computeIfAbsent(sample.stageId(), id -> new Totals()).add(sample);
+    application.add(sample);
+    if (!sample.outOfMemory()) {
+      recentRunTimesMs.addLast(sample.runTimeMs());
+      if (recentRunTimesMs.size() > RECENT_TASKS_KEPT) {
+        recentRunTimesMs.removeFirst();
+      }
+    }
     if (sample.executorHeapMb() > 0) {
       byHeapMb.computeIfAbsent(sample.executorHeapMb(), mb -> new Totals()).add(sample);
     }
@@ -64,6 +91,37 @@ public final class PressureTracker {
   public synchronized MemoryPressure ofStage(int stageId) {
     Totals totals = byStage.get(stageId);
     return totals == null ? MemoryPressure.NONE : totals.pressure();
+  }
+
+  /**
+   * The share of the stage's run time its tasks will spend on a CPU, from 0 (they only wait:
+   * storage, network, sleep) to 1 (they only compute). It is the stage's own once its finished
+   * tasks have run {@value #MIN_RUN_TIME_FOR_CPU_MS} ms in total; before that, that of every task
+   * of the application so far, as a new job's stages tend to be like the last ones; empty if
+   * neither has run that long.
+   */
+  public synchronized OptionalDouble cpuShareEstimate(int stageId) {
+    Totals stage = byStage.get(stageId);
+    if (stage != null && stage.runTimeMs >= MIN_RUN_TIME_FOR_CPU_MS) {
+      return OptionalDouble.of(stage.cpuShare());
+    }
+    if (application.runTimeMs >= MIN_RUN_TIME_FOR_CPU_MS) {
+      return OptionalDouble.of(application.cpuShare());
+    }
+    return OptionalDouble.empty();
+  }
+
+  /**
+   * The median run time of the application's latest {@value #RECENT_TASKS_KEPT} finished tasks, in
+   * seconds: the best guess for a new stage's tasks until one of them has finished. Empty before
+   * any task finished.
+   */
+  public synchronized OptionalDouble typicalTaskSeconds() {
+    if (recentRunTimesMs.isEmpty()) {
+      return OptionalDouble.empty();
+    }
+    long[] sorted = recentRunTimesMs.stream().mapToLong(Long::longValue).sorted().toArray();
+    return OptionalDouble.of(sorted[sorted.length / 2] / 1000.0);
   }
 
   /** Pressure of every task that ran on executors with this heap, over the application so far. */

@@ -31,6 +31,9 @@ class AutoscalePolicyTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final Duration START_LATENCY = Duration.ofSeconds(5);
 
+  /** Tasks whose CPU share is not known yet: the host cap counts them as computing. */
+  private static final OptionalDouble UNKNOWN_CPU = OptionalDouble.empty();
+
   private static final MemoryPressure HIGH_SPILL = new MemoryPressure(4, 0.8, 0.1, 0.1, false);
   private static final MemoryPressure LOW = new MemoryPressure(4, 0.2, 0.1, 0.1, false);
 
@@ -46,6 +49,8 @@ class AutoscalePolicyTest {
     private final Map<MemoryTier, Integer> largerTierDemand = new HashMap<>();
     private Duration startLatency = START_LATENCY;
     private int slotsPerExecutor = 1;
+    private int smallestTierLimit = Integer.MAX_VALUE;
+    private OptionalDouble typicalTaskSeconds = OptionalDouble.empty();
 
     static Workload at(Instant now) {
       Workload workload = new Workload();
@@ -60,7 +65,7 @@ class AutoscalePolicyTest {
     /** A stage on the smallest tier with pending tasks of a known median and no pressure. */
     Workload stage(int stageId, int pendingTasks, double medianSeconds) {
       return stage(new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(medianSeconds),
-          MemoryPressure.NONE));
+          UNKNOWN_CPU, MemoryPressure.NONE));
     }
 
     Workload stage(StageLoad stage) {
@@ -100,6 +105,16 @@ class AutoscalePolicyTest {
       return this;
     }
 
+    Workload typicalTaskSeconds(double seconds) {
+      typicalTaskSeconds = OptionalDouble.of(seconds);
+      return this;
+    }
+
+    Workload limit(int executors) {
+      smallestTierLimit = executors;
+      return this;
+    }
+
     Workload slotsPerExecutor(int slots) {
       slotsPerExecutor = slots;
       return this;
@@ -107,7 +122,7 @@ class AutoscalePolicyTest {
 
     WorkloadSnapshot snapshot() {
       return new WorkloadSnapshot(now, stages, executors, starting, largerTierDemand, startLatency,
-          slotsPerExecutor);
+          slotsPerExecutor, typicalTaskSeconds, smallestTierLimit);
     }
 
     @Override
@@ -140,12 +155,20 @@ class AutoscalePolicyTest {
         Arguments.of("standard: 24 one-second tasks and no executor drain within 2x the 5 s start"
                 + " on 3 executors",
             ServerlessMode.STANDARD, 0, Workload.atStart().stage(1, 24, 1.0), 3),
+        Arguments.of("standard: a new stage's tasks are guessed as long as the application's"
+                + " latest: 24 of 0.2 s drain in 4.8 s on 1 executor",
+            ServerlessMode.STANDARD, 0, Workload.atStart().typicalTaskSeconds(0.2).busy("1")
+                .stage(new StageLoad(1, ONE_G, 24, 0, OptionalDouble.empty(), UNKNOWN_CPU,
+                    MemoryPressure.NONE)), 1),
+        Arguments.of("standard: a stage's own median wins over the application's: 24 of 1 s want 3",
+            ServerlessMode.STANDARD, 0,
+            Workload.atStart().typicalTaskSeconds(0.2).busy("1").stage(1, 24, 1.0), 3),
         Arguments.of("standard: until a task has finished, one executor is added per decision",
             ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, ONE_G, 24, 0,
-                OptionalDouble.empty(), MemoryPressure.NONE)), 1),
-        Arguments.of("standard: 4 one-second tasks drain in 2 s on 2 executors, so none is added",
+                OptionalDouble.empty(), UNKNOWN_CPU, MemoryPressure.NONE)), 1),
+        Arguments.of("standard: 16 one-second tasks drain in 8 s on 2 executors, so none is added",
             ServerlessMode.STANDARD, 0,
-            Workload.atStart().stage(1, 4, 1.0).busy("1").busy("2"), 2),
+            Workload.atStart().stage(1, 16, 1.0).busy("1").busy("2"), 2),
         Arguments.of("standard: a short backlog keeps no more executors than it has tasks",
             ServerlessMode.STANDARD, 0,
             Workload.atStart().stage(1, 1, 1.0).busy("1").busy("2"), 1),
@@ -154,7 +177,7 @@ class AutoscalePolicyTest {
             Workload.atStart().stage(1, 30, 1.0).busy("1").busy("2"), 3),
         Arguments.of("standard: running tasks count as work left",
             ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, ONE_G, 28, 2,
-                OptionalDouble.of(1.0), MemoryPressure.NONE)).busy("1").busy("2"), 3),
+                OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).busy("1").busy("2"), 3),
         Arguments.of("standard: work of several stages adds up",
             ServerlessMode.STANDARD, 0,
             Workload.atStart().stage(1, 12, 1.0).stage(2, 6, 2.0), 3),
@@ -171,7 +194,7 @@ class AutoscalePolicyTest {
             Workload.atStart().stage(1, 24, 1.0).startLatency(Duration.ofSeconds(1)), 12),
         Arguments.of("standard: tasks of stages on a larger tier do not count",
             ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, TWO_G, 24, 0,
-                OptionalDouble.of(1.0), MemoryPressure.NONE)), 0),
+                OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)), 0),
         Arguments.of("standard: no tasks and no minimum wants no executor",
             ServerlessMode.STANDARD, 0, Workload.atStart(), 0),
         Arguments.of("standard: no tasks keeps minExecutors",
@@ -247,7 +270,7 @@ class AutoscalePolicyTest {
   @Test
   void nothingIsReportedWhenTheTargetDoesNotChange() {
     AutoscaleDecision decision = standard(0).decide(
-        Workload.atStart().stage(1, 4, 1.0).busy("1").busy("2").snapshot(),
+        Workload.atStart().stage(1, 16, 1.0).busy("1").busy("2").snapshot(),
         new AutoscaleState(Instant.MIN, 2, Set.of()));
 
     assertEquals(2, decision.smallestTierTarget());
@@ -395,6 +418,55 @@ class AutoscalePolicyTest {
     assertEquals(List.of(), afterFirstCoolDown.release());
   }
 
+  @ParameterizedTest
+  @EnumSource(ServerlessMode.class)
+  void theTargetNeverExceedsWhatThePoolMayHoldAndSaysWhy(ServerlessMode mode) {
+    AutoscaleDecision decision =
+        decideFresh(policy(mode, 0), Workload.atStart().stage(1, 100, 2.0).busy("1").limit(4));
+
+    assertEquals(4, decision.smallestTierTarget());
+    assertContainsAll(String.join(" ", decision.reasons()), "limited to 4",
+        "spark.serverless.maxExecutors");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ServerlessMode.class)
+  void aReachedLimitIsNotAScaleUpThatHoldsExecutors(ServerlessMode mode) {
+    AutoscalePolicy policy = policy(mode, 0);
+    Duration idle = AutoscalePolicy.PERFORMANCE_IDLE_TIMEOUT;
+    // Four idle executors, the pool's limit, and a new burst that would want more.
+    AutoscaleDecision burst = policy.decide(Workload.atStart().stage(1, 100, 2.0)
+        .idle("1", idle).idle("2", idle).idle("3", idle).idle("4", idle).limit(4).snapshot(),
+        new AutoscaleState(Instant.MIN, 0, Set.of()));
+    assertEquals(4, burst.smallestTierTarget());
+
+    assertEquals(Instant.MIN, burst.next().lastScaleUp(), "no executor could be added");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ServerlessMode.class)
+  void aTargetAboveWhatThePoolCanHoldDoesNotRenewTheCoolDown(ServerlessMode mode) {
+    AutoscalePolicy policy = policy(mode, 0);
+    // 100 two-second tasks want far more executors than the 4 the pool holds (its maximum).
+    AutoscaleDecision decision = policy.decide(Workload.atStart().stage(1, 100, 2.0)
+        .busy("1").busy("2").busy("3").busy("4").snapshot(), AutoscaleState.INITIAL);
+    assertTrue(decision.smallestTierTarget() > 4, decision.reasons().toString());
+    for (int second = 1; second <= 3; second++) {
+      decision = policy.decide(Workload.at(T0.plusSeconds(second)).stage(1, 100 - 2 * second, 2.0)
+          .busy("1").busy("2").busy("3").busy("4").snapshot(), decision.next());
+    }
+    assertEquals(T0, decision.next().lastScaleUp(), "the unreachable target was asked for once");
+
+    // The backlog is gone and all four have been idle past both idle timeouts.
+    Duration idle = AutoscalePolicy.PERFORMANCE_IDLE_TIMEOUT;
+    decision = policy.decide(Workload.at(T0.plus(AutoscalePolicy.COOL_DOWN).plusSeconds(31))
+        .idle("1", idle).idle("2", idle).idle("3", idle).idle("4", idle).snapshot(),
+        decision.next());
+
+    int keep = mode == ServerlessMode.PERFORMANCE ? AutoscalePolicy.PERFORMANCE_WARM_POOL : 0;
+    assertEquals(4 - keep, decision.release().size(), decision.reasons().toString());
+  }
+
   @Test
   void withNoScaleUpEverThereIsNoCoolDown() {
     AutoscaleDecision decision = decideFresh(standard(0),
@@ -454,7 +526,8 @@ class AutoscalePolicyTest {
   // Moving stages under memory pressure to a larger tier
 
   private static StageLoad pressedStage(int stageId, int pendingTasks, MemoryPressure pressure) {
-    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0), pressure);
+    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0), UNKNOWN_CPU,
+        pressure);
   }
 
   @Test
@@ -517,7 +590,7 @@ class AutoscalePolicyTest {
         Arguments.of("no pending tasks",
             pressedStage(2, 0, HIGH_SPILL)),
         Arguments.of("a stage already on a larger tier",
-            new StageLoad(2, TWO_G, 24, 0, OptionalDouble.of(1.0), HIGH_SPILL)));
+            new StageLoad(2, TWO_G, 24, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, HIGH_SPILL)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -563,6 +636,44 @@ class AutoscalePolicyTest {
     assertTrue(performance.smallestTierTarget() > 2, "performance mode is not capped by the host");
   }
 
+  private static StageLoad stageWithCpuShare(int stageId, int pendingTasks, OptionalDouble cpuShare) {
+    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(2.0), cpuShare,
+        MemoryPressure.NONE);
+  }
+
+  static Stream<Arguments> hostCapsByCpuShare() {
+    return Stream.of(
+        Arguments.of("tasks that compute get one executor per core",
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(1.0))), 2),
+        Arguments.of("a share not yet measured counts as computing",
+            List.of(stageWithCpuShare(1, 100, UNKNOWN_CPU)), 2),
+        Arguments.of("tasks at 40% CPU keep 5 busy on 2 cores",
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.4))), 5),
+        Arguments.of("tasks that only wait get at most 4 per core",
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.01))), 8),
+        Arguments.of("weighted by work: (90 x 0.1 + 10 x 1) / 100 = 0.19, floored at 0.25",
+            List.of(stageWithCpuShare(1, 45, OptionalDouble.of(0.1)),
+                stageWithCpuShare(2, 5, OptionalDouble.of(1.0))), 8),
+        Arguments.of("(50 x 0.2 + 50 x 1) / 100 = 0.6 keeps 3 busy",
+            List.of(stageWithCpuShare(1, 25, OptionalDouble.of(0.2)),
+                stageWithCpuShare(2, 25, OptionalDouble.of(1.0))), 3));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostCapsByCpuShare")
+  void standardModeCapsExecutorsOnASharedHostByTheBacklogsCpuShare(String row,
+      List<StageLoad> stages, int expectedTarget) {
+    Workload backlog = Workload.atStart().idle("1", Duration.ZERO);
+    stages.forEach(backlog::stage);
+
+    AutoscaleDecision decision =
+        decideFresh(new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2), backlog);
+
+    assertEquals(expectedTarget, decision.smallestTierTarget(), decision.reasons().toString());
+    assertTrue(String.join(" ", decision.reasons()).contains("capped at " + expectedTarget),
+        decision.reasons().toString());
+  }
+
   @Test
   void aSingleTierLadderRaisesNothingAndKeepsCountingTheStage() {
     AutoscalePolicy singleTier =
@@ -581,7 +692,7 @@ class AutoscalePolicyTest {
   void theRememberedStagesAreOnlyThoseStillInTheSnapshot() {
     AutoscaleState remembering = new AutoscaleState(Instant.MIN, 0, Set.of(1, 2, 3));
     Workload workload = Workload.atStart()
-        .stage(new StageLoad(2, TWO_G, 4, 0, OptionalDouble.of(1.0), HIGH_SPILL))
+        .stage(new StageLoad(2, TWO_G, 4, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, HIGH_SPILL))
         .stage(pressedStage(9, 4, HIGH_SPILL));
 
     AutoscaleDecision decision = standard(0).decide(workload.snapshot(), remembering);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +41,7 @@ class ShuffleRetentionTest {
         new PooledExecutor("2", ONE_G, false, Duration.ofMinutes(1), Optional.of(Duration.ZERO)),
         new PooledExecutor("3", ONE_G, false, Duration.ofMinutes(1), Optional.of(Duration.ZERO)));
     WorkloadSnapshot snapshot = new WorkloadSnapshot(NOW, List.of(), executors, Map.of(), Map.of(),
-        Duration.ofSeconds(5), 1);
+        Duration.ofSeconds(5), 1, OptionalDouble.empty(), Integer.MAX_VALUE);
 
     AutoscaleDecision decision = policy.decide(snapshot, AutoscaleState.INITIAL);
 

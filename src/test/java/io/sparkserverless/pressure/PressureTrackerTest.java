@@ -21,41 +21,45 @@ class PressureTrackerTest {
 
   private final PressureTracker tracker = new PressureTracker();
 
-  /** A task of stage 1 that ran one second with no GC, spill, peak or failure. */
+  /** A task of stage 1 that ran ten seconds with no CPU time, GC, spill, peak or failure. */
   private static Sample task() {
-    return new Sample(1, HEAP_MB, 10_000, 0, 0, 0, false);
+    return new Sample(1, HEAP_MB, 10_000, 0, 0, 0, 0, false);
   }
 
   /** A sample under construction; each method returns a changed copy. */
-  private record Sample(int stageId, long heapMb, long runTimeMs, long gcTimeMs, long spilled,
-      long peak, boolean outOfMemory) {
+  private record Sample(int stageId, long heapMb, long runTimeMs, long cpuTimeMs, long gcTimeMs,
+      long spilled, long peak, boolean outOfMemory) {
     Sample stage(int id) {
-      return new Sample(id, heapMb, runTimeMs, gcTimeMs, spilled, peak, outOfMemory);
+      return new Sample(id, heapMb, runTimeMs, cpuTimeMs, gcTimeMs, spilled, peak, outOfMemory);
     }
 
     Sample heap(long mb) {
-      return new Sample(stageId, mb, runTimeMs, gcTimeMs, spilled, peak, outOfMemory);
+      return new Sample(stageId, mb, runTimeMs, cpuTimeMs, gcTimeMs, spilled, peak, outOfMemory);
     }
 
     Sample time(long runMs, long gcMs) {
-      return new Sample(stageId, heapMb, runMs, gcMs, spilled, peak, outOfMemory);
+      return new Sample(stageId, heapMb, runMs, cpuTimeMs, gcMs, spilled, peak, outOfMemory);
+    }
+
+    Sample cpu(long runMs, long cpuMs) {
+      return new Sample(stageId, heapMb, runMs, cpuMs, gcTimeMs, spilled, peak, outOfMemory);
     }
 
     Sample spilled(long bytes) {
-      return new Sample(stageId, heapMb, runTimeMs, gcTimeMs, bytes, peak, outOfMemory);
+      return new Sample(stageId, heapMb, runTimeMs, cpuTimeMs, gcTimeMs, bytes, peak, outOfMemory);
     }
 
     Sample peak(long bytes) {
-      return new Sample(stageId, heapMb, runTimeMs, gcTimeMs, spilled, bytes, outOfMemory);
+      return new Sample(stageId, heapMb, runTimeMs, cpuTimeMs, gcTimeMs, spilled, bytes, outOfMemory);
     }
 
     Sample failedOutOfMemory() {
-      return new Sample(stageId, heapMb, runTimeMs, gcTimeMs, spilled, peak, true);
+      return new Sample(stageId, heapMb, runTimeMs, cpuTimeMs, gcTimeMs, spilled, peak, true);
     }
 
     TaskMemorySample build() {
-      return new TaskMemorySample(stageId, "exec-1", heapMb, runTimeMs, gcTimeMs, spilled, peak,
-          outOfMemory);
+      return new TaskMemorySample(stageId, "exec-1", heapMb, runTimeMs, cpuTimeMs * 1_000_000,
+          gcTimeMs, spilled, peak, outOfMemory);
     }
   }
 
@@ -272,5 +276,68 @@ class PressureTrackerTest {
     }
 
     assertEquals(500, tracker.ofHeap(HEAP_MB).tasks());
+  }
+
+  @Test
+  void cpuShareIsTheStagesCpuTimeOverItsRunTime() {
+    add(task().cpu(1_000, 100), task().cpu(3_000, 300), task().stage(2).cpu(2_000, 2_000));
+
+    assertEquals(0.1, tracker.cpuShareEstimate(1).getAsDouble(), EPSILON);
+    assertEquals(1.0, tracker.cpuShareEstimate(2).getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void cpuShareIsUnknownUntilTasksHaveRunHalfASecond() {
+    add(task().cpu(300, 0));
+    assertTrue(tracker.cpuShareEstimate(1).isEmpty(), "300 ms of run time is too little evidence");
+
+    add(task().cpu(200, 0));
+    assertEquals(0.0, tracker.cpuShareEstimate(1).getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void aStageNotYetMeasuredTakesTheApplicationsShareSoFar() {
+    add(task().stage(1).cpu(1_000, 200), task().stage(2).cpu(3_000, 600), task().stage(3).cpu(100, 100));
+
+    assertEquals(0.2, tracker.cpuShareEstimate(1).getAsDouble(), EPSILON);
+    assertEquals(900.0 / 4_100, tracker.cpuShareEstimate(3).getAsDouble(), EPSILON,
+        "stage 3's own 100 ms are too few: the application's share stands in");
+    assertEquals(900.0 / 4_100, tracker.cpuShareEstimate(42).getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void cpuShareNeverExceedsOneWhenCpuTimeOutrunsRunTime() {
+    // Run time is in milliseconds and CPU time in nanoseconds: rounding can put CPU above run time.
+    add(task().cpu(600, 601));
+
+    assertEquals(1.0, tracker.cpuShareEstimate(1).getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void theTypicalTaskLengthIsTheMedianOfTheLatestTasks() {
+    assertTrue(tracker.typicalTaskSeconds().isEmpty(), "no task has finished");
+
+    add(task().time(300, 0), task().stage(2).time(1_500, 0), task().stage(3).time(400, 0));
+
+    assertEquals(0.4, tracker.typicalTaskSeconds().getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void theTypicalTaskLengthForgetsAllButTheLatestTasks() {
+    for (int i = 0; i < PressureTracker.RECENT_TASKS_KEPT; i++) {
+      add(task().time(10_000, 0));
+    }
+    for (int i = 0; i < PressureTracker.RECENT_TASKS_KEPT / 2 + 1; i++) {
+      add(task().time(200, 0));
+    }
+
+    assertEquals(0.2, tracker.typicalTaskSeconds().getAsDouble(), EPSILON);
+  }
+
+  @Test
+  void tasksThatRanOutOfMemoryDoNotCountTowardsTheTypicalLength() {
+    add(task().time(100, 0).failedOutOfMemory(), task().time(2_000, 0));
+
+    assertEquals(2.0, tracker.typicalTaskSeconds().getAsDouble(), EPSILON);
   }
 }

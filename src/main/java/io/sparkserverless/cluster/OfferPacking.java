@@ -1,0 +1,21 @@
+package io.sparkserverless.cluster;
+
+import java.util.Comparator;
+
+/**
+ * The order in which free slots are offered to task sets when the autoscaler sizes the pool: the
+ * longest-lived executor first. Spark shuffles offers to spread tasks over hosts; the autoscaler
+ * instead needs the tasks packed, so that with fewer tasks than slots the newest executors go idle
+ * and can be released, rather than every executor running a task now and then and none ever
+ * being idle long enough.
+ */
+final class OfferPacking {
+  private OfferPacking() {}
+
+  /**
+   * Oldest first: the pool numbers executors 1, 2, 3, ... as it launches them, so a shorter id is
+   * older and ids of one length compare as text; ids from elsewhere still get a stable order.
+   */
+  static final Comparator<String> OLDEST_EXECUTOR_FIRST =
+      Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder());
+}
