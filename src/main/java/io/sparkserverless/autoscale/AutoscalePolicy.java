@@ -170,7 +170,8 @@ public final class AutoscalePolicy {
       double drainSeconds = live == 0 ? Double.POSITIVE_INFINITY : workSeconds / (live * slots);
       if (drainSeconds > PAYOFF * startSeconds) {
         int toDrain = (int) Math.ceil(workSeconds / (PAYOFF * startSeconds) / slots);
-        wanted = Math.min(useful, Math.max(live, toDrain));
+        // At least one: tasks whose length reads as 0 (no metrics, trivial tasks) still need a slot.
+        wanted = Math.min(useful, Math.max(live, Math.max(1, toDrain)));
         if (!taskLengthKnown) {
           // Until a task has finished the work is a guess: add one executor per decision.
           wanted = Math.min(wanted, live + 1);
@@ -190,7 +191,7 @@ public final class AutoscalePolicy {
     }
     double cpuShare = workSeconds == 0 ? 1.0
         : Math.max(MIN_CPU_SHARE, Math.min(1.0, cpuSeconds / workSeconds));
-    long hostTasks = (long) Math.floor(hostSlots / cpuShare);
+    long hostTasks = (long) Math.floor(hostSlots / cpuShare + 1e-9); // 2 / 0.5000001 is 4 tasks
     int hostExecutors = (int) Math.max(1, Math.min(Integer.MAX_VALUE, hostTasks / slots));
     if (mode == ServerlessMode.STANDARD && wanted > hostExecutors) {
       why += String.format(Locale.ROOT, "; capped at %d: the host's %d task slots keep %d tasks"
@@ -198,12 +199,12 @@ public final class AutoscalePolicy {
           hostExecutors, hostSlots, hostTasks, cpuShare * 100);
       wanted = hostExecutors;
     }
-    wanted = Math.max(wanted, minExecutors);
     if (wanted > snapshot.smallestTierLimit()) {
       why += "; limited to " + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors"
           + " and the memory budget";
       wanted = snapshot.smallestTierLimit();
     }
+    wanted = Math.max(wanted, minExecutors);
 
     java.time.Instant scaleUpAt = state.lastScaleUp();
     boolean inCoolDown = !scaleUpAt.equals(java.time.Instant.MIN)

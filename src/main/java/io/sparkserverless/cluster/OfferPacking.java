@@ -5,9 +5,10 @@ import java.util.Comparator;
 /**
  * The order in which free slots are offered to task sets when the autoscaler sizes the pool: the
  * longest-lived executor first. Spark shuffles offers to spread tasks over hosts; the autoscaler
- * instead needs the tasks packed, so that with fewer tasks than slots the newest executors go idle
- * and can be released, rather than every executor running a task now and then and none ever
- * being idle long enough.
+ * instead needs the tasks packed, so that with fewer tasks than executors the newest executors go
+ * idle and can be released, rather than every executor running a task now and then and none ever
+ * being idle long enough. Spark places one task per offer per round, so with several slots per
+ * executor the tasks of a round still spread over the executors offered.
  */
 final class OfferPacking {
   private OfferPacking() {}

@@ -295,8 +295,9 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   /**
    * One scaling step. The smallest tier is sized by the adaptive autoscaler, by Spark's dynamic
    * allocation, or by spark.executor.instances; larger tiers by the tasks moved up to them. All of
-   * it fits the pool's limits, and idle executors beyond the target are stopped unless they hold
-   * shuffle output that later stages may read.
+   * it fits the pool's limits. Idle executors beyond the target are stopped unless they hold
+   * shuffle output that later stages may read; with Spark's dynamic allocation, only those of the
+   * larger tiers, since Spark removes the others itself.
    */
   private void scale() {
     if (pool == null || stopping.get()) {
@@ -323,7 +324,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       smallestTierWanted = decision.smallestTierTarget();
       release = decision.release();
     } else if (sparkScales) {
-      release = List.of();
+      // Spark counts larger-tier executors in its total but cannot use them for its own tasks:
+      // they go once no moved task needs them, as with the autoscaler.
+      MemoryTier smallest = config.memoryTiers().smallest();
+      release = idleSurplus(executors.stream().filter(e -> !e.tier().equals(smallest)).toList(),
+          PoolTargets.compose(config.memoryTiers(), smallestTierWanted, larger,
+              config.maxExecutors(), config.memoryBudgetMb()));
     } else {
       release = idleSurplus(executors, PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
           larger, config.maxExecutors(), config.memoryBudgetMb()));

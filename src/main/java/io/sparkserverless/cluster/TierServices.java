@@ -24,8 +24,8 @@ interface TierServices {
   int liveExecutors();
 
   /**
-   * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: tasks are then
-   * packed onto the fewest executors, so the surplus ones can go idle.
+   * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: free slots are
+   * then offered oldest executor first, so with fewer tasks than executors the newest go idle.
    */
   boolean packsTasks();
 

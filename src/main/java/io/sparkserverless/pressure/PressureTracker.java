@@ -77,7 +77,8 @@ public final class PressureTracker {
   public synchronized void add(TaskMemorySample sample) {
     byStage.computeIfAbsent(sample.stageId(), id -> new Totals()).add(sample);
     application.add(sample);
-    if (!sample.outOfMemory()) {
+    // Attempts without metrics (killed, lost) report 0 ms: they say nothing about task length.
+    if (!sample.outOfMemory() && sample.runTimeMs() > 0) {
       recentRunTimesMs.addLast(sample.runTimeMs());
       if (recentRunTimesMs.size() > RECENT_TASKS_KEPT) {
         recentRunTimesMs.removeFirst();

@@ -160,6 +160,14 @@ class AutoscalePolicyTest {
             ServerlessMode.STANDARD, 0, Workload.atStart().typicalTaskSeconds(0.2).busy("1")
                 .stage(new StageLoad(1, ONE_G, 24, 0, OptionalDouble.empty(), UNKNOWN_CPU,
                     MemoryPressure.NONE)), 1),
+        Arguments.of("standard: tasks whose length reads as 0 still get an executor",
+            ServerlessMode.STANDARD, 0, Workload.atStart().typicalTaskSeconds(0.0)
+                .stage(new StageLoad(1, ONE_G, 24, 0, OptionalDouble.empty(), UNKNOWN_CPU,
+                    MemoryPressure.NONE)), 1),
+        Arguments.of("standard: a stage whose own median is 0 s still gets an executor",
+            ServerlessMode.STANDARD, 0, Workload.atStart().stage(1, 24, 0.0), 1),
+        Arguments.of("standard: minExecutors stays the floor under a lower pool limit",
+            ServerlessMode.STANDARD, 3, Workload.atStart().stage(1, 24, 1.0).limit(2), 3),
         Arguments.of("standard: a stage's own median wins over the application's: 24 of 1 s want 3",
             ServerlessMode.STANDARD, 0,
             Workload.atStart().typicalTaskSeconds(0.2).busy("1").stage(1, 24, 1.0), 3),

@@ -340,4 +340,11 @@ class PressureTrackerTest {
 
     assertEquals(2.0, tracker.typicalTaskSeconds().getAsDouble(), EPSILON);
   }
+
+  @Test
+  void attemptsWithoutRunTimeDoNotCountTowardsTheTypicalLength() {
+    add(task().time(0, 0), task().time(0, 0), task().time(800, 0));
+
+    assertEquals(0.8, tracker.typicalTaskSeconds().getAsDouble(), EPSILON);
+  }
 }
