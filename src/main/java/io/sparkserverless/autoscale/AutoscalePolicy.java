@@ -201,7 +201,7 @@ public final class AutoscalePolicy {
     }
     if (wanted > snapshot.smallestTierLimit()) {
       why += "; limited to " + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors"
-          + " and the memory budget";
+          + " and the memory budget, keeping room for a larger executor";
       wanted = snapshot.smallestTierLimit();
     }
     wanted = Math.max(wanted, minExecutors);

@@ -19,7 +19,8 @@ import java.util.OptionalDouble;
  * @param typicalTaskSeconds the median length of the application's latest tasks, the guess for a
  *     stage none of whose tasks has finished yet; empty before any task finished
  * @param smallestTierLimit the most smallest-tier executors the pool may hold: what {@code
- *     spark.serverless.maxExecutors} and the memory budget leave after the larger tiers' demand
+ *     spark.serverless.maxExecutors} and the memory budget leave after the larger tiers' demand and
+ *     room for one executor of the next tier ({@code PoolTargets.smallestTierRoom})
  */
 public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledExecutor> executors,
     Map<MemoryTier, Integer> startingByTier, Map<MemoryTier, Integer> largerTierDemand,

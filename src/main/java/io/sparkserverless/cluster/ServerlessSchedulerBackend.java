@@ -309,8 +309,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
     List<String> release;
     if (autoscaler != null) {
-      int smallestTierLimit = PoolTargets.compose(config.memoryTiers(), Integer.MAX_VALUE, larger,
-          config.maxExecutors(), config.memoryBudgetMb()).get(config.memoryTiers().smallest());
+      int smallestTierLimit = PoolTargets.smallestTierRoom(config.memoryTiers(), larger,
+          config.maxExecutors(), config.memoryBudgetMb());
       AutoscaleDecision decision = autoscaler.decide(new WorkloadSnapshot(now,
           scheduler.stageLoads(pressure), executors, snapshot.startingByTier(), larger,
           snapshot.meanStartLatency(), slotsPerExecutor(), pressure.typicalTaskSeconds(),

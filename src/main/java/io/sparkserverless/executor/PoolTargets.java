@@ -30,4 +30,23 @@ public final class PoolTargets {
     }
     return target;
   }
+
+  /**
+   * How many smallest-tier executors an autoscaler may ask for: what the limits leave after the
+   * larger tiers' demand and room for one executor of the next tier up. Without that room, a pool
+   * full of small executors holding shuffle output that a running stage reads could never launch
+   * the larger executor a task moved up (memory pressure, or running out of memory) needs: none
+   * of them may be released, so the stage would wait forever. The room is not kept when it would
+   * leave no smallest-tier executor at all.
+   */
+  public static int smallestTierRoom(TierLadder tiers, Map<MemoryTier, Integer> largerWanted,
+      int maxExecutors, long memoryBudgetMb) {
+    MemoryTier smallest = tiers.smallest();
+    int withoutRoom = compose(tiers, Integer.MAX_VALUE, largerWanted, maxExecutors, memoryBudgetMb)
+        .get(smallest);
+    Map<MemoryTier, Integer> withRoom = new TreeMap<>(largerWanted);
+    tiers.above(smallest).ifPresent(next -> withRoom.merge(next, 1, Math::max));
+    int room = compose(tiers, Integer.MAX_VALUE, withRoom, maxExecutors, memoryBudgetMb).get(smallest);
+    return Math.max(room, Math.min(1, withoutRoom));
+  }
 }

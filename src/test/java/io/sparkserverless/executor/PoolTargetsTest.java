@@ -134,4 +134,29 @@ class PoolTargetsTest {
     assertTrue(executors <= Math.max(0, maxExecutors), "too many executors: " + context);
     assertTrue(heapMb <= Math.max(0, budgetMb), "over the memory budget: " + context);
   }
+
+  @Test
+  void theSmallestTierLeavesRoomForOneExecutorOfTheNextTier() {
+    assertEquals(3, PoolTargets.smallestTierRoom(LADDER, Map.of(), 4, AMPLE_MB));
+    assertEquals(6, PoolTargets.smallestTierRoom(LADDER, Map.of(), 10, 4096),
+        "the budget less one 1g executor leaves 3072m, six executors of 512m");
+  }
+
+  @Test
+  void roomAlreadyTakenByDemandIsNotKeptTwice() {
+    assertEquals(2, PoolTargets.smallestTierRoom(LADDER, Map.of(ONE_G, 2), 4, AMPLE_MB));
+  }
+
+  @Test
+  void theRoomNeverLeavesTheSmallestTierWithNothing() {
+    assertEquals(1, PoolTargets.smallestTierRoom(LADDER, Map.of(), 1, AMPLE_MB));
+    assertEquals(0, PoolTargets.smallestTierRoom(LADDER, Map.of(TWO_G, 1), 1, AMPLE_MB),
+        "a larger tier's demand still comes first");
+  }
+
+  @Test
+  void aSingleTierLadderKeepsNoRoom() {
+    TierLadder single = new TierLadder(List.of(ONE_G));
+    assertEquals(4, PoolTargets.smallestTierRoom(single, Map.of(), 4, AMPLE_MB));
+  }
 }
