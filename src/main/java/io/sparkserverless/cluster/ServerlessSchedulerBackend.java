@@ -307,7 +307,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     Instant now = clock.instant();
     List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleOutputUnusedFor(now), now);
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
-    List<String> release;
+    List<String> release = List.of();
     if (autoscaler != null) {
       int smallestTierLimit = PoolTargets.smallestTierRoom(config.memoryTiers(), larger,
           config.maxExecutors(), config.memoryBudgetMb());
@@ -323,19 +323,17 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       }
       smallestTierWanted = decision.smallestTierTarget();
       release = decision.release();
-    } else if (sparkScales) {
-      // Spark counts larger-tier executors in its total but cannot use them for its own tasks:
-      // they go once no moved task needs them, as with the autoscaler.
-      MemoryTier smallest = config.memoryTiers().smallest();
-      release = idleSurplus(executors.stream().filter(e -> !e.tier().equals(smallest)).toList(),
-          PoolTargets.compose(config.memoryTiers(), smallestTierWanted, larger,
-              config.maxExecutors(), config.memoryBudgetMb()));
-    } else {
-      release = idleSurplus(executors, PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
-          larger, config.maxExecutors(), config.memoryBudgetMb()));
     }
     Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
         larger, config.maxExecutors(), config.memoryBudgetMb());
+    if (autoscaler == null) {
+      // Spark's dynamic allocation removes smallest-tier executors itself; it counts larger-tier
+      // ones in its total but cannot use them, so those go once no moved task needs them.
+      MemoryTier smallest = config.memoryTiers().smallest();
+      release = idleSurplus(sparkScales
+          ? executors.stream().filter(e -> !e.tier().equals(smallest)).toList()
+          : executors, target);
+    }
     pool.requestPerTier(target);
     if (!release.isEmpty()) {
       if (autoscaler == null) {
@@ -369,7 +367,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     return executors;
   }
 
-  /** A fixed pool: idle executors beyond the target (larger tiers no longer needed) that hold no shuffle output. */
+  /** Without the autoscaler: idle executors beyond the target that hold no shuffle output. */
   private List<String> idleSurplus(List<PooledExecutor> executors, Map<MemoryTier, Integer> target) {
     List<String> surplus = new ArrayList<>();
     Set<String> keptForShuffle = new HashSet<>();
