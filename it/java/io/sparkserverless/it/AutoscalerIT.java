@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The adaptive autoscaler (standard mode) with real executor JVMs. */
+/**
+ * The adaptive autoscaler (standard mode) with real executor JVMs: scale-up under a backlog, wider
+ * executors for tasks that mostly wait, scale-down when idle, shuffle output kept while needed.
+ */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AutoscalerIT {
 
@@ -46,6 +49,10 @@ class AutoscalerIT {
       assertTrue(log.contains("Autoscaler (standard): target"), driver.tail(40));
       assertTrue(log.contains("idle for at least 5 s, no shuffle output held that a running stage"
           + " reads"), driver.tail(40));
+      // The backlog's tasks only sleep: once measured, new executors run 4 of them in one JVM.
+      assertTrue(log.contains("new 1g executors run 4 tasks at once (was 1)"), driver.tail(40));
+      assertTrue(log.matches("(?s).*Executor \\d+ \\(tier 1g\\) registered \\d+ ms after launch \\(4 cores\\).*"),
+          "an executor with 4 task slots ran: " + driver.tail(40));
     }
   }
 }

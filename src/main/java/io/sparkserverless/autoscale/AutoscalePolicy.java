@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.sparkserverless.config.ServerlessMode;
 import io.sparkserverless.executor.MemoryTier;
 import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.pressure.MemoryPressure;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,8 +19,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides how many executors the smallest tier should have, which idle executors to stop, and which
- * stages should move to a larger tier. Pure: a snapshot and the previous state in, a decision out.
+ * Decides how many executors the smallest tier should have, how many task slots new ones get,
+ * which idle executors to stop, and which stages should move to a larger tier. Pure: a snapshot
+ * and the previous state in, a decision out.
  *
  * <p>Both modes size the pool from the work left: the tasks of running stages times their median
  * duration. {@code standard} (cost first) adds executors only when draining the backlog with the
@@ -36,17 +39,24 @@ import java.util.Set;
  * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
  * executors go as soon as no task needs their tier; an executor holding shuffle output that a
  * running stage reads is never released, nor, in performance mode, one holding any shuffle output
- * (Spark's shuffle-tracking rule), while standard mode lets unread output go after
- * {@link #STANDARD_SHUFFLE_RETENTION}; a stage whose
+ * (Spark's shuffle-tracking rule), while standard mode lets output unread for {@link
+ * #SHUFFLE_RETENTION} go; a stage whose
  * tasks show high memory pressure moves its remaining tasks one tier up instead of adding more
  * executors that would spill too.
  *
  * <p>When all executors share one host (the local launcher), standard mode also starts no more
- * smallest-tier executors than the host's cores can keep busy: its task slots over the backlog's
- * CPU share (its tasks' CPU time over their run time, weighted by their work, counted as 1 until
- * measured). Tasks that compute get one slot per core, since more executors would only slow each
- * other down and cost memory; tasks that mostly wait (storage, network) get up to
- * 1 / {@link #MIN_CPU_SHARE} per core.
+ * smallest-tier task slots than the host's cores can keep busy: its slots over the backlog's CPU
+ * share (its tasks' CPU time over their run time, weighted by their work, counted as 1 until
+ * measured). Tasks that compute get one slot per core, since more would only slow each other down;
+ * tasks that mostly wait (storage, network) get up to 1 / {@link #MIN_CPU_SHARE} per core.
+ *
+ * <p>Those waiting tasks share an executor rather than each taking a JVM and heap of its own: in
+ * both modes, new smallest-tier executors get {@code 1 / share} task slots per core (at most 1 /
+ * {@link #MIN_CPU_SHARE}), fewer when a backlog stage already presses on memory, since tasks that
+ * share an executor share its execution memory. An executor keeps the slots it started with; one
+ * idle for {@link #RESHAPE_IDLE} with at most 1 / {@link #RESHAPE_GAIN} of the slots a new one
+ * would get is released (reshaped), so that the pool is rebuilt from executors of the new shape,
+ * in performance mode too, as long as no running stage reads its shuffle output.
  */
 public final class AutoscalePolicy {
   /** Scale up only when waiting is clearly dearer than starting: twice the JVM start time. */
@@ -63,24 +73,36 @@ public final class AutoscalePolicy {
   /** After asking for executors, do not release any for this long: damps flapping on bursts. */
   public static final Duration COOL_DOWN = Duration.ofSeconds(10);
   /**
-   * Standard mode keeps shuffle output no running stage reads for this long after it was last
-   * written or read:
+   * Shuffle output no running stage reads is kept for this long after it was last written or read:
    * long enough for the next stage of the same job, or a quick follow-up action on the same data.
-   * After that, an idle executor holding it may go; a later job that needs it recomputes it.
-   * Performance mode keeps all shuffle output while its shuffle exists, as Spark's shuffle tracking.
+   * After that, standard mode lets an idle executor holding it go; a later job that needs it
+   * recomputes it. Performance mode keeps all shuffle output while its shuffle exists, as Spark's
+   * shuffle tracking.
    */
-  public static final Duration STANDARD_SHUFFLE_RETENTION = Duration.ofSeconds(15);
+  public static final Duration SHUFFLE_RETENTION = Duration.ofSeconds(15);
   /** Assumed task length before any task of the application finished. */
   public static final double DEFAULT_TASK_SECONDS = 1.0;
   /**
-   * The host cap counts no task as using less than a quarter of a core, so it never runs more than
-   * four tasks per core: Spark's CPU time leaves out each JVM's own threads (GC, JIT, shuffle
-   * serving, heartbeats), and JVMs starting together slow each other (ExecutorStartBench measured
-   * 4.8 s for two at once against 3.2 s for one).
+   * No task counts as using less than a quarter of a core, so there are never more than four task
+   * slots per core: Spark's CPU time leaves out each JVM's own threads (GC, JIT, shuffle serving,
+   * heartbeats), and JVMs starting together slow each other (ExecutorStartBench measured 4.8 s for
+   * two at once against 3.2 s for one).
    */
   public static final double MIN_CPU_SHARE = 0.25;
   /** Stages with fewer finished tasks than this give too little evidence to move tiers. */
   public static final int MIN_TASKS_FOR_PRESSURE = 2;
+  /**
+   * An executor is replaced by one of a wider shape only when the new one would run at least this
+   * many times its tasks: a JVM start is not worth a slot or two, and a CPU share that wavers
+   * between stages must not make the pool churn.
+   */
+  public static final int RESHAPE_GAIN = 2;
+  /**
+   * How long an executor too narrow for the current shape must be idle before it is replaced:
+   * longer than the pause between the stages of a job, shorter than the gaps between jobs that
+   * the replacement's start can hide in.
+   */
+  public static final Duration RESHAPE_IDLE = Duration.ofSeconds(2);
 
   private final ServerlessMode mode;
   private final TierLadder tiers;
@@ -94,8 +116,9 @@ public final class AutoscalePolicy {
 
   /**
    * @param hostSlots task slots the executors' host can run at once (its cores over the cores per
-   *     task): standard mode starts no more smallest-tier executors than that, since more would
-   *     only share the same cores and cost memory without draining the backlog faster
+   *     task): standard mode starts no more smallest-tier slots than keep that many cores busy,
+   *     since more would only share the same cores and cost memory without draining the backlog
+   *     faster
    */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors, int hostSlots) {
     this.mode = requireNonNull(mode, "mode is null");
@@ -107,20 +130,199 @@ public final class AutoscalePolicy {
     this.hostSlots = hostSlots;
   }
 
-  private boolean shuffleOutputMayGo(PooledExecutor executor) {
-    if (executor.shuffleOutputUnusedFor().isEmpty()) {
-      return true;
+  /** The smallest tier's work left: tasks, their seconds, and the seconds of it spent computing. */
+  private record Backlog(int tasks, double workSeconds, double cpuSeconds, boolean lengthKnown) {
+    static Backlog of(List<StageLoad> stages, MemoryTier smallest, Set<Integer> raised,
+        double guessedTaskSeconds) {
+      int tasks = 0;
+      double work = 0;
+      double cpu = 0;
+      boolean lengthKnown = true;
+      for (StageLoad stage : stages) {
+        if (stage.tier().equals(smallest) && !raised.contains(stage.stageId())) {
+          int remaining = stage.pendingTasks() + stage.runningTasks();
+          double stageWork = remaining * stage.medianTaskSeconds().orElse(guessedTaskSeconds);
+          tasks += remaining;
+          work += stageWork;
+          cpu += stageWork * stage.cpuShare().orElse(1.0);
+          lengthKnown &= stage.medianTaskSeconds().isPresent() || remaining == 0;
+        }
+      }
+      return new Backlog(tasks, work, cpu, lengthKnown);
     }
-    return mode == ServerlessMode.STANDARD
-        && executor.shuffleOutputUnusedFor().get().compareTo(STANDARD_SHUFFLE_RETENTION) >= 0;
+
+    /** The share of the work spent on a CPU as measured: 1 (computing) when there is none. */
+    double measuredCpuShare() {
+      return workSeconds == 0 ? 1.0 : Math.min(1.0, cpuSeconds / workSeconds);
+    }
+
+    /** The measured share, counted as at least {@link #MIN_CPU_SHARE}. */
+    double cpuShare() {
+      return Math.max(MIN_CPU_SHARE, measuredCpuShare());
+    }
   }
+
+  /** Task slots per core for new executors, and why. */
+  private record Shape(int tasksPerCore, String why) {}
+
+  /**
+   * One task per core, or more when the backlog's tasks mostly wait: {@code 1 / cpuShare} of them
+   * keep a core busy, so an executor of the same heap can run that many (at most 1 / {@link
+   * #MIN_CPU_SHARE}) instead of the pool starting as many more JVMs. Tasks sharing an executor share
+   * its execution memory, so a stage whose tasks already press on it ({@link MemoryPressure#HIGH}
+   * over its figure) limits the count: k tasks together press about k times as hard.
+   */
+  private static Shape shapeFor(Backlog backlog, List<StageLoad> stages, MemoryTier smallest,
+      Set<Integer> raised) {
+    int tasks = (int) Math.floor(1.0 / backlog.cpuShare() + 1e-9);
+    String why = String.format(Locale.ROOT, "the backlog's tasks spend %.0f%% of their run time on"
+        + " a CPU", backlog.measuredCpuShare() * 100);
+    for (StageLoad stage : stages) {
+      MemoryPressure pressure = stage.pressure();
+      if (!stage.tier().equals(smallest) || raised.contains(stage.stageId())
+          || stage.pendingTasks() + stage.runningTasks() == 0
+          || pressure.tasks() < MIN_TASKS_FOR_PRESSURE || pressure.figure() <= 0) {
+        continue;
+      }
+      int byMemory = Math.max(1, (int) Math.floor(MemoryPressure.HIGH / pressure.figure() + 1e-9));
+      if (byMemory < tasks) {
+        tasks = byMemory;
+        why += String.format(Locale.ROOT, ", but stage %d's memory pressure (%.2f) allows %d"
+            + " per core", stage.stageId(), pressure.figure(), byMemory);
+      }
+    }
+    return new Shape(tasks, why + ": " + tasks + " per core");
+  }
+
+  /**
+   * The smallest tier's task slots: those of its live executors (registered and starting), widest
+   * first, as releases keep the widest; and the slots of each executor started from now on.
+   */
+  private record TierSlots(List<Integer> liveWidestFirst, int newExecutorSlots) {
+    static TierSlots of(WorkloadSnapshot snapshot, MemoryTier smallest, int newExecutorSlots) {
+      List<Integer> live = new ArrayList<>();
+      snapshot.executors().stream().filter(e -> e.tier().equals(smallest))
+          .forEach(e -> live.add(e.slots()));
+      int starting = snapshot.startingByTier().getOrDefault(smallest, 0);
+      for (int i = 0; i < starting; i++) {
+        // Starting executors are counted by their slots in all, spread evenly.
+        int share = snapshot.startingSmallestTierSlots() / starting
+            + (i < snapshot.startingSmallestTierSlots() % starting ? 1 : 0);
+        live.add(Math.max(1, share));
+      }
+      live.sort(Comparator.reverseOrder());
+      return new TierSlots(List.copyOf(live), newExecutorSlots);
+    }
+
+    int live() {
+      return liveWidestFirst.size();
+    }
+
+    int liveSlots() {
+      return liveWidestFirst.stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Executors that run {@code slots} tasks at once: the widest live ones, then new ones. */
+    int executorsFor(long slots) {
+      long covered = 0;
+      int executors = 0;
+      for (int width : liveWidestFirst) {
+        if (covered >= slots) {
+          return executors;
+        }
+        covered += width;
+        executors++;
+      }
+      long missing = Math.max(0, slots - covered);
+      return (int) Math.min(Integer.MAX_VALUE,
+          executors + (missing + newExecutorSlots - 1) / newExecutorSlots);
+    }
+
+    /** The most executors whose slots stay within {@code slots}, at least one. */
+    int executorsWithin(long slots) {
+      long covered = 0;
+      int executors = 0;
+      for (int width : liveWidestFirst) {
+        if (covered + width > slots) {
+          return Math.max(1, executors);
+        }
+        covered += width;
+        executors++;
+      }
+      return (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+          executors + (slots - covered) / newExecutorSlots));
+    }
+  }
+
+  /** A target for the smallest tier, and why. */
+  private record Sizing(int executors, String why) {}
 
   public AutoscaleDecision decide(WorkloadSnapshot snapshot, AutoscaleState state) {
     MemoryTier smallest = tiers.smallest();
     List<String> reasons = new ArrayList<>();
-
-    Map<Integer, MemoryTier> raise = new HashMap<>();
     Set<Integer> raised = new HashSet<>(state.raisedStages());
+    Map<Integer, MemoryTier> raise = stagesToRaise(snapshot, raised, reasons);
+
+    Backlog backlog = Backlog.of(snapshot.stages(), smallest, raise.keySet(),
+        snapshot.typicalTaskSeconds().orElse(DEFAULT_TASK_SECONDS));
+    Shape shape = shapeFor(backlog, snapshot.stages(), smallest, raise.keySet());
+    int previousSlots = state.lastSlotsPerNewExecutor() > 0 ? state.lastSlotsPerNewExecutor()
+        : snapshot.slotsPerExecutor();
+    // Without a backlog there is nothing to measure: the last choice stands (say, for a warm pool).
+    int newSlots = backlog.tasks() == 0 ? previousSlots
+        : snapshot.slotsPerExecutor() * shape.tasksPerCore();
+    if (newSlots != previousSlots) {
+      reasons.add("new " + smallest + " executors run " + newSlots + " tasks at once (was "
+          + previousSlots + "): " + shape.why());
+    }
+    TierSlots pool = TierSlots.of(snapshot, smallest, newSlots);
+
+    Sizing sizing = size(backlog, pool, snapshot);
+    int wanted = sizing.executors();
+    String why = sizing.why();
+    if (wanted > snapshot.smallestTierLimit()) {
+      why += "; limited to " + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors"
+          + " and the memory budget, keeping room for a larger executor";
+      wanted = snapshot.smallestTierLimit();
+    }
+    wanted = Math.max(wanted, minExecutors);
+
+    Instant scaleUpAt = state.lastScaleUp();
+    if (wanted < state.lastTarget() && coolingDown(scaleUpAt, snapshot.now())) {
+      // Hysteresis: a dip in the backlog right after scaling up does not lower the target.
+      wanted = state.lastTarget();
+    }
+    if (wanted > pool.live() && wanted > state.lastTarget()) {
+      // Only a raised target starts the cool-down: a target the pool cannot reach (its maximum or
+      // budget) or a held one would otherwise renew it at every decision and never let go.
+      scaleUpAt = snapshot.now();
+    }
+    if (wanted != state.lastTarget()) {
+      reasons.add("target " + wanted + " x " + smallest + " (was " + Math.max(0, state.lastTarget())
+          + "): " + why);
+    }
+
+    boolean coolingDown = coolingDown(scaleUpAt, snapshot.now());
+    List<String> release = new ArrayList<>(releaseIdleSurplus(snapshot, wanted, coolingDown, reasons));
+    if (release.isEmpty()) {
+      String shapeWhy = backlog.tasks() == 0 ? "as chosen for the last backlog" : shape.why();
+      reshape(snapshot, wanted, coolingDown, newSlots, shapeWhy, reasons).ifPresent(release::add);
+    }
+    release.addAll(releaseLargerTiers(snapshot, raise, reasons));
+
+    // Only stages still running are remembered, so the state stays bounded.
+    Set<Integer> running = new HashSet<>();
+    snapshot.stages().forEach(stage -> running.add(stage.stageId()));
+    raised.retainAll(running);
+    return new AutoscaleDecision(wanted, newSlots, release, raise, reasons,
+        new AutoscaleState(scaleUpAt, wanted, raised, newSlots));
+  }
+
+  /** Stages of the smallest tier whose finished tasks press on memory move one tier up, once. */
+  private Map<Integer, MemoryTier> stagesToRaise(WorkloadSnapshot snapshot, Set<Integer> raised,
+      List<String> reasons) {
+    MemoryTier smallest = tiers.smallest();
+    Map<Integer, MemoryTier> raise = new HashMap<>();
     for (StageLoad stage : snapshot.stages()) {
       if (stage.tier().equals(smallest) && stage.pendingTasks() > 0 && stage.pressure().isHigh()
           && stage.pressure().tasks() >= MIN_TASKS_FOR_PRESSURE && !raised.contains(stage.stageId())) {
@@ -135,136 +337,156 @@ public final class AutoscalePolicy {
         }
       }
     }
+    return raise;
+  }
 
-    double guessedTaskSeconds = snapshot.typicalTaskSeconds().orElse(DEFAULT_TASK_SECONDS);
-    int tasks = 0;
-    double workSeconds = 0;
-    double cpuSeconds = 0;
-    boolean taskLengthKnown = true;
-    for (StageLoad stage : snapshot.stages()) {
-      if (stage.tier().equals(smallest) && !raise.containsKey(stage.stageId())) {
-        int remaining = stage.pendingTasks() + stage.runningTasks();
-        double work = remaining * stage.medianTaskSeconds().orElse(guessedTaskSeconds);
-        tasks += remaining;
-        workSeconds += work;
-        cpuSeconds += work * stage.cpuShare().orElse(1.0);
-        taskLengthKnown &= stage.medianTaskSeconds().isPresent() || remaining == 0;
-      }
+  /** The smallest tier's target by the mode, before the pool's limit and the minimum. */
+  private Sizing size(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+    int tasks = backlog.tasks();
+    double work = backlog.workSeconds();
+    int live = pool.live();
+    int useful = pool.executorsFor(tasks);
+    if (mode == ServerlessMode.PERFORMANCE) {
+      return new Sizing(Math.max(useful, PERFORMANCE_WARM_POOL), tasks + " tasks left need "
+          + useful + " executors; " + PERFORMANCE_WARM_POOL + " kept warm");
     }
-    int slots = snapshot.slotsPerExecutor();
-    int live = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count()
-        + snapshot.startingByTier().getOrDefault(smallest, 0);
-    int useful = (tasks + slots - 1) / slots;
+    if (tasks == 0) {
+      return new Sizing(0, "no tasks left");
+    }
     double startSeconds = Math.max(0.5, snapshot.executorStartLatency().toMillis() / 1000.0);
-
+    double drainSeconds = pool.liveSlots() == 0 ? Double.POSITIVE_INFINITY : work / pool.liveSlots();
     int wanted;
     String why;
-    if (mode == ServerlessMode.PERFORMANCE) {
-      wanted = Math.max(useful, PERFORMANCE_WARM_POOL);
-      why = tasks + " tasks left need " + useful + " executors; " + PERFORMANCE_WARM_POOL
-          + " kept warm";
-    } else if (tasks == 0) {
-      wanted = 0;
-      why = "no tasks left";
-    } else {
-      double drainSeconds = live == 0 ? Double.POSITIVE_INFINITY : workSeconds / (live * slots);
-      if (drainSeconds > PAYOFF * startSeconds) {
-        int toDrain = (int) Math.ceil(workSeconds / (PAYOFF * startSeconds) / slots);
-        // At least one: tasks whose length reads as 0 (no metrics, trivial tasks) still need a slot.
-        wanted = Math.min(useful, Math.max(live, Math.max(1, toDrain)));
-        if (!taskLengthKnown) {
-          // Until a task has finished the work is a guess: add one executor per decision.
-          wanted = Math.min(wanted, live + 1);
-        }
-        why = live == 0
-            ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
-                + " within %.0fx the %.1f s an executor takes to start", tasks, workSeconds,
-                wanted, PAYOFF, startSeconds)
-            : String.format(Locale.ROOT, "%d tasks (%.1f s of work) would take %.1f s on %d"
-                + " executors, more than %.0fx the %.1f s an executor takes to start", tasks,
-                workSeconds, drainSeconds, live, PAYOFF, startSeconds);
-      } else {
-        wanted = Math.max(1, Math.min(live, useful));
-        why = String.format(Locale.ROOT, "%d tasks (%.1f s of work) drain in %.1f s on %d"
-            + " executors; starting more would not pay off", tasks, workSeconds, drainSeconds, live);
+    if (drainSeconds > PAYOFF * startSeconds) {
+      int toDrain = pool.executorsFor((long) Math.ceil(work / (PAYOFF * startSeconds)));
+      // At least one: tasks whose length reads as 0 (no metrics, trivial tasks) still need a slot.
+      wanted = Math.min(useful, Math.max(live, Math.max(1, toDrain)));
+      if (!backlog.lengthKnown()) {
+        // Until a task has finished the work is a guess: add one executor per decision.
+        wanted = Math.min(wanted, live + 1);
       }
+      why = live == 0
+          ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
+              + " within %.0fx the %.1f s an executor takes to start", tasks, work, wanted, PAYOFF,
+              startSeconds)
+          : String.format(Locale.ROOT, "%d tasks (%.1f s of work) would take %.1f s on %d"
+              + " executors, more than %.0fx the %.1f s an executor takes to start", tasks, work,
+              drainSeconds, live, PAYOFF, startSeconds);
+    } else {
+      wanted = Math.max(1, Math.min(live, useful));
+      why = String.format(Locale.ROOT, "%d tasks (%.1f s of work) drain in %.1f s on %d"
+          + " executors; starting more would not pay off", tasks, work, drainSeconds, live);
     }
-    double cpuShare = workSeconds == 0 ? 1.0
-        : Math.max(MIN_CPU_SHARE, Math.min(1.0, cpuSeconds / workSeconds));
-    long hostTasks = (long) Math.floor(hostSlots / cpuShare + 1e-9); // 2 / 0.5000001 is 4 tasks
-    int hostExecutors = (int) Math.max(1, Math.min(Integer.MAX_VALUE, hostTasks / slots));
-    if (mode == ServerlessMode.STANDARD && wanted > hostExecutors) {
+    long hostTasks = (long) Math.floor(hostSlots / backlog.cpuShare() + 1e-9); // 2 / 0.5000001 is 4
+    int hostExecutors = pool.executorsWithin(hostTasks);
+    if (wanted > hostExecutors) {
       why += String.format(Locale.ROOT, "; capped at %d: the host's %d task slots keep %d tasks"
           + " busy at the backlog's %.0f%% CPU share, and more executors would only share its cores",
-          hostExecutors, hostSlots, hostTasks, cpuShare * 100);
+          hostExecutors, hostSlots, hostTasks, backlog.cpuShare() * 100);
       wanted = hostExecutors;
     }
-    if (wanted > snapshot.smallestTierLimit()) {
-      why += "; limited to " + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors"
-          + " and the memory budget, keeping room for a larger executor";
-      wanted = snapshot.smallestTierLimit();
-    }
-    wanted = Math.max(wanted, minExecutors);
+    return new Sizing(wanted, why);
+  }
 
-    java.time.Instant scaleUpAt = state.lastScaleUp();
-    boolean inCoolDown = !scaleUpAt.equals(java.time.Instant.MIN)
-        && Duration.between(scaleUpAt, snapshot.now()).compareTo(COOL_DOWN) < 0;
-    if (wanted < state.lastTarget() && inCoolDown) {
-      // Hysteresis: a dip in the backlog right after scaling up does not lower the target.
-      wanted = state.lastTarget();
-    }
-    if (wanted > live && wanted > state.lastTarget()) {
-      // Only a raised target starts the cool-down: a target the pool cannot reach (its maximum or
-      // budget) or a held one would otherwise renew it at every decision and never let go.
-      scaleUpAt = snapshot.now();
-    }
-    if (wanted != state.lastTarget()) {
-      reasons.add("target " + wanted + " x " + smallest + " (was " + Math.max(0, state.lastTarget())
-          + "): " + why);
-    }
+  private static boolean coolingDown(Instant scaleUpAt, Instant now) {
+    return !scaleUpAt.equals(Instant.MIN) && Duration.between(scaleUpAt, now).compareTo(COOL_DOWN) < 0;
+  }
 
-    List<String> release = new ArrayList<>();
+  private boolean shuffleOutputMayGo(PooledExecutor executor) {
+    return mode == ServerlessMode.STANDARD ? shuffleOutputUnusedFor(executor, SHUFFLE_RETENTION)
+        : executor.shuffleOutputUnusedFor().isEmpty();
+  }
+
+  /** Whether the shuffle output it holds, if any, has been neither written nor read for this long. */
+  private static boolean shuffleOutputUnusedFor(PooledExecutor executor, Duration unused) {
+    return executor.shuffleOutputUnusedFor().map(age -> age.compareTo(unused) >= 0).orElse(true);
+  }
+
+  /**
+   * Registered smallest-tier executors beyond the target, idle past the mode's timeout and free of
+   * shuffle output that must stay: the narrowest first (the pool keeps its widest), then the
+   * longest idle. Executors still starting beyond the target are cancelled by the pool.
+   */
+  private List<String> releaseIdleSurplus(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
+      List<String> reasons) {
+    MemoryTier smallest = tiers.smallest();
     Duration idleTimeout = mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_IDLE_TIMEOUT
         : STANDARD_IDLE_TIMEOUT;
-    boolean coolingDown = Duration.between(scaleUpAt, snapshot.now()).compareTo(COOL_DOWN) < 0
-        && !scaleUpAt.equals(java.time.Instant.MIN);
-    // Executors still starting beyond the target are cancelled by the pool; only registered ones
-    // are released here.
     int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
     int surplus = registered - wanted;
-    if (surplus > 0 && !coolingDown) {
-      List<PooledExecutor> idle = snapshot.executors().stream()
-          .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputMayGo(e)
-              && e.idleFor().compareTo(idleTimeout) >= 0)
-          .sorted(Comparator.comparing(PooledExecutor::idleFor).reversed())
-          .limit(surplus)
-          .toList();
-      idle.forEach(e -> release.add(e.executorId()));
-      if (!idle.isEmpty()) {
-        reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
-            + " s, no shuffle output held that a running stage reads"
-            + (mode == ServerlessMode.STANDARD ? " or that was used in the last "
-                + STANDARD_SHUFFLE_RETENTION.toSeconds() + " s" : "")
-            + ", " + surplus + " beyond the target");
-      }
+    if (surplus <= 0 || coolingDown) {
+      return List.of();
     }
+    List<String> release = snapshot.executors().stream()
+        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputMayGo(e)
+            && e.idleFor().compareTo(idleTimeout) >= 0)
+        .sorted(Comparator.comparingInt(PooledExecutor::slots)
+            .thenComparing(PooledExecutor::idleFor, Comparator.reverseOrder()))
+        .limit(surplus)
+        .map(PooledExecutor::executorId)
+        .toList();
+    if (!release.isEmpty()) {
+      reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
+          + " s, no shuffle output held that a running stage reads"
+          + (mode == ServerlessMode.STANDARD ? " or that was used in the last "
+              + SHUFFLE_RETENTION.toSeconds() + " s" : "")
+          + ", " + surplus + " beyond the target");
+    }
+    return release;
+  }
+
+  /**
+   * One idle smallest-tier executor with at most 1 / {@link #RESHAPE_GAIN} of the slots new ones
+   * get, released so that the pool is rebuilt from the new shape: within the target it is replaced
+   * by one of the new shape; beyond it (only outside the cool-down) it simply goes first. One at a
+   * time, and none while an executor of the tier is starting, so the pool never dips by more than
+   * one executor. In both modes, shuffle output it holds must have been neither written nor read
+   * for {@link #RESHAPE_IDLE}: no running stage reads it, and the next stage of its job has had
+   * time to start. Output a later job would read again is lost with it and recomputed, as after
+   * any executor loss; the wider executor serves every stage from then on.
+   */
+  private Optional<String> reshape(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
+      int newSlots, String shapeWhy, List<String> reasons) {
+    MemoryTier smallest = tiers.smallest();
+    int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
+    boolean replaced = registered <= wanted;
+    if (snapshot.startingByTier().getOrDefault(smallest, 0) > 0 || (!replaced && coolingDown)) {
+      return Optional.empty();
+    }
+    Optional<PooledExecutor> narrow = snapshot.executors().stream()
+        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputUnusedFor(e, RESHAPE_IDLE)
+            && e.slots() * RESHAPE_GAIN <= newSlots && e.idleFor().compareTo(RESHAPE_IDLE) >= 0)
+        .min(Comparator.comparingInt(PooledExecutor::slots)
+            .thenComparing(PooledExecutor::idleFor, Comparator.reverseOrder()));
+    narrow.ifPresent(e -> reasons.add(String.format(Locale.ROOT, "releasing [%s]: it runs %d"
+        + " tasks at once and new %s executors run %d (%s); %s", e.executorId(), e.slots(),
+        smallest, newSlots, shapeWhy, replaced ? "a new one replaces it"
+            : "beyond the target, it goes first")));
+    return narrow.map(PooledExecutor::executorId);
+  }
+
+  /** Idle larger-tier executors beyond what the tasks moved up to their tier need. */
+  private List<String> releaseLargerTiers(WorkloadSnapshot snapshot, Map<Integer, MemoryTier> raise,
+      List<String> reasons) {
+    MemoryTier smallest = tiers.smallest();
     Map<MemoryTier, Integer> demand = new HashMap<>(snapshot.largerTierDemand());
     for (StageLoad stage : snapshot.stages()) {
       MemoryTier to = raise.get(stage.stageId());
       if (to != null) {
-        demand.merge(to, (stage.pendingTasks() + slots - 1) / slots, Integer::sum);
+        demand.merge(to, (stage.pendingTasks() + snapshot.slotsPerExecutor() - 1)
+            / snapshot.slotsPerExecutor(), Integer::sum);
       }
     }
+    List<String> release = new ArrayList<>();
     for (MemoryTier tier : tiers.tiers()) {
       if (tier.equals(smallest)) {
         continue;
       }
       int needed = demand.getOrDefault(tier, 0);
       int liveOfTier = (int) snapshot.executors().stream().filter(e -> e.tier().equals(tier)).count();
-      int extra = liveOfTier - needed;
       List<String> idleLarge = snapshot.executors().stream()
           .filter(e -> e.tier().equals(tier) && !e.busy() && !e.holdsShuffleOutput())
-          .limit(Math.max(0, extra))
+          .limit(Math.max(0, liveOfTier - needed))
           .map(PooledExecutor::executorId)
           .toList();
       if (!idleLarge.isEmpty()) {
@@ -272,11 +494,6 @@ public final class AutoscalePolicy {
         reasons.add("releasing " + idleLarge + ": no remaining task needs tier " + tier);
       }
     }
-    // Only stages still running are remembered, so the state stays bounded.
-    Set<Integer> running = new HashSet<>();
-    snapshot.stages().forEach(stage -> running.add(stage.stageId()));
-    raised.retainAll(running);
-    return new AutoscaleDecision(wanted, release, raise, reasons,
-        new AutoscaleState(scaleUpAt, wanted, raised));
+    return release;
   }
 }

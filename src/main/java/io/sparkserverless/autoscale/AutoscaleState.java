@@ -9,11 +9,19 @@ import java.util.Set;
  * @param lastScaleUp when it last raised the target (no releases for a cool-down after that)
  * @param lastTarget the previous target, to report only changes
  * @param raisedStages stages already moved to a larger tier, so each is moved once
+ * @param lastSlotsPerNewExecutor the previous choice of slots for new executors, to report only
+ *     changes (0 before the first decision)
  */
-public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages) {
-  public static final AutoscaleState INITIAL = new AutoscaleState(Instant.MIN, -1, Set.of());
+public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
+    int lastSlotsPerNewExecutor) {
+  public static final AutoscaleState INITIAL = new AutoscaleState(Instant.MIN, -1, Set.of(), 0);
 
   public AutoscaleState {
     raisedStages = Set.copyOf(raisedStages);
+  }
+
+  /** A state before any choice of slots. */
+  public AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages) {
+    this(lastScaleUp, lastTarget, raisedStages, 0);
   }
 }

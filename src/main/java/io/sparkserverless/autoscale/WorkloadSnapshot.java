@@ -15,7 +15,11 @@ import java.util.OptionalDouble;
  * @param startingByTier executors launched but not registered yet
  * @param largerTierDemand executors the tasks moved to larger tiers need, per tier
  * @param executorStartLatency measured from launch to registration (an estimate until measured)
- * @param slotsPerExecutor tasks one executor runs at once
+ * @param slotsPerExecutor tasks one executor runs at once with one task per core (its cores over
+ *     the cores per task)
+ * @param startingSmallestTierSlots tasks the smallest tier's starting executors will run at once,
+ *     in all; executors launched for tasks that mostly wait have more slots than {@code
+ *     slotsPerExecutor}
  * @param typicalTaskSeconds the median length of the application's latest tasks, the guess for a
  *     stage none of whose tasks has finished yet; empty before any task finished
  * @param smallestTierLimit the most smallest-tier executors the pool may hold: what {@code
@@ -25,7 +29,7 @@ import java.util.OptionalDouble;
 public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledExecutor> executors,
     Map<MemoryTier, Integer> startingByTier, Map<MemoryTier, Integer> largerTierDemand,
     Duration executorStartLatency, int slotsPerExecutor, OptionalDouble typicalTaskSeconds,
-    int smallestTierLimit) {
+    int smallestTierLimit, int startingSmallestTierSlots) {
   public WorkloadSnapshot {
     requireNonNull(now, "now is null");
     stages = List.copyOf(stages);
@@ -39,6 +43,10 @@ public record WorkloadSnapshot(Instant now, List<StageLoad> stages, List<PooledE
     }
     if (smallestTierLimit < 0) {
       throw new IllegalArgumentException("smallestTierLimit must not be negative: " + smallestTierLimit);
+    }
+    if (startingSmallestTierSlots < 0) {
+      throw new IllegalArgumentException(
+          "startingSmallestTierSlots must not be negative: " + startingSmallestTierSlots);
     }
   }
 }

@@ -108,6 +108,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private volatile int initialExecutors;
   /** Executors wanted in the smallest tier: the static pool size, or Spark's dynamic request. */
   private volatile int smallestTierWanted;
+  /** Tasks each smallest-tier executor started from now on runs, as the autoscaler chose; 0: one per core. */
+  private volatile int smallestTierSlots;
   private Set<String> lastKeptForShuffle = Set.of(); // scaler thread only
   private final Map<String, Instant> idleSince = new java.util.HashMap<>(); // scaler thread only
   /** When each shuffle was last written (map stage completed) or read by a running stage. */
@@ -159,7 +161,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
             config,
             exitListener -> new LocalProcessLauncher(
                 applicationDirectory, exitListener, Duration.ofSeconds(5), classDataSharing),
-            specs::specFor,
+            (executorId, tier) -> specs.specFor(executorId, tier, coresFor(tier, specs.cores())),
             new SparkNotifier(),
             Clock.systemUTC(),
             Executors.newSingleThreadScheduledExecutor(
@@ -314,7 +316,9 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       AutoscaleDecision decision = autoscaler.decide(new WorkloadSnapshot(now,
           scheduler.stageLoads(pressure), executors, snapshot.startingByTier(), larger,
           snapshot.meanStartLatency(), slotsPerExecutor(), pressure.typicalTaskSeconds(),
-          smallestTierLimit), autoscaleState);
+          smallestTierLimit, snapshot.startingCoresByTier()
+              .getOrDefault(config.memoryTiers().smallest(), 0) / scheduler.CPUS_PER_TASK()),
+          autoscaleState);
       autoscaleState = decision.next();
       decision.raiseStages().forEach((stageId, tier) -> scheduler.raiseStage(stageId, tier));
       decision.reasons().forEach(reason -> LOG.info("Autoscaler ({}): {}", modeName(), reason));
@@ -322,6 +326,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
         larger = scheduler.executorsNeededAboveSmallest();
       }
       smallestTierWanted = decision.smallestTierTarget();
+      smallestTierSlots = decision.slotsPerNewExecutor();
       release = decision.release();
     }
     Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
@@ -359,7 +364,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
         } else {
           idleFor = Duration.between(idleSince.computeIfAbsent(id, x -> now), now);
         }
-        executors.add(new PooledExecutor(id, tier, busy, idleFor,
+        int slots = Math.max(1, snapshot.coresByExecutor().getOrDefault(id, 1) / scheduler.CPUS_PER_TASK());
+        executors.add(new PooledExecutor(id, tier, slots, busy, idleFor,
             Optional.ofNullable(shuffleOutputUnusedFor.get(id))));
       }
     });
@@ -395,6 +401,18 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
     lastKeptForShuffle = keptForShuffle;
     return surplus;
+  }
+
+  /**
+   * Cores for a new executor: spark.executor.cores, or, in the smallest tier, what the autoscaler
+   * chose for tasks that mostly wait (more tasks per core instead of more JVMs).
+   */
+  private int coresFor(MemoryTier tier, int configuredCores) {
+    int slots = smallestTierSlots;
+    if (autoscaler == null || slots <= 0 || !tier.equals(config.memoryTiers().smallest())) {
+      return configuredCores;
+    }
+    return Math.max(configuredCores, slots * scheduler.CPUS_PER_TASK());
   }
 
   private int slotsPerExecutor() {
@@ -561,8 +579,18 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
 
     @Override
+    public int liveSlots() {
+      return totalCoreCount().get() / scheduler.CPUS_PER_TASK();
+    }
+
+    @Override
     public boolean packsTasks() {
       return autoscaler != null;
+    }
+
+    @Override
+    public int coresOf(String executorId) {
+      return pool.snapshot().coresByExecutor().getOrDefault(executorId, 0);
     }
 
     @Override
@@ -640,9 +668,15 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       this.environment = Map.copyOf(env);
     }
 
-    ExecutorLaunchSpec specFor(String executorId, MemoryTier tier) {
-      return new ExecutorLaunchSpec(executorId, tier, cores, appId, driverUrl, EXECUTOR_HOST,
-          javaOptions, classPath, environment);
+    /** spark.executor.cores, which executors get unless the autoscaler chose otherwise. */
+    int cores() {
+      return cores;
+    }
+
+    /** A spec with {@code cores} task slots on the CPUs of spark.executor.cores. */
+    ExecutorLaunchSpec specFor(String executorId, MemoryTier tier, int cores) {
+      return new ExecutorLaunchSpec(executorId, tier, cores, Math.min(this.cores, cores), appId,
+          driverUrl, EXECUTOR_HOST, javaOptions, classPath, environment);
     }
 
     /** The JAR (or classes directory) holding this project, which executors need for ExecutorMain. */

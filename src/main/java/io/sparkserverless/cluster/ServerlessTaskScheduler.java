@@ -70,7 +70,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     if (backend == null) {
       return false;
     }
-    int slots = backend.liveExecutors() * slotsPerExecutor();
+    int slots = backend.liveSlots();
     int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
     int running = 0;
     for (TierAwareTaskSetManager manager : managers) {
@@ -92,7 +92,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       }
     }
     TierServices backend = services;
-    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveExecutors() * slotsPerExecutor());
+    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveSlots());
   }
 
   public ServerlessConfig config() {
@@ -105,7 +105,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
 
   /**
    * Spark shuffles offers to spread tasks; while the autoscaler sizes the pool they go to the
-   * oldest executors first instead ({@link OfferPacking}), so surplus executors can go idle.
+   * widest, then the oldest executors first instead ({@link OfferPacking}), so surplus executors
+   * can go idle.
    */
   @Override
   public scala.collection.immutable.IndexedSeq<WorkerOffer> shuffleOffers(
@@ -115,7 +116,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       return super.shuffleOffers(offers);
     }
     List<WorkerOffer> packed = new ArrayList<>(CollectionConverters.asJava(offers));
-    packed.sort(Comparator.comparing(WorkerOffer::executorId, OfferPacking.OLDEST_EXECUTOR_FIRST));
+    packed.sort(Comparator.comparing(WorkerOffer::executorId,
+        OfferPacking.widestThenOldest(backend::coresOf)));
     return CollectionConverters.asScala(packed).toIndexedSeq();
   }
 
@@ -272,7 +274,11 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     return requirements.trackedTasks();
   }
 
-  /** Tasks one executor runs at once: its cores over the cores per task. */
+  /**
+   * Tasks one executor runs at once with one task per core: {@code spark.executor.cores} over the
+   * cores per task. The autoscaler may start smallest-tier executors with more, for tasks that
+   * mostly wait.
+   */
   public int slotsPerExecutor() {
     return Math.max(1, sc().conf().getInt("spark.executor.cores", 1) / CPUS_PER_TASK());
   }

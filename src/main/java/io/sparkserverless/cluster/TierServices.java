@@ -23,11 +23,18 @@ interface TierServices {
   /** Registered executors, all tiers together. */
   int liveExecutors();
 
+  /** Tasks the registered executors run at once, all tiers together. */
+  int liveSlots();
+
   /**
    * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: free slots are
-   * then offered oldest executor first, so with fewer tasks than executors the newest go idle.
+   * then offered widest executor first, then oldest, so with fewer tasks than slots the narrow and
+   * the newest go idle.
    */
   boolean packsTasks();
+
+  /** The cores of a registered executor, 0 if unknown. */
+  int coresOf(String executorId);
 
   /** New tasks were submitted: a good moment to reconsider the pool's size. */
   void workArrived();

@@ -79,7 +79,9 @@ public record ServerlessConfig(
               + " them after 5 s idle; on one host, no more executors than its cores keep busy at"
               + " the tasks' measured CPU share (at most 4 per core)."
               + " performance: latency first; one slot per remaining task at"
-              + " once, 2 executors kept warm, releases after 30 s idle.",
+              + " once, 2 executors kept warm, releases after 30 s idle. Both start executors for"
+              + " tasks that mostly wait with more task slots per core (1 / CPU share, at most 4)"
+              + " and replace an idle executor that has at most half the slots a new one gets.",
           "standard",
           "standard or performance",
           Values.lowerCaseEnum(ServerlessMode.class));

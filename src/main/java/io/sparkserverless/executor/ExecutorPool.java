@@ -153,13 +153,17 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
           startsMeasured++;
           meanStartLatency = meanStartLatency.plus(
               latency.minus(meanStartLatency).dividedBy(Math.min(startsMeasured, 20)));
-          LOG.info("Executor {} (tier {}) registered {} ms after launch.", executorId,
-              tracked.handle.tier(), latency.toMillis());
+          LOG.info("Executor {} (tier {}) registered {} ms after launch ({} cores).", executorId,
+              tracked.handle.tier(), latency.toMillis(), tracked.handle.cores());
           publishSnapshot();
         });
   }
 
-  /** Stops the given executors; Spark has already decided to remove them. */
+  /**
+   * Stops the given executors; Spark has already decided to remove them. Where the target still
+   * wants them, replacements are launched at once (within the limits, which count executors until
+   * they have exited), not only once the stopped ones are gone.
+   */
   public void stopExecutors(Collection<String> executorIds) {
     List<String> ids = List.copyOf(executorIds);
     execute(
@@ -171,7 +175,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
               launcher.stop(id);
             }
           }
-          publishSnapshot();
+          reconcile();
         });
   }
 
@@ -392,6 +396,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     Map<MemoryTier, Integer> liveByTier = new TreeMap<>();
     Map<MemoryTier, List<String>> registeredIds = new TreeMap<>();
     Map<MemoryTier, Integer> startingByTier = new TreeMap<>();
+    Map<MemoryTier, Integer> startingCoresByTier = new TreeMap<>();
+    Map<String, Integer> coresByExecutor = new java.util.HashMap<>();
     Instant now = clock.instant();
     double gbSeconds = endedExecutorGbSeconds;
     double coreSeconds = endedExecutorCoreSeconds;
@@ -409,7 +415,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       if (tracked.phase == Phase.STARTING) {
         starting++;
         startingByTier.merge(tracked.handle.tier(), 1, Integer::sum);
+        startingCoresByTier.merge(tracked.handle.tier(), tracked.handle.cores(), Integer::sum);
       } else {
+        coresByExecutor.put(tracked.handle.executorId(), tracked.handle.cores());
         registered++;
         registeredIds.computeIfAbsent(tracked.handle.tier(), t -> new java.util.ArrayList<>())
             .add(tracked.handle.executorId());
@@ -418,7 +426,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum();
     snapshot = new PoolSnapshot(totalTarget, starting, registered, heap, liveByTier,
         launchedByTier, exitedByTier, registeredIds, launchFailuresInARow, gbSeconds, coreSeconds,
-        meanStartLatency, startingByTier);
+        meanStartLatency, startingByTier, startingCoresByTier, coresByExecutor);
   }
 
   private static double secondsSince(Tracked tracked, Instant now) {

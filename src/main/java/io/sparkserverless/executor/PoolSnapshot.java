@@ -12,6 +12,8 @@ import java.util.Map;
  * @param executorGbSeconds heap gibibytes times seconds alive, summed over every executor so far
  * @param executorCoreSeconds cores times seconds alive, summed over every executor so far
  * @param meanStartLatency mean time from launch to registration (a typical value until measured)
+ * @param startingCoresByTier cores (task slots) of the executors still starting, per tier
+ * @param coresByExecutor cores (task slots) of each registered executor that is not being stopped
  */
 public record PoolSnapshot(
     int targetExecutors,
@@ -26,7 +28,9 @@ public record PoolSnapshot(
     double executorGbSeconds,
     double executorCoreSeconds,
     java.time.Duration meanStartLatency,
-    Map<MemoryTier, Integer> startingByTier) {
+    Map<MemoryTier, Integer> startingByTier,
+    Map<MemoryTier, Integer> startingCoresByTier,
+    Map<String, Integer> coresByExecutor) {
 
   public PoolSnapshot {
     liveByTier = Map.copyOf(liveByTier);
@@ -34,5 +38,7 @@ public record PoolSnapshot(
     exitedByTier = Map.copyOf(exitedByTier);
     registeredIdsByTier = Map.copyOf(registeredIdsByTier);
     startingByTier = Map.copyOf(startingByTier);
+    startingCoresByTier = Map.copyOf(startingCoresByTier);
+    coresByExecutor = Map.copyOf(coresByExecutor);
   }
 }

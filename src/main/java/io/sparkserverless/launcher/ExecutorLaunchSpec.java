@@ -10,6 +10,10 @@ import java.util.Map;
  * Everything a launcher needs to start one {@code CoarseGrainedExecutorBackend}, independent of
  * where it runs (a local JVM today, a Kubernetes pod later).
  *
+ * @param cores task slots: the cores the executor tells Spark it has ({@code --cores})
+ * @param cpus the processors the container is sized for (the JVM's own threads follow it); fewer
+ *     than {@code cores} when tasks mostly wait, as Spark on Kubernetes separates {@code
+ *     spark.kubernetes.executor.request.cores} from {@code spark.executor.cores}
  * @param environment variables for the executor; may hold the RPC auth secret, so {@link
  *     #toString()} shows only their names
  */
@@ -17,6 +21,7 @@ public record ExecutorLaunchSpec(
     String executorId,
     MemoryTier tier,
     int cores,
+    int cpus,
     String appId,
     String driverUrl,
     String hostname,
@@ -39,6 +44,9 @@ public record ExecutorLaunchSpec(
     if (cores < 1) {
       throw new IllegalArgumentException("cores must be positive: " + cores);
     }
+    if (cpus < 1 || cpus > cores) {
+      throw new IllegalArgumentException("cpus must be from 1 to the cores (" + cores + "): " + cpus);
+    }
   }
 
   /** The executor's arguments, as StandaloneSchedulerBackend passes them, with profile 0. */
@@ -55,7 +63,8 @@ public record ExecutorLaunchSpec(
   @Override
   public String toString() {
     return "ExecutorLaunchSpec[executorId=" + executorId + ", tier=" + tier + ", cores=" + cores
-        + ", appId=" + appId + ", driverUrl=" + driverUrl + ", hostname=" + hostname
+        + ", cpus=" + cpus + ", appId=" + appId + ", driverUrl=" + driverUrl
+        + ", hostname=" + hostname
         + ", javaOptions=" + javaOptions + ", environment names=" + environment.keySet() + "]";
   }
 }

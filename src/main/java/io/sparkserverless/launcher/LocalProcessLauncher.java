@@ -149,8 +149,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     command.add("-cp");
     command.add(String.join(File.pathSeparator, sharing.classPath()));
     command.add("-Xmx" + spec.tier().jvmSize());
-    // Size the JVM's own thread pools (GC, JIT, Netty) for the executor's cores, as a container would.
-    command.add("-XX:ActiveProcessorCount=" + spec.cores());
+    // Size the JVM's own thread pools (GC, JIT, Netty) for the executor's CPUs, as a container would.
+    command.add("-XX:ActiveProcessorCount=" + spec.cpus());
     command.addAll(sharing.jvmOptions());
     command.addAll(spec.javaOptions());
     command.add(ExecutorMain.class.getName());

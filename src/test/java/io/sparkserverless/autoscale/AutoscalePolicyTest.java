@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -120,9 +121,22 @@ class AutoscalePolicyTest {
       return this;
     }
 
+    /** A 1g executor started with {@code slots} task slots, idle for {@code idleFor}. */
+    Workload wide(String executorId, int slots, Duration idleFor) {
+      return executor(new PooledExecutor(executorId, ONE_G, slots, false, idleFor, Optional.empty()));
+    }
+
+    /** A 1g executor started with {@code slots} task slots, running tasks. */
+    Workload wideBusy(String executorId, int slots) {
+      return executor(new PooledExecutor(executorId, ONE_G, slots, true, Duration.ZERO,
+          Optional.empty()));
+    }
+
+    /** Starting executors have {@code slotsPerExecutor} slots each. */
     WorkloadSnapshot snapshot() {
       return new WorkloadSnapshot(now, stages, executors, starting, largerTierDemand, startLatency,
-          slotsPerExecutor, typicalTaskSeconds, smallestTierLimit);
+          slotsPerExecutor, typicalTaskSeconds, smallestTierLimit,
+          starting.getOrDefault(ONE_G, 0) * slotsPerExecutor);
     }
 
     @Override
@@ -650,36 +664,117 @@ class AutoscalePolicyTest {
   }
 
   static Stream<Arguments> hostCapsByCpuShare() {
+    // One live executor of 1 slot; new executors get 1 / share slots (at most 4), and the host's
+    // 2 cores keep 2 / share tasks busy: the live executor's slot, then whole new executors.
     return Stream.of(
         Arguments.of("tasks that compute get one executor per core",
-            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(1.0))), 2),
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(1.0))), 1, 2),
         Arguments.of("a share not yet measured counts as computing",
-            List.of(stageWithCpuShare(1, 100, UNKNOWN_CPU)), 2),
-        Arguments.of("tasks at 40% CPU keep 5 busy on 2 cores",
-            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.4))), 5),
-        Arguments.of("tasks that only wait get at most 4 per core",
-            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.01))), 8),
+            List.of(stageWithCpuShare(1, 100, UNKNOWN_CPU)), 1, 2),
+        Arguments.of("tasks at 40% CPU run 2 per core and keep 5 busy: 1 + 2 x 2 slots",
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.4))), 2, 3),
+        Arguments.of("tasks that only wait run at most 4 per core and keep 8 busy: 1 + 4 slots",
+            List.of(stageWithCpuShare(1, 100, OptionalDouble.of(0.01))), 4, 2),
         Arguments.of("weighted by work: (90 x 0.1 + 10 x 1) / 100 = 0.19, floored at 0.25",
             List.of(stageWithCpuShare(1, 45, OptionalDouble.of(0.1)),
-                stageWithCpuShare(2, 5, OptionalDouble.of(1.0))), 8),
-        Arguments.of("(50 x 0.2 + 50 x 1) / 100 = 0.6 keeps 3 busy",
+                stageWithCpuShare(2, 5, OptionalDouble.of(1.0))), 4, 2),
+        Arguments.of("(50 x 0.2 + 50 x 1) / 100 = 0.6 keeps 3 busy, one per core",
             List.of(stageWithCpuShare(1, 25, OptionalDouble.of(0.2)),
-                stageWithCpuShare(2, 25, OptionalDouble.of(1.0))), 3));
+                stageWithCpuShare(2, 25, OptionalDouble.of(1.0))), 1, 3));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("hostCapsByCpuShare")
   void standardModeCapsExecutorsOnASharedHostByTheBacklogsCpuShare(String row,
-      List<StageLoad> stages, int expectedTarget) {
+      List<StageLoad> stages, int expectedSlots, int expectedTarget) {
     Workload backlog = Workload.atStart().idle("1", Duration.ZERO);
     stages.forEach(backlog::stage);
 
     AutoscaleDecision decision =
         decideFresh(new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2), backlog);
 
+    assertEquals(expectedSlots, decision.slotsPerNewExecutor(), decision.reasons().toString());
     assertEquals(expectedTarget, decision.smallestTierTarget(), decision.reasons().toString());
     assertTrue(String.join(" ", decision.reasons()).contains("capped at " + expectedTarget),
         decision.reasons().toString());
+  }
+
+  private static StageLoad waitingStage(int stageId, int pendingTasks, MemoryPressure pressure) {
+    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0),
+        OptionalDouble.of(0.05), pressure);
+  }
+
+  static Stream<Arguments> slotsPerNewExecutor() {
+    return Stream.of(
+        Arguments.of("tasks that compute run one per core",
+            List.of(stageWithCpuShare(1, 40, OptionalDouble.of(1.0))), 1, 1),
+        Arguments.of("tasks at 5% CPU run the most per core, 4",
+            List.of(waitingStage(1, 40, MemoryPressure.NONE)), 1, 4),
+        Arguments.of("with 2 cores per executor, 8 tasks",
+            List.of(waitingStage(1, 40, MemoryPressure.NONE)), 2, 8),
+        Arguments.of("a waiting stage at memory pressure 0.2 allows 2 per core (0.5 / 0.2)",
+            List.of(waitingStage(1, 40, new MemoryPressure(4, 0.2, 0.1, 0, false))), 1, 2),
+        Arguments.of("memory pressure measured on one task says nothing yet",
+            List.of(waitingStage(1, 40, new MemoryPressure(1, 0.4, 0, 0, false))), 1, 4),
+        Arguments.of("any backlog stage's memory pressure limits the count",
+            List.of(waitingStage(1, 40, MemoryPressure.NONE),
+                waitingStage(2, 40, new MemoryPressure(4, 0, 0.3, 0, false))), 1, 1),
+        Arguments.of("a stage moved to a larger tier does not count",
+            List.of(waitingStage(1, 40, MemoryPressure.NONE), waitingStage(2, 40, HIGH_SPILL)), 1, 4));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("slotsPerNewExecutor")
+  void tasksThatMostlyWaitShareAnExecutorUnlessTheyPressOnItsMemory(String row,
+      List<StageLoad> stages, int coresPerExecutor, int expectedSlots) {
+    Workload backlog = Workload.atStart().slotsPerExecutor(coresPerExecutor);
+    stages.forEach(backlog::stage);
+
+    for (ServerlessMode mode : ServerlessMode.values()) {
+      AutoscaleDecision decision = decideFresh(policy(mode, 0), backlog);
+
+      assertEquals(expectedSlots, decision.slotsPerNewExecutor(), mode + ": " + decision.reasons());
+    }
+  }
+
+  @Test
+  void anExecutorWithMoreSlotsStandsForSeveralWhenSizingThePool() {
+    // 40 tasks of 1 s at 5% CPU: 4 slots per new executor. Performance wants a slot per task.
+    Workload backlog = Workload.atStart().stage(waitingStage(1, 40, MemoryPressure.NONE));
+    Workload withWideExecutors = Workload.atStart().stage(waitingStage(1, 40, MemoryPressure.NONE))
+        .wideBusy("1", 4).wideBusy("2", 4);
+
+    assertEquals(10, decideFresh(policy(ServerlessMode.PERFORMANCE, 0), backlog).smallestTierTarget());
+    assertEquals(2 + 8, decideFresh(policy(ServerlessMode.PERFORMANCE, 0), withWideExecutors)
+        .smallestTierTarget(), "two live executors of 4 slots, then 32 slots in 8 new ones");
+  }
+
+  @Test
+  void aChangeOfSlotsIsReportedOnceWithItsReason() {
+    AutoscalePolicy policy = standard(0);
+    Workload backlog = Workload.atStart().stage(waitingStage(1, 40, MemoryPressure.NONE));
+
+    AutoscaleDecision first = policy.decide(backlog.snapshot(), AutoscaleState.INITIAL);
+    AutoscaleDecision second = policy.decide(backlog.snapshot(), first.next());
+
+    assertTrue(first.reasons().stream().anyMatch(r -> r.startsWith("new 1g executors run 4 tasks"
+        + " at once (was 1): the backlog's tasks spend 5% of their run time on a CPU")),
+        first.reasons().toString());
+    assertTrue(second.reasons().stream().noneMatch(r -> r.startsWith("new 1g executors")),
+        second.reasons().toString());
+  }
+
+  @Test
+  void anEmptyBacklogKeepsTheLastChoiceOfSlots() {
+    AutoscalePolicy policy = policy(ServerlessMode.PERFORMANCE, 0);
+    AutoscaleDecision waiting = policy.decide(Workload.atStart()
+        .stage(waitingStage(1, 40, MemoryPressure.NONE)).snapshot(), AutoscaleState.INITIAL);
+
+    AutoscaleDecision idle = policy.decide(Workload.atStart().snapshot(), waiting.next());
+
+    assertEquals(4, idle.slotsPerNewExecutor(), idle.reasons().toString());
+    assertTrue(idle.reasons().stream().noneMatch(r -> r.startsWith("new 1g executors")),
+        idle.reasons().toString());
   }
 
   @Test
@@ -715,6 +810,123 @@ class AutoscalePolicyTest {
     AutoscaleDecision decision = standard(0).decide(Workload.atStart().snapshot(), remembering);
 
     assertEquals(Set.of(), decision.next().raisedStages());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reshaping: executors too narrow for the current shape make way for wider ones
+
+  /** A state whose last choice of slots for new executors was 4, with no recent scale-up. */
+  private static AutoscaleState fourSlotsChosen(int lastTarget) {
+    return new AutoscaleState(Instant.MIN, lastTarget, Set.of(), 4);
+  }
+
+  /** An idle 1-slot executor whose shuffle output has gone unread for {@code unusedFor}. */
+  private static PooledExecutor withUnreadShuffle(String executorId, Duration unusedFor) {
+    return new PooledExecutor(executorId, ONE_G, 1, false, AutoscalePolicy.RESHAPE_IDLE,
+        Optional.of(unusedFor));
+  }
+
+  static Stream<Arguments> reshapes() {
+    Duration idle = AutoscalePolicy.RESHAPE_IDLE;
+    return Stream.of(
+        Arguments.of("performance: an idle warm executor of 1 slot makes way for one of 4",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle).wide("2", 4, idle),
+            fourSlotsChosen(2), List.of("1")),
+        Arguments.of("the narrowest goes first, then the longest idle",
+            ServerlessMode.PERFORMANCE, Workload.atStart().wide("1", 2, idle.plusSeconds(5))
+                .idle("2", idle).idle("3", idle.plusSeconds(1)),
+            new AutoscaleState(Instant.MIN, 3, Set.of(), 4), List.of("3")),
+        Arguments.of("one at a time: not while an executor of the tier is starting",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle).starting(ONE_G, 1),
+            fourSlotsChosen(2), List.of()),
+        Arguments.of("not for less than twice its slots: 3 against 2",
+            ServerlessMode.PERFORMANCE, Workload.atStart().wide("1", 2, idle).wide("2", 2, idle),
+            new AutoscaleState(Instant.MIN, 2, Set.of(), 3), List.of()),
+        Arguments.of("not before it has been idle for the reshape time",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle.minusMillis(100))
+                .idle("2", idle.minusMillis(100)), fourSlotsChosen(2), List.of()),
+        Arguments.of("not while it runs a task",
+            ServerlessMode.PERFORMANCE, Workload.atStart().busy("1").busy("2"),
+            fourSlotsChosen(2), List.of()),
+        Arguments.of("not while it holds shuffle output a running stage reads",
+            ServerlessMode.PERFORMANCE, Workload.atStart().holdingShuffle("1", idle)
+                .holdingShuffle("2", idle), fourSlotsChosen(2), List.of()),
+        Arguments.of("not while its shuffle output was used within the reshape time",
+            ServerlessMode.PERFORMANCE, Workload.atStart()
+                .executor(withUnreadShuffle("1", idle.minusMillis(100)))
+                .wide("2", 4, idle), fourSlotsChosen(2), List.of()),
+        Arguments.of("performance: shuffle output unused for the reshape time does not stop it",
+            ServerlessMode.PERFORMANCE, Workload.atStart()
+                .executor(withUnreadShuffle("1", idle))
+                .wide("2", 4, idle), fourSlotsChosen(2), List.of("1")),
+        Arguments.of("standard: within the target (8 tasks want both) it is replaced too",
+            ServerlessMode.STANDARD, Workload.atStart().stage(waitingStage(1, 8, MemoryPressure.NONE))
+                .wideBusy("1", 4).idle("2", idle), fourSlotsChosen(2), List.of("2")),
+        Arguments.of("beyond the target, outside the cool-down, it goes before the idle timeout",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle).idle("2", idle)
+                .idle("3", idle), fourSlotsChosen(3), List.of("1")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("reshapes")
+  void anIdleExecutorTooNarrowForTheCurrentShapeMakesWayForAWiderOne(String row,
+      ServerlessMode mode, Workload workload, AutoscaleState state, List<String> expected) {
+    AutoscaleDecision decision = policy(mode, 0).decide(workload.snapshot(), state);
+
+    assertEquals(expected, decision.release(), decision.reasons().toString());
+    if (!expected.isEmpty()) {
+      assertTrue(decision.reasons().stream().anyMatch(r -> r.startsWith("releasing " + expected)
+          && r.contains("new 1g executors run 4")), decision.reasons().toString());
+    }
+  }
+
+  @Test
+  void aReshapeWithinTheTargetKeepsTheTargetSoTheReplacementIsLaunched() {
+    AutoscaleDecision decision = policy(ServerlessMode.PERFORMANCE, 0).decide(Workload.atStart()
+        .idle("1", AutoscalePolicy.RESHAPE_IDLE).wide("2", 4, Duration.ZERO).snapshot(),
+        fourSlotsChosen(2));
+
+    assertEquals(List.of("1"), decision.release());
+    assertEquals(2, decision.smallestTierTarget(), decision.reasons().toString());
+    assertTrue(decision.reasons().stream().anyMatch(r -> r.contains("a new one replaces it")),
+        decision.reasons().toString());
+  }
+
+  @Test
+  void beyondTheTargetDuringTheCoolDownANarrowExecutorIsKept() {
+    // Three registered against a target of 2 (the warm pool), 1 s after a scale-up.
+    AutoscaleState justScaledUp = new AutoscaleState(T0.minusSeconds(1), 2, Set.of(), 4);
+    Duration idle = AutoscalePolicy.RESHAPE_IDLE;
+
+    AutoscaleDecision decision = policy(ServerlessMode.PERFORMANCE, 0).decide(Workload.atStart()
+        .idle("1", idle).idle("2", idle).idle("3", idle).snapshot(), justScaledUp);
+
+    assertEquals(List.of(), decision.release(), decision.reasons().toString());
+  }
+
+  @Test
+  void surplusExecutorsGoNarrowestFirstSoThePoolKeepsItsWidest() {
+    Duration idle = Duration.ofSeconds(60);
+    Workload workload = Workload.atStart()
+        .wide("a", 4, idle.plusSeconds(30)).idle("b", idle).wide("c", 2, idle).idle("d", idle);
+
+    AutoscaleDecision decision = decideFresh(standard(1), workload);
+
+    assertEquals(1, decision.smallestTierTarget());
+    assertEquals(Set.of("b", "c", "d"), Set.copyOf(decision.release()));
+  }
+
+  @Test
+  void sizingCountsTheWidestLiveExecutorsFirst() {
+    // 4 tasks: the live 4-slot executor runs them all, so the 1-slot one is not needed.
+    Workload workload = Workload.atStart().stage(waitingStage(1, 4, MemoryPressure.NONE))
+        .wideBusy("1", 4).busy("2");
+
+    AutoscaleDecision decision = decideFresh(policy(ServerlessMode.PERFORMANCE, 0), workload);
+
+    assertEquals(AutoscalePolicy.PERFORMANCE_WARM_POOL, decision.smallestTierTarget(),
+        decision.reasons().toString());
+    assertContainsAll(String.join(" ", decision.reasons()), "4 tasks left need 1 executors");
   }
 
   private static void assertContainsAll(String text, String... parts) {

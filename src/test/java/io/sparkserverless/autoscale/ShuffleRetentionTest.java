@@ -41,7 +41,7 @@ class ShuffleRetentionTest {
         new PooledExecutor("2", ONE_G, false, Duration.ofMinutes(1), Optional.of(Duration.ZERO)),
         new PooledExecutor("3", ONE_G, false, Duration.ofMinutes(1), Optional.of(Duration.ZERO)));
     WorkloadSnapshot snapshot = new WorkloadSnapshot(NOW, List.of(), executors, Map.of(), Map.of(),
-        Duration.ofSeconds(5), 1, OptionalDouble.empty(), Integer.MAX_VALUE);
+        Duration.ofSeconds(5), 1, OptionalDouble.empty(), Integer.MAX_VALUE, 0);
 
     AutoscaleDecision decision = policy.decide(snapshot, AutoscaleState.INITIAL);
 

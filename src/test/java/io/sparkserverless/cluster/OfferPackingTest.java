@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OfferPackingTest {
@@ -24,5 +25,15 @@ class OfferPackingTest {
     offered.sort(OfferPacking.OLDEST_EXECUTOR_FIRST);
 
     assertEquals(List.of("7", "a", "b", "driver"), offered);
+  }
+
+  @Test
+  void widerExecutorsAreOfferedBeforeNarrowerOnesThenTheOldestFirst() {
+    Map<String, Integer> cores = Map.of("1", 1, "2", 1, "3", 4, "4", 4, "5", 2);
+    List<String> offered = new ArrayList<>(List.of("1", "2", "3", "4", "5"));
+
+    offered.sort(OfferPacking.widestThenOldest(cores::get));
+
+    assertEquals(List.of("3", "4", "5", "1", "2"), offered);
   }
 }

@@ -356,6 +356,37 @@ class ExecutorPoolTest {
   }
 
   @Test
+  void aStoppedExecutorTheTargetStillWantsIsReplacedBeforeItHasExited() {
+    pool = startPool(Map.of());
+    pool.requestTotal(2);
+    List<String> ids = awaitLaunches(2);
+    ids.forEach(pool::executorRegistered);
+    awaitCondition("registrations seen", () -> pool.snapshot().registered() == 2);
+
+    pool.stopExecutors(List.of(ids.get(0)));
+    drainPoolThread();
+
+    assertEquals(3, launcher.launched.size(), "the replacement is on its way at once");
+    assertEquals(1, pool.snapshot().starting());
+  }
+
+  @Test
+  void aReplacementAtTheExecutorLimitWaitsForTheStoppedExecutorToExit() {
+    pool = startPool(Map.of("spark.serverless.maxExecutors", "2"));
+    pool.requestTotal(2);
+    List<String> ids = awaitLaunches(2);
+    ids.forEach(pool::executorRegistered);
+    awaitCondition("registrations seen", () -> pool.snapshot().registered() == 2);
+
+    pool.stopExecutors(List.of(ids.get(0)));
+    drainPoolThread();
+    assertEquals(2, launcher.launched.size(), "a stopping executor still counts against the limit");
+
+    launcher.exit(ids.get(0), 143);
+    awaitLaunches(3);
+  }
+
+  @Test
   void executorThatDoesNotRegisterInTimeIsStoppedAndCountedAsLaunchFailure() {
     pool = startPool(Map.of("spark.serverless.executor.registrationTimeout", "1s"));
     pool.requestTotal(2);
@@ -437,7 +468,7 @@ class ExecutorPoolTest {
 
   private static ExecutorLaunchSpec spec(String executorId, MemoryTier tier) {
     return new ExecutorLaunchSpec(
-        executorId, tier, 1, "app-test", "spark://CoarseGrainedScheduler@localhost:7077", "localhost",
+        executorId, tier, 1, 1, "app-test", "spark://CoarseGrainedScheduler@localhost:7077", "localhost",
         List.of(), List.of(), Map.of());
   }
 
