@@ -33,7 +33,9 @@ import java.util.Set;
  *
  * <p>Until a task of a stage has finished, its tasks' length is a guess: the median of the
  * application's latest tasks, or {@link #DEFAULT_TASK_SECONDS} before any finished. Standard mode
- * then adds one executor per decision rather than sizing on the guess.
+ * then adds one executor per decision rather than sizing on the guess. At an application's start,
+ * before any task's CPU share is measured, both modes add no executor beyond the live ones for up
+ * to one start time, so that the next ones get the task slots the measurement calls for.
  *
  * <p>Shared rules: never below {@code minExecutors}; no smallest-tier executor is released within
  * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
@@ -130,14 +132,19 @@ public final class AutoscalePolicy {
     this.hostSlots = hostSlots;
   }
 
-  /** The smallest tier's work left: tasks, their seconds, and the seconds of it spent computing. */
-  private record Backlog(int tasks, double workSeconds, double cpuSeconds, boolean lengthKnown) {
+  /**
+   * The smallest tier's work left: tasks, their seconds, and the seconds of it spent computing;
+   * whether every stage's task length and CPU share are measured (or guessed from the application).
+   */
+  private record Backlog(int tasks, double workSeconds, double cpuSeconds, boolean lengthKnown,
+      boolean shareKnown) {
     static Backlog of(List<StageLoad> stages, MemoryTier smallest, Set<Integer> raised,
         double guessedTaskSeconds) {
       int tasks = 0;
       double work = 0;
       double cpu = 0;
       boolean lengthKnown = true;
+      boolean shareKnown = true;
       for (StageLoad stage : stages) {
         if (stage.tier().equals(smallest) && !raised.contains(stage.stageId())) {
           int remaining = stage.pendingTasks() + stage.runningTasks();
@@ -146,9 +153,10 @@ public final class AutoscalePolicy {
           work += stageWork;
           cpu += stageWork * stage.cpuShare().orElse(1.0);
           lengthKnown &= stage.medianTaskSeconds().isPresent() || remaining == 0;
+          shareKnown &= stage.cpuShare().isPresent() || remaining == 0;
         }
       }
-      return new Backlog(tasks, work, cpu, lengthKnown);
+      return new Backlog(tasks, work, cpu, lengthKnown, shareKnown);
     }
 
     /** The share of the work spent on a CPU as measured: 1 (computing) when there is none. */
@@ -285,6 +293,20 @@ public final class AutoscalePolicy {
           + " and the memory budget, keeping room for a larger executor";
       wanted = snapshot.smallestTierLimit();
     }
+    // Cold start: until the live executors have measured the tasks' CPU share, a new executor's
+    // task slots would be a guess it keeps for life. Waiting costs at most one start.
+    Instant unmeasuredSince = backlog.shareKnown() ? Instant.MIN
+        : state.unmeasuredSince().equals(Instant.MIN) ? snapshot.now() : state.unmeasuredSince();
+    Duration shapeWait = snapshot.executorStartLatency();
+    int held = Math.max(Math.max(pool.live(), 1),
+        mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_WARM_POOL : 0);
+    if (!backlog.shareKnown() && wanted > held
+        && Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0) {
+      why += String.format(Locale.ROOT, "; held at %d for up to %.1f s (an executor's start)"
+          + " until the tasks' CPU share, which sets new executors' task slots, is measured",
+          held, shapeWait.toMillis() / 1000.0);
+      wanted = held;
+    }
     wanted = Math.max(wanted, minExecutors);
 
     Instant scaleUpAt = state.lastScaleUp();
@@ -315,7 +337,7 @@ public final class AutoscalePolicy {
     snapshot.stages().forEach(stage -> running.add(stage.stageId()));
     raised.retainAll(running);
     return new AutoscaleDecision(wanted, newSlots, release, raise, reasons,
-        new AutoscaleState(scaleUpAt, wanted, raised, newSlots));
+        new AutoscaleState(scaleUpAt, wanted, raised, newSlots, unmeasuredSince));
   }
 
   /** Stages of the smallest tier whose finished tasks press on memory move one tier up, once. */

@@ -1,5 +1,7 @@
 package io.sparkserverless.autoscale;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Instant;
 import java.util.Set;
 
@@ -11,13 +13,24 @@ import java.util.Set;
  * @param raisedStages stages already moved to a larger tier, so each is moved once
  * @param lastSlotsPerNewExecutor the previous choice of slots for new executors, to report only
  *     changes (0 before the first decision)
+ * @param unmeasuredSince since when the backlog has held tasks whose CPU share is not measured
+ *     yet, {@link Instant#MIN} when it holds none
  */
 public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
-    int lastSlotsPerNewExecutor) {
-  public static final AutoscaleState INITIAL = new AutoscaleState(Instant.MIN, -1, Set.of(), 0);
+    int lastSlotsPerNewExecutor, Instant unmeasuredSince) {
+  public static final AutoscaleState INITIAL =
+      new AutoscaleState(Instant.MIN, -1, Set.of(), 0, Instant.MIN);
 
   public AutoscaleState {
+    requireNonNull(lastScaleUp, "lastScaleUp is null");
     raisedStages = Set.copyOf(raisedStages);
+    requireNonNull(unmeasuredSince, "unmeasuredSince is null");
+  }
+
+  /** A state with a choice of slots and no unmeasured backlog. */
+  public AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
+      int lastSlotsPerNewExecutor) {
+    this(lastScaleUp, lastTarget, raisedStages, lastSlotsPerNewExecutor, Instant.MIN);
   }
 
   /** A state before any choice of slots. */

@@ -34,6 +34,8 @@ class AutoscalePolicyTest {
 
   /** Tasks whose CPU share is not known yet: the host cap counts them as computing. */
   private static final OptionalDouble UNKNOWN_CPU = OptionalDouble.empty();
+  /** Tasks measured to spend all their run time on a CPU. */
+  private static final OptionalDouble COMPUTING = OptionalDouble.of(1.0);
 
   private static final MemoryPressure HIGH_SPILL = new MemoryPressure(4, 0.8, 0.1, 0.1, false);
   private static final MemoryPressure LOW = new MemoryPressure(4, 0.2, 0.1, 0.1, false);
@@ -63,10 +65,13 @@ class AutoscalePolicyTest {
       return at(T0);
     }
 
-    /** A stage on the smallest tier with pending tasks of a known median and no pressure. */
+    /**
+     * A stage on the smallest tier with pending tasks of a known median, tasks that compute, and no
+     * pressure.
+     */
     Workload stage(int stageId, int pendingTasks, double medianSeconds) {
       return stage(new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(medianSeconds),
-          UNKNOWN_CPU, MemoryPressure.NONE));
+          COMPUTING, MemoryPressure.NONE));
     }
 
     Workload stage(StageLoad stage) {
@@ -199,7 +204,7 @@ class AutoscalePolicyTest {
             Workload.atStart().stage(1, 30, 1.0).busy("1").busy("2"), 3),
         Arguments.of("standard: running tasks count as work left",
             ServerlessMode.STANDARD, 0, Workload.atStart().stage(new StageLoad(1, ONE_G, 28, 2,
-                OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).busy("1").busy("2"), 3),
+                OptionalDouble.of(1.0), COMPUTING, MemoryPressure.NONE)).busy("1").busy("2"), 3),
         Arguments.of("standard: work of several stages adds up",
             ServerlessMode.STANDARD, 0,
             Workload.atStart().stage(1, 12, 1.0).stage(2, 6, 2.0), 3),
@@ -547,8 +552,9 @@ class AutoscalePolicyTest {
   // ---------------------------------------------------------------------------------------------
   // Moving stages under memory pressure to a larger tier
 
+  /** A stage whose finished tasks, which computed, showed {@code pressure}. */
   private static StageLoad pressedStage(int stageId, int pendingTasks, MemoryPressure pressure) {
-    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0), UNKNOWN_CPU,
+    return new StageLoad(stageId, ONE_G, pendingTasks, 0, OptionalDouble.of(1.0), COMPUTING,
         pressure);
   }
 
@@ -690,8 +696,9 @@ class AutoscalePolicyTest {
     Workload backlog = Workload.atStart().idle("1", Duration.ZERO);
     stages.forEach(backlog::stage);
 
-    AutoscaleDecision decision =
-        decideFresh(new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2), backlog);
+    // Past the cold-start wait, so that a share not measured yet is counted, not waited for.
+    AutoscaleDecision decision = new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2)
+        .decide(backlog.snapshot(), unmeasuredFor(START_LATENCY));
 
     assertEquals(expectedSlots, decision.slotsPerNewExecutor(), decision.reasons().toString());
     assertEquals(expectedTarget, decision.smallestTierTarget(), decision.reasons().toString());
@@ -810,6 +817,80 @@ class AutoscalePolicyTest {
     AutoscaleDecision decision = standard(0).decide(Workload.atStart().snapshot(), remembering);
 
     assertEquals(Set.of(), decision.next().raisedStages());
+  }
+
+  /** A fresh state whose backlog has had tasks of an unmeasured CPU share for {@code age}. */
+  private static AutoscaleState unmeasuredFor(Duration age) {
+    return new AutoscaleState(Instant.MIN, -1, Set.of(), 0, T0.minus(age));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cold start: new executors wait briefly for the measurement that sets their task slots
+
+  private static Workload unmeasuredBacklog() {
+    return Workload.atStart().stage(new StageLoad(1, ONE_G, 40, 0, OptionalDouble.of(1.0),
+        UNKNOWN_CPU, MemoryPressure.NONE));
+  }
+
+  static Stream<Arguments> coldStarts() {
+    return Stream.of(
+        Arguments.of("performance: the warm pool runs the first tasks while they are measured",
+            ServerlessMode.PERFORMANCE, unmeasuredBacklog().busy("1").busy("2"),
+            AutoscaleState.INITIAL, 2),
+        Arguments.of("standard: the first executor runs them while they are measured",
+            ServerlessMode.STANDARD, unmeasuredBacklog().starting(ONE_G, 1),
+            AutoscaleState.INITIAL, 1),
+        Arguments.of("no executor at all: one starts at once, the rest wait for its measurement",
+            ServerlessMode.STANDARD, unmeasuredBacklog(), AutoscaleState.INITIAL, 1),
+        Arguments.of("performance: no executor at all: the warm pool starts at once",
+            ServerlessMode.PERFORMANCE, unmeasuredBacklog(), AutoscaleState.INITIAL,
+            AutoscalePolicy.PERFORMANCE_WARM_POOL),
+        Arguments.of("no wait longer than an executor's start",
+            ServerlessMode.PERFORMANCE, unmeasuredBacklog().busy("1").busy("2"),
+            unmeasuredFor(START_LATENCY), 40),
+        Arguments.of("just before that, still waiting",
+            ServerlessMode.PERFORMANCE, unmeasuredBacklog().busy("1").busy("2"),
+            unmeasuredFor(START_LATENCY.minusMillis(100)), 2),
+        Arguments.of("a measured share does not wait",
+            ServerlessMode.PERFORMANCE, Workload.atStart().stage(1, 40, 1.0).busy("1").busy("2"),
+            AutoscaleState.INITIAL, 40));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("coldStarts")
+  void beforeTheTasksCpuShareIsMeasuredNewExecutorsWaitUpToOneStart(String row,
+      ServerlessMode mode, Workload workload, AutoscaleState state, int expectedTarget) {
+    AutoscaleDecision decision = policy(mode, 0).decide(workload.snapshot(), state);
+
+    assertEquals(expectedTarget, decision.smallestTierTarget(), decision.reasons().toString());
+  }
+
+  @Test
+  void theWaitIsRememberedFromTheFirstUnmeasuredBacklogAndForgottenOnceMeasured() {
+    AutoscalePolicy policy = policy(ServerlessMode.PERFORMANCE, 0);
+    AutoscaleDecision first = policy.decide(unmeasuredBacklog().busy("1").busy("2").snapshot(),
+        AutoscaleState.INITIAL);
+    assertEquals(T0, first.next().unmeasuredSince());
+
+    AutoscaleDecision later = policy.decide(Workload.at(T0.plusSeconds(2)).stage(new StageLoad(1,
+        ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).busy("1").busy("2")
+        .snapshot(), first.next());
+    assertEquals(T0, later.next().unmeasuredSince(), "counted from the first decision");
+
+    AutoscaleDecision measured = policy.decide(Workload.at(T0.plusSeconds(3))
+        .stage(waitingStage(1, 40, MemoryPressure.NONE)).busy("1").busy("2").snapshot(), later.next());
+    assertEquals(Instant.MIN, measured.next().unmeasuredSince());
+    assertEquals(2 + 10, measured.smallestTierTarget(), "then new executors of 4 slots each");
+  }
+
+  @Test
+  void aHeldScaleUpSaysWhatItWaitsFor() {
+    AutoscaleDecision decision = policy(ServerlessMode.STANDARD, 0).decide(
+        unmeasuredBacklog().busy("1").snapshot(), new AutoscaleState(Instant.MIN, 0, Set.of()));
+
+    assertEquals(1, decision.smallestTierTarget());
+    assertContainsAll(String.join(" ", decision.reasons()), "held at 1 for up to 5.0 s",
+        "until the tasks' CPU share, which sets new executors' task slots, is measured");
   }
 
   // ---------------------------------------------------------------------------------------------
