@@ -29,7 +29,8 @@ import org.knowm.xchart.XYSeries;
  * (defaults plus shuffle tracking, on this project's backend), standard mode and performance mode.
  * Reports makespan, per-job latency (p50/p95), executor GB-seconds and utilization (task time over
  * executor core time), writes {@code target/bench/autoscale.csv}, {@code autoscale-timeline.csv}
- * and a chart of executors over time, {@code autoscale-executors.png}.
+ * and charts of executors and of task slots over time, {@code autoscale-executors.png} and {@code
+ * autoscale-slots.png}.
  * Each setting's driver log is kept as {@code autoscale-<setting>-driver.log}, with one line per
  * autoscaling decision.
  * Run: {@code mvn -B verify -Pbench -Dbench=AutoscaleBench [-Dbench.seed=42]
@@ -39,7 +40,7 @@ class AutoscaleBench {
   private static final Pattern USAGE = Pattern.compile(
       "Executors used ([0-9.]+) GB-seconds of heap and ([0-9.]+) core-seconds");
   private static final Pattern REGISTERED = Pattern.compile("registered (\\d+) ms after launch \\((\\d+) cores\\)");
-  private static final Pattern EXEC_SAMPLE = Pattern.compile("EXEC (\\d+\\.\\d) (\\d+)");
+  private static final Pattern EXEC_SAMPLE = Pattern.compile("EXEC (\\d+\\.\\d) (\\d+) (\\d+)");
   private static final int MAX_EXECUTORS = 4;
 
   private record Setting(String name, Map<String, String> conf) {}
@@ -135,7 +136,7 @@ class AutoscaleBench {
           Matcher sample = EXEC_SAMPLE.matcher(line);
           if (sample.matches()) {
             timeline.add(new double[] {Double.parseDouble(sample.group(1)),
-                Double.parseDouble(sample.group(2))});
+                Double.parseDouble(sample.group(2)), Double.parseDouble(sample.group(3))});
           }
         } else if (line.startsWith("MAKESPAN=")) {
           makespan = Double.parseDouble(line.substring(9));
@@ -167,35 +168,27 @@ class AutoscaleBench {
     StringBuilder csv = new StringBuilder(
         "setting,completed,makespan_s,job_p50_s,job_p95_s,executor_gb_s,executor_core_s,task_s,run_s,"
             + "utilization,run_utilization,utilization_from_registration,starts,mean_start_ms\n");
-    StringBuilder timeline = new StringBuilder("setting,seconds,executors\n");
+    StringBuilder timeline = new StringBuilder("setting,seconds,executors,task_slots\n");
     for (Result r : results) {
       csv.append(String.format(Locale.ROOT,
           "%s,%s,%.2f,%.2f,%.2f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%d,%.0f%n",
           r.setting(), r.completed(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), r.coreSeconds(),
           r.taskSeconds(), r.runSeconds(), r.utilization(), r.runUtilization(),
           r.registeredUtilization(), r.starts(), r.meanStartMs()));
-      r.timeline().forEach(p -> timeline.append(String.format(Locale.ROOT, "%s,%.1f,%.0f%n",
-          r.setting(), p[0], p[1])));
+      r.timeline().forEach(p -> timeline.append(String.format(Locale.ROOT, "%s,%.1f,%.0f,%.0f%n",
+          r.setting(), p[0], p[1], p[2])));
     }
     Files.writeString(out.resolve("autoscale.csv"), csv);
     Files.writeString(out.resolve("autoscale-timeline.csv"), timeline);
 
-    XYChart chart = new XYChartBuilder().width(900).height(450)
-        .title("Executors over time, trace seed " + seed).xAxisTitle("seconds").yAxisTitle("executors")
-        .build();
-    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
-    for (Result r : results) {
-      if (!r.timeline().isEmpty()) {
-        chart.addSeries(r.setting(), r.timeline().stream().mapToDouble(p -> p[0]).toArray(),
-            r.timeline().stream().mapToDouble(p -> p[1]).toArray());
-      }
-    }
-    BitmapEncoder.saveBitmap(chart, out.resolve("autoscale-executors").toString(),
-        BitmapEncoder.BitmapFormat.PNG);
+    saveChart(results, seed, 1, "executors", out.resolve("autoscale-executors"));
+    saveChart(results, seed, 2, "task slots", out.resolve("autoscale-slots"));
 
     System.out.println();
     System.out.println("Autoscaling benchmark, trace seed " + seed + ", at most " + MAX_EXECUTORS
-        + " executors of 1 core, tiers 1g,2g");
+        + " executors, tiers 1g,2g, spark.executor.cores=1 (the autoscaler may give 1g executors"
+        + " more task slots)");
+    System.out.println("utilization counts task slots (Spark's cores) as cores");
     System.out.println("utilization: task time (launch to finish) over executor core time from"
         + " launch; run: executor run time only; registered: core time from registration");
     System.out.printf(Locale.ROOT, "%-13s %9s %9s %9s %11s %11s %5s %11s %7s %11s%n", "setting",
@@ -229,6 +222,22 @@ class AutoscaleBench {
         + " GB-seconds %.2fx (goal <= 1.0x)%n",
         performance.makespan() / dynamic.makespan(), performance.gbSeconds() / dynamic.gbSeconds());
     System.out.println("CSV and chart: " + out.toAbsolutePath());
+  }
+
+  /** A step chart of one timeline column per setting, written as {@code file}.png. */
+  private static void saveChart(List<Result> results, long seed, int column, String what, Path file)
+      throws Exception {
+    XYChart chart = new XYChartBuilder().width(900).height(450)
+        .title(Character.toUpperCase(what.charAt(0)) + what.substring(1) + " over time, trace seed "
+            + seed).xAxisTitle("seconds").yAxisTitle(what).build();
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+    for (Result r : results) {
+      if (!r.timeline().isEmpty()) {
+        chart.addSeries(r.setting(), r.timeline().stream().mapToDouble(p -> p[0]).toArray(),
+            r.timeline().stream().mapToDouble(p -> p[column]).toArray());
+      }
+    }
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {

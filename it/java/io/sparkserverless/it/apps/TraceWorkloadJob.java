@@ -3,7 +3,9 @@ package io.sparkserverless.it.apps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -13,6 +15,8 @@ import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import scala.Tuple2;
@@ -21,8 +25,8 @@ import scala.Tuple2;
  * A seeded, reproducible workload trace for the autoscaling benchmark: bursts of short jobs, long
  * shuffle-heavy jobs, SQL stages that spill, and idle gaps, in two closed-loop streams.
  * {@code args = seed}. Prints one
- * {@code JOB <kind> <submitSeconds> <endSeconds>} line per job, {@code EXEC <seconds> <count>} samples
- * of the executor count, then {@code MAKESPAN=}, {@code TASK_SECONDS=} (launch to finish, as
+ * {@code JOB <kind> <submitSeconds> <endSeconds>} line per job, {@code EXEC <seconds> <executors>
+ * <slots>} samples of the registered executors and their task slots (cores), then {@code MAKESPAN=}, {@code TASK_SECONDS=} (launch to finish, as
  * Spark's UI counts task time) and {@code RUN_SECONDS=} (the executors' run time alone).
  */
 public final class TraceWorkloadJob {
@@ -44,6 +48,7 @@ public final class TraceWorkloadJob {
     // the executor's run time alone, which leaves out deserializing and returning results.
     AtomicLong taskMillis = new AtomicLong();
     AtomicLong runMillis = new AtomicLong();
+    Map<String, Integer> coresByExecutor = new ConcurrentHashMap<>();
     sc.addSparkListener(new SparkListener() {
       @Override
       public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
@@ -52,11 +57,23 @@ public final class TraceWorkloadJob {
           runMillis.addAndGet(taskEnd.taskMetrics().executorRunTime());
         }
       }
+
+      @Override
+      public void onExecutorAdded(SparkListenerExecutorAdded added) {
+        coresByExecutor.put(added.executorId(), added.executorInfo().totalCores());
+      }
+
+      @Override
+      public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+        coresByExecutor.remove(removed.executorId());
+      }
     });
     long start = System.nanoTime();
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
-        line(String.format(Locale.ROOT, "EXEC %.1f %d", seconds(start), sc.getExecutorIds().size()));
+        int slots = coresByExecutor.values().stream().mapToInt(Integer::intValue).sum();
+        line(String.format(Locale.ROOT, "EXEC %.1f %d %d", seconds(start), coresByExecutor.size(),
+            slots));
         try {
           Thread.sleep(500); // sampling for the chart
         } catch (InterruptedException e) {
