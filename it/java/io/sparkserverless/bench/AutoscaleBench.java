@@ -34,7 +34,8 @@ import org.knowm.xchart.XYSeries;
  * Each setting's driver log is kept as {@code autoscale-<setting>-driver.log}, with one line per
  * autoscaling decision.
  * Run: {@code mvn -B verify -Pbench -Dbench=AutoscaleBench [-Dbench.seed=42]
- * [-Dbench.settings=standard,spark-dynamic]}.
+ * [-Dbench.settings=standard,spark-dynamic]}; {@code spark-dynamic-4-cores} (dynamic allocation
+ * with {@code spark.executor.cores=4} set by hand) runs only when named there.
  */
 class AutoscaleBench {
   private static final Pattern USAGE = Pattern.compile(
@@ -80,7 +81,14 @@ class AutoscaleBench {
             "spark.dynamicAllocation.shuffleTracking.enabled", "true",
             "spark.dynamicAllocation.maxExecutors", Integer.toString(MAX_EXECUTORS)))),
         new Setting("standard", merge(common, Map.of("spark.serverless.mode", "standard"))),
-        new Setting("performance", merge(common, Map.of("spark.serverless.mode", "performance"))));
+        new Setting("performance", merge(common, Map.of("spark.serverless.mode", "performance"))),
+        // Not in the default run: dynamic allocation with 4 cores per executor set by hand, the
+        // task slots the autoscaler picks for this trace's waiting tasks.
+        new Setting("spark-dynamic-4-cores", merge(common, Map.of(
+            "spark.dynamicAllocation.enabled", "true",
+            "spark.dynamicAllocation.shuffleTracking.enabled", "true",
+            "spark.dynamicAllocation.maxExecutors", Integer.toString(MAX_EXECUTORS),
+            "spark.executor.cores", "4"))));
     List<String> chosen = List.of(System.getProperty("bench.settings",
         "static-max,spark-dynamic,standard,performance").split(","));
     List<String> known = settings.stream().map(Setting::name).toList();

@@ -30,6 +30,8 @@ class DemoIT {
     assertTrue(output.contains("ETL aggregation"), output);
     assertTrue(output.contains("1000 rows"), output);
     assertTrue(output.contains("[decision] Stopping"), output);
+    assertTrue(output.lines().anyMatch(line -> line.matches("  task slots of the registered executors: [1-9]\\d*")),
+        "the pool's task slots, read from the executors.cores gauge: " + output);
     assertTrue(output.contains("runs in lane etl"), "the ETL query took the etl lane: " + output);
     assertTrue(output.contains("runs in lane interactive"), output);
     // The summary table shows each query's lane, read from the gateway's decision lines.

@@ -39,6 +39,9 @@ public final class TraceWorkloadJob {
     long seed = Long.parseLong(args[0]);
     List<List<Step>> streams = trace(new Random(seed));
     SparkSession spark = SparkSession.builder().appName("trace-workload")
+        // Attached before the listener bus starts, so it also sees executors of a fixed pool that
+        // registered before this code runs.
+        .config("spark.extraListeners", ExecutorSlots.class.getName())
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.adaptive.enabled", "false")
         .getOrCreate();
@@ -48,7 +51,6 @@ public final class TraceWorkloadJob {
     // the executor's run time alone, which leaves out deserializing and returning results.
     AtomicLong taskMillis = new AtomicLong();
     AtomicLong runMillis = new AtomicLong();
-    Map<String, Integer> coresByExecutor = new ConcurrentHashMap<>();
     sc.addSparkListener(new SparkListener() {
       @Override
       public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
@@ -57,17 +59,8 @@ public final class TraceWorkloadJob {
           runMillis.addAndGet(taskEnd.taskMetrics().executorRunTime());
         }
       }
-
-      @Override
-      public void onExecutorAdded(SparkListenerExecutorAdded added) {
-        coresByExecutor.put(added.executorId(), added.executorInfo().totalCores());
-      }
-
-      @Override
-      public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-        coresByExecutor.remove(removed.executorId());
-      }
     });
+    Map<String, Integer> coresByExecutor = ExecutorSlots.CORES_BY_EXECUTOR;
     long start = System.nanoTime();
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
@@ -117,6 +110,21 @@ public final class TraceWorkloadJob {
     sampler.interrupt();
     workers.shutdown();
     spark.stop();
+  }
+
+  /** The registered executors' cores (task slots), from Spark's executor events. */
+  public static final class ExecutorSlots extends SparkListener {
+    static final Map<String, Integer> CORES_BY_EXECUTOR = new ConcurrentHashMap<>();
+
+    @Override
+    public void onExecutorAdded(SparkListenerExecutorAdded added) {
+      CORES_BY_EXECUTOR.put(added.executorId(), added.executorInfo().totalCores());
+    }
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+      CORES_BY_EXECUTOR.remove(removed.executorId());
+    }
   }
 
   /**

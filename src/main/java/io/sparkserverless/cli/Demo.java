@@ -149,6 +149,8 @@ public final class Demo {
             values.getOrDefault("executors.live." + tier, 0));
       }
     }
+    System.out.println("  task slots of the registered executors: "
+        + values.getOrDefault("executors.cores", 0));
     for (Iterator<Map.Entry<String, JsonNode>> it = metrics.path("counters").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> counter = it.next();
       if (counter.getKey().endsWith(METRIC_PREFIX + "tasks.escalated")) {

@@ -56,6 +56,9 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.target", PoolSnapshot::targetExecutors);
       register(registry, "executors.starting", PoolSnapshot::starting);
       register(registry, "executors.registered", PoolSnapshot::registered);
+      // Task slots: with executors started for waiting tasks, more than one per CPU.
+      register(registry, "executors.cores",
+          snapshot -> snapshot.coresByExecutor().values().stream().mapToInt(Integer::intValue).sum());
       register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
       registry.register("tasks.escalated", backend.get().escalations());
