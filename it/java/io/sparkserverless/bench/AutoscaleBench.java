@@ -104,7 +104,7 @@ class AutoscaleBench {
       }
       Result result = run(setting, seed, work, out);
       results.add(result);
-      System.out.printf(Locale.ROOT, "ran %-13s completed=%s makespan=%.1fs gbSeconds=%.1f%n",
+      System.out.printf(Locale.ROOT, "ran %-21s completed=%s makespan=%.1fs gbSeconds=%.1f%n",
           setting.name(), result.completed(), result.makespan(), result.gbSeconds());
     }
     report(results, seed, out);
@@ -199,12 +199,12 @@ class AutoscaleBench {
     System.out.println("utilization counts task slots (Spark's cores) as cores");
     System.out.println("utilization: task time (launch to finish) over executor core time from"
         + " launch; run: executor run time only; registered: core time from registration");
-    System.out.printf(Locale.ROOT, "%-13s %9s %9s %9s %11s %11s %5s %11s %7s %11s%n", "setting",
+    System.out.printf(Locale.ROOT, "%-21s %9s %9s %9s %11s %11s %5s %11s %7s %11s%n", "setting",
         "makespan", "job p50", "job p95", "GB-seconds", "utilization", "run", "registered",
         "starts", "start (ms)");
     for (Result r : results) {
       System.out.printf(Locale.ROOT,
-          "%-13s %8.1fs %8.1fs %8.1fs %11.1f %10.0f%% %4.0f%% %10.0f%% %7d %11.0f%n",
+          "%-21s %8.1fs %8.1fs %8.1fs %11.1f %10.0f%% %4.0f%% %10.0f%% %7d %11.0f%n",
           r.setting(), r.makespan(), r.p50(), r.p95(), r.gbSeconds(), 100 * r.utilization(),
           100 * r.runUtilization(), 100 * r.registeredUtilization(), r.starts(), r.meanStartMs());
     }

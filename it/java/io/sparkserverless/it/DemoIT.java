@@ -30,7 +30,7 @@ class DemoIT {
     assertTrue(output.contains("ETL aggregation"), output);
     assertTrue(output.contains("1000 rows"), output);
     assertTrue(output.contains("[decision] Stopping"), output);
-    assertTrue(output.lines().anyMatch(line -> line.matches("  task slots of the registered executors: [1-9]\\d*")),
+    assertTrue(output.lines().anyMatch(line -> line.matches("  cores of the registered executors \\(task slots\\): [1-9]\\d*")),
         "the pool's task slots, read from the executors.cores gauge: " + output);
     assertTrue(output.contains("runs in lane etl"), "the ETL query took the etl lane: " + output);
     assertTrue(output.contains("runs in lane interactive"), output);

@@ -34,8 +34,9 @@ import java.util.Set;
  * <p>Until a task of a stage has finished, its tasks' length is a guess: the median of the
  * application's latest tasks, or {@link #DEFAULT_TASK_SECONDS} before any finished. Standard mode
  * then adds one executor per decision rather than sizing on the guess. At an application's start,
- * before any task's CPU share is measured, both modes add no executor beyond the live ones for up
- * to one start time, so that the next ones get the task slots the measurement calls for.
+ * before any task's CPU share is measured, both modes hold the smallest tier at its live executors
+ * (at least one, and at least the warm pool) until one has been registered for a start time, so
+ * that the next ones get the task slots the measurement calls for.
  *
  * <p>Shared rules: never below {@code minExecutors}; no smallest-tier executor is released within
  * {@link #COOL_DOWN} of a scale-up (a pause in the backlog is not the end of it), while larger-tier
@@ -294,14 +295,16 @@ public final class AutoscalePolicy {
       wanted = snapshot.smallestTierLimit();
     }
     // Cold start: until the live executors have measured the tasks' CPU share, a new executor's
-    // task slots would be a guess it keeps for life. Waiting costs at most one start.
-    Instant unmeasuredSince = backlog.shareKnown() ? Instant.MIN
+    // task slots would be a guess it keeps for life. The wait is counted from when an executor
+    // is registered and can measure, and lasts at most one start.
+    boolean canMeasure = snapshot.executors().stream().anyMatch(e -> e.tier().equals(smallest));
+    Instant unmeasuredSince = backlog.shareKnown() || !canMeasure ? Instant.MIN
         : state.unmeasuredSince().equals(Instant.MIN) ? snapshot.now() : state.unmeasuredSince();
     Duration shapeWait = snapshot.executorStartLatency();
     int held = Math.max(Math.max(pool.live(), 1),
         mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_WARM_POOL : 0);
-    if (!backlog.shareKnown() && wanted > held
-        && Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0) {
+    if (!backlog.shareKnown() && wanted > held && (unmeasuredSince.equals(Instant.MIN)
+        || Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0)) {
       why += String.format(Locale.ROOT, "; held at %d for up to %.1f s (an executor's start)"
           + " until the tasks' CPU share, which sets new executors' task slots, is measured",
           held, shapeWait.toMillis() / 1000.0);
@@ -326,7 +329,8 @@ public final class AutoscalePolicy {
 
     boolean coolingDown = coolingDown(scaleUpAt, snapshot.now());
     List<String> release = new ArrayList<>(releaseIdleSurplus(snapshot, wanted, coolingDown, reasons));
-    if (release.isEmpty()) {
+    if (release.isEmpty() && raise.isEmpty()) {
+      // Not while a stage moves up a tier: its larger executor may take the replacement's room.
       String shapeWhy = backlog.tasks() == 0 ? "as chosen for the last backlog" : shape.why();
       reshape(snapshot, wanted, coolingDown, newSlots, shapeWhy, reasons).ifPresent(release::add);
     }
@@ -459,20 +463,23 @@ public final class AutoscalePolicy {
 
   /**
    * One idle smallest-tier executor with at most 1 / {@link #RESHAPE_GAIN} of the slots new ones
-   * get, released so that the pool is rebuilt from the new shape: within the target it is replaced
-   * by one of the new shape; beyond it (only outside the cool-down) it simply goes first. One at a
-   * time, and none while an executor of the tier is starting, so the pool never dips by more than
-   * one executor. In both modes, shuffle output it holds must have been neither written nor read
-   * for {@link #RESHAPE_IDLE}: no running stage reads it, and the next stage of its job has had
-   * time to start. Output a later job would read again is lost with it and recomputed, as after
-   * any executor loss; the wider executor serves every stage from then on.
+   * get, released so that the pool is rebuilt from the new shape: at the target it is replaced by
+   * one of the new shape; beyond it (only outside the cool-down) it goes now rather than after the
+   * idle timeout, since a new executor would bring more slots than it has. One at a time: none
+   * while an executor of the tier is starting or the tier is below its target (a replacement that
+   * waits for a stopped executor to exit), so the pool never dips by more than one executor. In
+   * both modes, shuffle output it holds must have been neither written nor read for {@link
+   * #RESHAPE_IDLE}: no running stage reads it, and the next stage of its job has had time to
+   * start. Output a later job would read again is lost with it and recomputed, as after any
+   * executor loss; the wider executor serves every stage from then on.
    */
   private Optional<String> reshape(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
       int newSlots, String shapeWhy, List<String> reasons) {
     MemoryTier smallest = tiers.smallest();
     int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
-    boolean replaced = registered <= wanted;
-    if (snapshot.startingByTier().getOrDefault(smallest, 0) > 0 || (!replaced && coolingDown)) {
+    boolean replaced = registered == wanted;
+    if (snapshot.startingByTier().getOrDefault(smallest, 0) > 0 || registered < wanted
+        || (!replaced && coolingDown)) {
       return Optional.empty();
     }
     Optional<PooledExecutor> narrow = snapshot.executors().stream()
@@ -483,7 +490,7 @@ public final class AutoscalePolicy {
     narrow.ifPresent(e -> reasons.add(String.format(Locale.ROOT, "releasing [%s]: it runs %d"
         + " tasks at once and new %s executors run %d (%s); %s", e.executorId(), e.slots(),
         smallest, newSlots, shapeWhy, replaced ? "a new one replaces it"
-            : "beyond the target, it goes first")));
+            : "beyond the target, it goes now rather than after the idle timeout")));
     return narrow.map(PooledExecutor::executorId);
   }
 

@@ -12,9 +12,9 @@ import java.util.Set;
  * @param lastTarget the previous target, to report only changes
  * @param raisedStages stages already moved to a larger tier, so each is moved once
  * @param lastSlotsPerNewExecutor the previous choice of slots for new executors, to report only
- *     changes (0 before the first decision)
- * @param unmeasuredSince since when the backlog has held tasks whose CPU share is not measured
- *     yet, {@link Instant#MIN} when it holds none
+ *     changes and to keep while there is no backlog to measure (0 before the first decision)
+ * @param unmeasuredSince since when a registered executor has run a backlog whose CPU share is not
+ *     measured yet, {@link Instant#MIN} when there is no such backlog or no such executor yet
  */
 public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
     int lastSlotsPerNewExecutor, Instant unmeasuredSince) {

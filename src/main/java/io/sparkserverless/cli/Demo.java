@@ -149,7 +149,7 @@ public final class Demo {
             values.getOrDefault("executors.live." + tier, 0));
       }
     }
-    System.out.println("  task slots of the registered executors: "
+    System.out.println("  cores of the registered executors (task slots): "
         + values.getOrDefault("executors.cores", 0));
     for (Iterator<Map.Entry<String, JsonNode>> it = metrics.path("counters").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> counter = it.next();

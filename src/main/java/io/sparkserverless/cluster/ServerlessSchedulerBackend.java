@@ -574,23 +574,13 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
 
     @Override
-    public int liveExecutors() {
-      return liveTiers.size();
-    }
-
-    @Override
-    public int liveSlots() {
-      return totalCoreCount().get() / scheduler.CPUS_PER_TASK();
+    public Map<String, Integer> registeredCores() {
+      return pool.snapshot().coresByExecutor();
     }
 
     @Override
     public boolean packsTasks() {
       return autoscaler != null;
-    }
-
-    @Override
-    public int coresOf(String executorId) {
-      return pool.snapshot().coresByExecutor().getOrDefault(executorId, 0);
     }
 
     @Override

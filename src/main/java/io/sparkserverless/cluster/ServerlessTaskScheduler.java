@@ -70,7 +70,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     if (backend == null) {
       return false;
     }
-    int slots = backend.liveSlots();
+    int slots = liveSlots(backend);
     int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
     int running = 0;
     for (TierAwareTaskSetManager manager : managers) {
@@ -92,7 +92,16 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       }
     }
     TierServices backend = services;
-    return new ClusterLoad(running, pending, backend == null ? 0 : backend.liveSlots());
+    return new ClusterLoad(running, pending, backend == null ? 0 : liveSlots(backend));
+  }
+
+  /** Tasks the registered executors run at once, all tiers together. */
+  private int liveSlots(TierServices backend) {
+    int slots = 0;
+    for (int cores : backend.registeredCores().values()) {
+      slots += cores / CPUS_PER_TASK();
+    }
+    return slots;
   }
 
   public ServerlessConfig config() {
@@ -116,8 +125,9 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
       return super.shuffleOffers(offers);
     }
     List<WorkerOffer> packed = new ArrayList<>(CollectionConverters.asJava(offers));
+    Map<String, Integer> cores = backend.registeredCores(); // one snapshot for the whole sort
     packed.sort(Comparator.comparing(WorkerOffer::executorId,
-        OfferPacking.widestThenOldest(backend::coresOf)));
+        OfferPacking.widestThenOldest(id -> cores.getOrDefault(id, 0))));
     return CollectionConverters.asScala(packed).toIndexedSeq();
   }
 

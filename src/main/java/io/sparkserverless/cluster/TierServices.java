@@ -3,6 +3,7 @@ package io.sparkserverless.cluster;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.executor.MemoryTier;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,11 +21,11 @@ interface TierServices {
   /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
   void outOfMemoryReported(String executorId, long taskId);
 
-  /** Registered executors, all tiers together. */
-  int liveExecutors();
-
-  /** Tasks the registered executors run at once, all tiers together. */
-  int liveSlots();
+  /**
+   * The cores of each registered executor, all tiers together: one consistent snapshot, as Spark's
+   * cores of an executor change only when it comes or goes.
+   */
+  Map<String, Integer> registeredCores();
 
   /**
    * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: free slots are
@@ -32,9 +33,6 @@ interface TierServices {
    * the newest go idle.
    */
   boolean packsTasks();
-
-  /** The cores of a registered executor, 0 if unknown. */
-  int coresOf(String executorId);
 
   /** New tasks were submitted: a good moment to reconsider the pool's size. */
   void workArrived();

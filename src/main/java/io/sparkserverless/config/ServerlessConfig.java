@@ -81,7 +81,8 @@ public record ServerlessConfig(
               + " performance: latency first; one slot per remaining task at"
               + " once, 2 executors kept warm, releases after 30 s idle. Both start executors for"
               + " tasks that mostly wait with more task slots per core (1 / CPU share, at most 4)"
-              + " and replace an idle executor that has at most half the slots a new one gets.",
+              + " and replace an executor idle for 2 s that has at most half the slots a new one"
+              + " gets (beyond the target, it goes without waiting for the idle timeout).",
           "standard",
           "standard or performance",
           Values.lowerCaseEnum(ServerlessMode.class));

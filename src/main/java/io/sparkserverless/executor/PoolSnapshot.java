@@ -10,10 +10,11 @@ import java.util.Map;
  * @param exitedByTier executors ended since the application started, per tier
  * @param registeredIdsByTier ids of registered executors that are not being stopped, per tier
  * @param executorGbSeconds heap gibibytes times seconds alive, summed over every executor so far
- * @param executorCoreSeconds cores times seconds alive, summed over every executor so far
+ * @param executorCoreSeconds cores (as each executor told Spark: its task slots times
+ *     spark.task.cpus) times seconds alive, summed over every executor so far
  * @param meanStartLatency mean time from launch to registration (a typical value until measured)
- * @param startingCoresByTier cores (task slots) of the executors still starting, per tier
- * @param coresByExecutor cores (task slots) of each registered executor that is not being stopped
+ * @param startingCoresByTier cores of the executors still starting, per tier
+ * @param coresByExecutor cores of each registered executor that is not being stopped
  */
 public record PoolSnapshot(
     int targetExecutors,

@@ -10,7 +10,8 @@ import java.util.Map;
  * Everything a launcher needs to start one {@code CoarseGrainedExecutorBackend}, independent of
  * where it runs (a local JVM today, a Kubernetes pod later).
  *
- * @param cores task slots: the cores the executor tells Spark it has ({@code --cores})
+ * @param cores the cores the executor tells Spark it has ({@code --cores}), which Spark divides
+ *     into task slots by {@code spark.task.cpus}
  * @param cpus the processors the container is sized for (the JVM's own threads follow it); fewer
  *     than {@code cores} when tasks mostly wait, as Spark on Kubernetes separates {@code
  *     spark.kubernetes.executor.request.cores} from {@code spark.executor.cores}

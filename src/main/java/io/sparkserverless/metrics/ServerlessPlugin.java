@@ -56,7 +56,8 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.target", PoolSnapshot::targetExecutors);
       register(registry, "executors.starting", PoolSnapshot::starting);
       register(registry, "executors.registered", PoolSnapshot::registered);
-      // Task slots: with executors started for waiting tasks, more than one per CPU.
+      // Cores as Spark counts them (task slots times spark.task.cpus): with executors started
+      // for waiting tasks, more than their CPUs.
       register(registry, "executors.cores",
           snapshot -> snapshot.coresByExecutor().values().stream().mapToInt(Integer::intValue).sum());
       register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());

@@ -884,6 +884,33 @@ class AutoscalePolicyTest {
   }
 
   @Test
+  void fromNoExecutorTheWaitCountsFromTheFirstRegistrationNotFromTheLaunch() {
+    AutoscalePolicy policy = standard(0);
+    AutoscaleDecision launch = policy.decide(unmeasuredBacklog().snapshot(), AutoscaleState.INITIAL);
+    assertEquals(1, launch.smallestTierTarget());
+    assertEquals(Instant.MIN, launch.next().unmeasuredSince(), "nothing can measure yet");
+
+    // The first executor takes longer than a start time to come up: still one.
+    Instant starting = T0.plus(START_LATENCY).plusSeconds(5);
+    AutoscaleDecision stillStarting = policy.decide(Workload.at(starting).stage(new StageLoad(1,
+        ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).starting(ONE_G, 1)
+        .snapshot(), launch.next());
+    assertEquals(1, stillStarting.smallestTierTarget(), stillStarting.reasons().toString());
+
+    Instant registered = starting.plusSeconds(1);
+    AutoscaleDecision measuring = policy.decide(Workload.at(registered).stage(new StageLoad(1,
+        ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).busy("1")
+        .snapshot(), stillStarting.next());
+    assertEquals(1, measuring.smallestTierTarget(), measuring.reasons().toString());
+    assertEquals(registered, measuring.next().unmeasuredSince());
+
+    AutoscaleDecision waitedEnough = policy.decide(Workload.at(registered.plus(START_LATENCY))
+        .stage(new StageLoad(1, ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU,
+            MemoryPressure.NONE)).busy("1").snapshot(), measuring.next());
+    assertTrue(waitedEnough.smallestTierTarget() > 1, waitedEnough.reasons().toString());
+  }
+
+  @Test
   void aHeldScaleUpSaysWhatItWaitsFor() {
     AutoscaleDecision decision = policy(ServerlessMode.STANDARD, 0).decide(
         unmeasuredBacklog().busy("1").snapshot(), new AutoscaleState(Instant.MIN, 0, Set.of()));
@@ -913,10 +940,19 @@ class AutoscalePolicyTest {
         Arguments.of("performance: an idle warm executor of 1 slot makes way for one of 4",
             ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle).wide("2", 4, idle),
             fourSlotsChosen(2), List.of("1")),
-        Arguments.of("the narrowest goes first, then the longest idle",
+        Arguments.of("beyond the target: the narrowest goes first, then the longest idle",
             ServerlessMode.PERFORMANCE, Workload.atStart().wide("1", 2, idle.plusSeconds(5))
                 .idle("2", idle).idle("3", idle.plusSeconds(1)),
             new AutoscaleState(Instant.MIN, 3, Set.of(), 4), List.of("3")),
+        Arguments.of("at the target: the narrowest is replaced first",
+            ServerlessMode.PERFORMANCE, Workload.atStart().wide("1", 2, idle.plusSeconds(5))
+                .idle("2", idle), fourSlotsChosen(2), List.of("2")),
+        Arguments.of("at the target: of two alike, the longest idle",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle)
+                .idle("2", idle.plusSeconds(1)), fourSlotsChosen(2), List.of("2")),
+        Arguments.of("not below the target: the last replacement waits for room to launch",
+            ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle), fourSlotsChosen(2),
+            List.of()),
         Arguments.of("one at a time: not while an executor of the tier is starting",
             ServerlessMode.PERFORMANCE, Workload.atStart().idle("1", idle).starting(ONE_G, 1),
             fourSlotsChosen(2), List.of()),
@@ -959,6 +995,17 @@ class AutoscalePolicyTest {
       assertTrue(decision.reasons().stream().anyMatch(r -> r.startsWith("releasing " + expected)
           && r.contains("new 1g executors run 4")), decision.reasons().toString());
     }
+  }
+
+  @Test
+  void noReshapeWhileAStageMovesUpATierWhoseExecutorMayNeedTheRoom() {
+    Duration idle = AutoscalePolicy.RESHAPE_IDLE;
+    AutoscaleDecision decision = policy(ServerlessMode.PERFORMANCE, 0).decide(Workload.atStart()
+        .stage(pressedStage(2, 24, HIGH_SPILL)).idle("1", idle).wide("2", 4, idle).snapshot(),
+        fourSlotsChosen(2));
+
+    assertEquals(Map.of(2, TWO_G), decision.raiseStages());
+    assertEquals(List.of(), decision.release(), decision.reasons().toString());
   }
 
   @Test
