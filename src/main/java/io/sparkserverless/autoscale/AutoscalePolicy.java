@@ -280,10 +280,6 @@ public final class AutoscalePolicy {
     // Without a backlog there is nothing to measure: the last choice stands (say, for a warm pool).
     int newSlots = backlog.tasks() == 0 ? previousSlots
         : snapshot.slotsPerExecutor() * shape.tasksPerCore();
-    if (newSlots != previousSlots) {
-      reasons.add("new " + smallest + " executors run " + newSlots + " tasks at once (was "
-          + previousSlots + "): " + shape.why());
-    }
     TierSlots pool = TierSlots.of(snapshot, smallest, newSlots);
 
     Sizing sizing = size(backlog, pool, snapshot);
@@ -334,6 +330,16 @@ public final class AutoscalePolicy {
       String shapeWhy = backlog.tasks() == 0 ? "as chosen for the last backlog" : shape.why();
       reshape(snapshot, wanted, coolingDown, newSlots, shapeWhy, reasons).ifPresent(release::add);
     }
+    // The choice matters, and is reported, once an executor is started with it; a share that
+    // wavers between decisions that start none would only fill the log.
+    boolean starts = wanted > pool.live() || release.stream().anyMatch(id -> snapshot.executors()
+        .stream().anyMatch(e -> e.executorId().equals(id) && e.tier().equals(smallest)));
+    int reportedSlots = previousSlots;
+    if (newSlots != previousSlots && starts) {
+      reasons.add("new " + smallest + " executors run " + newSlots + " tasks at once (was "
+          + previousSlots + "): " + shape.why());
+      reportedSlots = newSlots;
+    }
     release.addAll(releaseLargerTiers(snapshot, raise, reasons));
 
     // Only stages still running are remembered, so the state stays bounded.
@@ -341,7 +347,7 @@ public final class AutoscalePolicy {
     snapshot.stages().forEach(stage -> running.add(stage.stageId()));
     raised.retainAll(running);
     return new AutoscaleDecision(wanted, newSlots, release, raise, reasons,
-        new AutoscaleState(scaleUpAt, wanted, raised, newSlots, unmeasuredSince));
+        new AutoscaleState(scaleUpAt, wanted, raised, reportedSlots, unmeasuredSince));
   }
 
   /** Stages of the smallest tier whose finished tasks press on memory move one tier up, once. */

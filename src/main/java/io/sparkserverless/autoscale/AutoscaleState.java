@@ -11,8 +11,8 @@ import java.util.Set;
  * @param lastScaleUp when it last raised the target (no releases for a cool-down after that)
  * @param lastTarget the previous target, to report only changes
  * @param raisedStages stages already moved to a larger tier, so each is moved once
- * @param lastSlotsPerNewExecutor the previous choice of slots for new executors, to report only
- *     changes and to keep while there is no backlog to measure (0 before the first decision)
+ * @param lastSlotsPerNewExecutor the slots new executors were last started with (as reported),
+ *     to report only changes and to keep while there is no backlog to measure (0 before any)
  * @param unmeasuredSince since when a registered executor has run a backlog whose CPU share is not
  *     measured yet, {@link Instant#MIN} when there is no such backlog or no such executor yet
  */

@@ -772,6 +772,26 @@ class AutoscalePolicyTest {
   }
 
   @Test
+  void aChangeOfSlotsIsReportedOnlyWhenAnExecutorStartsWithIt() {
+    AutoscalePolicy policy = standard(0);
+    AutoscaleState oneSlot = new AutoscaleState(Instant.MIN, 2, Set.of(), 1);
+    // Two busy executors drain 2 waiting tasks: none is started, so the new choice is not news.
+    AutoscaleDecision unused = policy.decide(Workload.atStart()
+        .stage(waitingStage(1, 2, MemoryPressure.NONE)).busy("1").busy("2").snapshot(), oneSlot);
+    assertEquals(4, unused.slotsPerNewExecutor());
+    assertTrue(unused.reasons().stream().noneMatch(r -> r.startsWith("new 1g executors")),
+        unused.reasons().toString());
+    assertEquals(1, unused.next().lastSlotsPerNewExecutor());
+
+    AutoscaleDecision used = policy.decide(Workload.at(T0.plusSeconds(1))
+        .stage(waitingStage(1, 60, MemoryPressure.NONE)).busy("1").busy("2").snapshot(),
+        unused.next());
+    assertTrue(used.smallestTierTarget() > 2, used.reasons().toString());
+    assertTrue(used.reasons().stream().anyMatch(r -> r.startsWith("new 1g executors run 4 tasks"
+        + " at once (was 1)")), used.reasons().toString());
+  }
+
+  @Test
   void anEmptyBacklogKeepsTheLastChoiceOfSlots() {
     AutoscalePolicy policy = policy(ServerlessMode.PERFORMANCE, 0);
     AutoscaleDecision waiting = policy.decide(Workload.atStart()

@@ -355,13 +355,19 @@ class ExecutorPoolTest {
     assertEquals(false, exit.reason().causedByApp());
   }
 
-  @Test
-  void aStoppedExecutorTheTargetStillWantsIsReplacedBeforeItHasExited() {
-    pool = startPool(Map.of());
+  /** A pool with {@code settings} whose target of two executors have both registered. */
+  private List<String> twoRegistered(Map<String, String> settings) {
+    pool = startPool(settings);
     pool.requestTotal(2);
     List<String> ids = awaitLaunches(2);
     ids.forEach(pool::executorRegistered);
     awaitCondition("registrations seen", () -> pool.snapshot().registered() == 2);
+    return ids;
+  }
+
+  @Test
+  void aStoppedExecutorTheTargetStillWantsIsReplacedBeforeItHasExited() {
+    List<String> ids = twoRegistered(Map.of());
 
     pool.stopExecutors(List.of(ids.get(0)));
     drainPoolThread();
@@ -372,11 +378,7 @@ class ExecutorPoolTest {
 
   @Test
   void aReplacementAtTheExecutorLimitWaitsForTheStoppedExecutorToExit() {
-    pool = startPool(Map.of("spark.serverless.maxExecutors", "2"));
-    pool.requestTotal(2);
-    List<String> ids = awaitLaunches(2);
-    ids.forEach(pool::executorRegistered);
-    awaitCondition("registrations seen", () -> pool.snapshot().registered() == 2);
+    List<String> ids = twoRegistered(Map.of("spark.serverless.maxExecutors", "2"));
 
     pool.stopExecutors(List.of(ids.get(0)));
     drainPoolThread();
