@@ -299,8 +299,9 @@ public final class AutoscalePolicy {
     Duration shapeWait = snapshot.executorStartLatency();
     int held = Math.max(Math.max(pool.live(), 1),
         mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_WARM_POOL : 0);
-    if (!backlog.shareKnown() && wanted > held && (unmeasuredSince.equals(Instant.MIN)
-        || Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0)) {
+    boolean holding = !backlog.shareKnown() && wanted > held && (unmeasuredSince.equals(Instant.MIN)
+        || Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0);
+    if (holding) {
       why += String.format(Locale.ROOT, "; held at %d for up to %.1f s (an executor's start)"
           + " until the tasks' CPU share, which sets new executors' task slots, is measured",
           held, shapeWait.toMillis() / 1000.0);
@@ -321,6 +322,9 @@ public final class AutoscalePolicy {
     if (wanted != state.lastTarget()) {
       reasons.add("target " + wanted + " x " + smallest + " (was " + Math.max(0, state.lastTarget())
           + "): " + why);
+    } else if (holding && !state.holdingForShape()) {
+      // A scale-up not made is a decision too: said once, when the hold begins.
+      reasons.add("target stays " + wanted + " x " + smallest + ": " + why);
     }
 
     boolean coolingDown = coolingDown(scaleUpAt, snapshot.now());
@@ -347,7 +351,7 @@ public final class AutoscalePolicy {
     snapshot.stages().forEach(stage -> running.add(stage.stageId()));
     raised.retainAll(running);
     return new AutoscaleDecision(wanted, newSlots, release, raise, reasons,
-        new AutoscaleState(scaleUpAt, wanted, raised, reportedSlots, unmeasuredSince));
+        new AutoscaleState(scaleUpAt, wanted, raised, reportedSlots, unmeasuredSince, holding));
   }
 
   /** Stages of the smallest tier whose finished tasks press on memory move one tier up, once. */

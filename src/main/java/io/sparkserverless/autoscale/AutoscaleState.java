@@ -15,11 +15,13 @@ import java.util.Set;
  *     to report only changes and to keep while there is no backlog to measure (0 before any)
  * @param unmeasuredSince since when a registered executor has run a backlog whose CPU share is not
  *     measured yet, {@link Instant#MIN} when there is no such backlog or no such executor yet
+ * @param holdingForShape the last decision held back a scale-up for that measurement, so a
+ *     further held decision is not reported again
  */
 public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
-    int lastSlotsPerNewExecutor, Instant unmeasuredSince) {
+    int lastSlotsPerNewExecutor, Instant unmeasuredSince, boolean holdingForShape) {
   public static final AutoscaleState INITIAL =
-      new AutoscaleState(Instant.MIN, -1, Set.of(), 0, Instant.MIN);
+      new AutoscaleState(Instant.MIN, -1, Set.of(), 0, Instant.MIN, false);
 
   public AutoscaleState {
     requireNonNull(lastScaleUp, "lastScaleUp is null");
@@ -30,7 +32,7 @@ public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> r
   /** A state with a choice of slots and no unmeasured backlog. */
   public AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
       int lastSlotsPerNewExecutor) {
-    this(lastScaleUp, lastTarget, raisedStages, lastSlotsPerNewExecutor, Instant.MIN);
+    this(lastScaleUp, lastTarget, raisedStages, lastSlotsPerNewExecutor, Instant.MIN, false);
   }
 
   /** A state before any choice of slots. */

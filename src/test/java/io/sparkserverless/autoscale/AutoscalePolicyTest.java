@@ -841,7 +841,7 @@ class AutoscalePolicyTest {
 
   /** A fresh state whose backlog has had tasks of an unmeasured CPU share for {@code age}. */
   private static AutoscaleState unmeasuredFor(Duration age) {
-    return new AutoscaleState(Instant.MIN, -1, Set.of(), 0, T0.minus(age));
+    return new AutoscaleState(Instant.MIN, -1, Set.of(), 0, T0.minus(age), false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -928,6 +928,22 @@ class AutoscalePolicyTest {
         .stage(new StageLoad(1, ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU,
             MemoryPressure.NONE)).busy("1").snapshot(), measuring.next());
     assertTrue(waitedEnough.smallestTierTarget() > 1, waitedEnough.reasons().toString());
+  }
+
+  @Test
+  void aHoldThatLeavesTheTargetAsItWasIsReportedOnceWhenItBegins() {
+    AutoscalePolicy policy = policy(ServerlessMode.PERFORMANCE, 0);
+    AutoscaleState warm = new AutoscaleState(Instant.MIN, AutoscalePolicy.PERFORMANCE_WARM_POOL,
+        Set.of());
+    AutoscaleDecision first = policy.decide(unmeasuredBacklog().busy("1").busy("2").snapshot(), warm);
+    assertEquals(2, first.smallestTierTarget());
+    assertTrue(first.reasons().stream().anyMatch(r -> r.startsWith("target stays 2 x 1g: 40 tasks")
+        && r.contains("held at 2")), first.reasons().toString());
+
+    AutoscaleDecision second = policy.decide(Workload.at(T0.plusSeconds(1)).stage(new StageLoad(1,
+        ONE_G, 40, 0, OptionalDouble.of(1.0), UNKNOWN_CPU, MemoryPressure.NONE)).busy("1").busy("2")
+        .snapshot(), first.next());
+    assertEquals(List.of(), second.reasons(), "said once");
   }
 
   @Test
