@@ -329,17 +329,18 @@ public final class AutoscalePolicy {
 
     boolean coolingDown = coolingDown(scaleUpAt, snapshot.now());
     List<String> release = new ArrayList<>(releaseIdleSurplus(snapshot, wanted, coolingDown, reasons));
+    Optional<String> reshaped = Optional.empty();
     if (release.isEmpty() && raise.isEmpty()) {
       // Not while a stage moves up a tier: its larger executor may take the replacement's room.
       String shapeWhy = backlog.tasks() == 0 ? "as chosen for the last backlog" : shape.why();
-      reshape(snapshot, wanted, coolingDown, newSlots, shapeWhy, reasons).ifPresent(release::add);
+      reshaped = reshape(snapshot, wanted, coolingDown, newSlots, shapeWhy, reasons);
+      reshaped.ifPresent(release::add);
     }
-    // The choice matters, and is reported, once an executor is started with it; a share that
-    // wavers between decisions that start none would only fill the log.
-    boolean starts = wanted > pool.live() || release.stream().anyMatch(id -> snapshot.executors()
-        .stream().anyMatch(e -> e.executorId().equals(id) && e.tier().equals(smallest)));
+    // The choice matters, and is reported, once an executor may be started with it (a raised
+    // target or a reshape); a share that wavers between decisions that start none would only
+    // fill the log. Releasing surplus executors starts none.
     int reportedSlots = previousSlots;
-    if (newSlots != previousSlots && starts) {
+    if (newSlots != previousSlots && (wanted > pool.live() || reshaped.isPresent())) {
       reasons.add("new " + smallest + " executors run " + newSlots + " tasks at once (was "
           + previousSlots + "): " + shape.why());
       reportedSlots = newSlots;

@@ -792,6 +792,20 @@ class AutoscalePolicyTest {
   }
 
   @Test
+  void releasingSurplusExecutorsStartsNoneSoAChangeOfSlotsIsNotReported() {
+    // 2 waiting tasks on a 4-slot executor: the idle 1-slot one is surplus and goes.
+    AutoscaleDecision decision = standard(0).decide(Workload.atStart()
+        .stage(waitingStage(1, 2, MemoryPressure.NONE)).wideBusy("1", 4)
+        .idle("2", AutoscalePolicy.STANDARD_IDLE_TIMEOUT).snapshot(),
+        new AutoscaleState(Instant.MIN, 2, Set.of(), 1));
+
+    assertEquals(List.of("2"), decision.release(), decision.reasons().toString());
+    assertTrue(decision.reasons().stream().noneMatch(r -> r.startsWith("new 1g executors")),
+        decision.reasons().toString());
+    assertEquals(1, decision.next().lastSlotsPerNewExecutor());
+  }
+
+  @Test
   void anEmptyBacklogKeepsTheLastChoiceOfSlots() {
     AutoscalePolicy policy = policy(ServerlessMode.PERFORMANCE, 0);
     AutoscaleDecision waiting = policy.decide(Workload.atStart()
