@@ -1,6 +1,6 @@
 package io.sparkserverless.autoscale;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.util.List;
 import java.util.Map;
 

@@ -3,8 +3,8 @@ package io.sparkserverless.autoscale;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessMode;
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import io.sparkserverless.pressure.MemoryPressure;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package io.sparkserverless.autoscale;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.MemoryPressure;
 import java.util.OptionalDouble;
 

@@ -2,7 +2,7 @@ package io.sparkserverless.autoscale;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

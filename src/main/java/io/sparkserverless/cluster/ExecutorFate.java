@@ -2,7 +2,7 @@ package io.sparkserverless.cluster;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.util.OptionalLong;
 
 /**

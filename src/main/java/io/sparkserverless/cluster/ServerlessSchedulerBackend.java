@@ -14,7 +14,7 @@ import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierEscalationEvent;
 import io.sparkserverless.executor.ExecutorExitReason;
 import io.sparkserverless.executor.ExecutorPool;
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.executor.PoolListener;
 import io.sparkserverless.executor.PoolSnapshot;
 import io.sparkserverless.executor.PoolTargets;

@@ -9,7 +9,7 @@ import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
 import io.sparkserverless.gateway.Lane;
 import io.sparkserverless.gateway.LaneGateway;
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
 import java.util.Comparator;

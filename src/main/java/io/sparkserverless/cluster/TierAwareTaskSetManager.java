@@ -6,7 +6,7 @@ import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.FailureKind;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierRequirements;
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.Map;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package io.sparkserverless.cluster;
 
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.TaskFailure;
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.util.Map;
 import java.util.Optional;
 

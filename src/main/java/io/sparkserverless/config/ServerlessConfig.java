@@ -2,8 +2,8 @@ package io.sparkserverless.config;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;

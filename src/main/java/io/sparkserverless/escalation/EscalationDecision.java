@@ -2,7 +2,7 @@ package io.sparkserverless.escalation;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 
 /** What to do with a failed task attempt. */
 public sealed interface EscalationDecision {

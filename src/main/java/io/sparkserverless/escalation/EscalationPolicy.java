@@ -1,8 +1,8 @@
 package io.sparkserverless.escalation;
 
 import io.sparkserverless.config.ServerlessConfig;
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.util.Optional;
 
 /**

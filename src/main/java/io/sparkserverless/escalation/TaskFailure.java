@@ -2,7 +2,7 @@ package io.sparkserverless.escalation;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 
 /**
  * The facts about one failed task attempt that the escalation policy decides on.

@@ -1,7 +1,7 @@
 package io.sparkserverless.escalation;
 
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

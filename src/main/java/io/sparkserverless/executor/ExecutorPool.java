@@ -1,5 +1,7 @@
 package io.sparkserverless.executor;
 
+import io.sparkserverless.tier.MemoryTier;
+
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessConfig;

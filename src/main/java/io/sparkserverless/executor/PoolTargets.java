@@ -1,5 +1,8 @@
 package io.sparkserverless.executor;
 
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
+
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -1,6 +1,6 @@
 package io.sparkserverless.launcher;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.nio.file.Path;
 
 /**

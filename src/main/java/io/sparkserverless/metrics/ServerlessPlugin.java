@@ -3,7 +3,7 @@ package io.sparkserverless.metrics;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.sparkserverless.cluster.ServerlessSchedulerBackend;
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.executor.PoolSnapshot;
 import java.util.Collections;
 import java.util.Map;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.config.ServerlessMode;
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import io.sparkserverless.pressure.MemoryPressure;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,8 +3,8 @@ package io.sparkserverless.autoscale;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkserverless.config.ServerlessMode;
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkserverless.executor.MemoryTier;
+import io.sparkserverless.tier.MemoryTier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.sparkserverless.escalation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.sparkserverless.executor.MemoryTier;
-import io.sparkserverless.executor.TierLadder;
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package io.sparkserverless.executor;
 
+import io.sparkserverless.tier.MemoryTier;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,5 +1,8 @@
 package io.sparkserverless.executor;
 
+import io.sparkserverless.tier.MemoryTier;
+import io.sparkserverless.tier.TierLadder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package io.sparkserverless.executor;
+package io.sparkserverless.tier;
 
 import java.util.List;
 import java.util.Optional;

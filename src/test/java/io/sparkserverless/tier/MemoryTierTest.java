@@ -1,4 +1,4 @@
-package io.sparkserverless.executor;
+package io.sparkserverless.tier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.sparkserverless.executor;
+package io.sparkserverless.tier;
 
 /**
  * An executor container size. Every executor of a tier runs with this heap; tiers are this
