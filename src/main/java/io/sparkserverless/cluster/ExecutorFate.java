@@ -2,6 +2,8 @@ package io.sparkserverless.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.escalation.ExitCause;
+import io.sparkserverless.escalation.FailureSignal;
 import io.sparkserverless.tier.MemoryTier;
 import java.util.OptionalLong;
 
@@ -11,10 +13,21 @@ import java.util.OptionalLong;
  *
  * @param outOfMemoryTaskId the task that reported a java.lang.OutOfMemoryError on it, if any
  */
-record ExecutorFate(String executorId, MemoryTier tier, int exitCode, OptionalLong outOfMemoryTaskId) {
+record ExecutorFate(String executorId, MemoryTier tier, ExitCause cause, OptionalLong outOfMemoryTaskId) {
   ExecutorFate {
     requireNonNull(executorId, "executorId is null");
     requireNonNull(tier, "tier is null");
+    requireNonNull(cause, "cause is null");
     requireNonNull(outOfMemoryTaskId, "outOfMemoryTaskId is null");
+  }
+
+  /** The same fate, with the task that reported the OutOfMemoryError once it is known. */
+  ExecutorFate withOutOfMemoryTask(long taskId) {
+    return outOfMemoryTaskId.isPresent() ? this
+        : new ExecutorFate(executorId, tier, cause, OptionalLong.of(taskId));
+  }
+
+  FailureSignal.Ending ending() {
+    return new FailureSignal.Ending(cause, outOfMemoryTaskId);
   }
 }

@@ -2,8 +2,22 @@ package io.sparkserverless.cluster;
 
 import io.sparkserverless.config.InvalidConfigException;
 import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.executor.ExecutorPool;
+import io.sparkserverless.gateway.LaneGateway;
+import io.sparkserverless.launcher.ClassDataSharing;
+import io.sparkserverless.launcher.LocalProcessLauncher;
+import io.sparkserverless.pressure.PressureTracker;
+import io.sparkserverless.sizing.ScaleLoop;
+import io.sparkserverless.sizing.ShuffleUseTracker;
+import io.sparkserverless.sizing.SizingMode;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.ExternalClusterManager;
@@ -13,13 +27,18 @@ import org.apache.spark.scheduler.TaskSchedulerImpl;
 import scala.Tuple2;
 
 /**
- * Spark's entry point into this project: it claims master URLs of the form {@code
- * spark-serverless://local} and wires the task scheduler, the backend and their configuration.
- * Found by ServiceLoader through {@code META-INF/services}.
+ * Spark's entry point into this project, and the one place that wires its parts. It claims master
+ * URLs of the form {@code spark-serverless://local}, reads and checks the configuration, and builds
+ * the task scheduler, the backend, the executor pool and its launcher, the scale loop with its
+ * sizing mode, and the lane gateway. Found by ServiceLoader through {@code META-INF/services}.
  */
 public final class ServerlessClusterManager implements ExternalClusterManager {
   public static final String MASTER_URL = "spark-serverless://local";
   private static final String SCHEME = "spark-serverless";
+  private static final Duration FIRST_LAUNCH_BACKOFF = Duration.ofMillis(500);
+  private static final Duration STOP_GRACE_PERIOD = Duration.ofSeconds(5);
+
+  private final Clock clock = Clock.systemUTC();
 
   @Override
   public boolean canCreate(String masterURL) {
@@ -34,14 +53,50 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
           "spark.master", masterURL,
           "the only supported form is " + MASTER_URL + " (executors as local JVMs)");
     }
-    return new ServerlessTaskScheduler(sc, ServerlessConfig.from(settingsOf(sc.conf())));
+    ServerlessConfig config = ServerlessConfig.from(settingsOf(sc.conf()));
+    return new ServerlessTaskScheduler(sc, config,
+        load -> new LaneGateway(config.gateway(), load, clock), new SparkSchedulerInternals(sc));
   }
 
   @Override
   public SchedulerBackend createSchedulerBackend(
-      SparkContext sc, String masterURL, TaskScheduler scheduler) {
-    ServerlessTaskScheduler serverlessScheduler = (ServerlessTaskScheduler) scheduler;
-    return new ServerlessSchedulerBackend(serverlessScheduler, sc, serverlessScheduler.config());
+      SparkContext sc, String masterURL, TaskScheduler taskScheduler) {
+    ServerlessTaskScheduler scheduler = (ServerlessTaskScheduler) taskScheduler;
+    ServerlessConfig config = scheduler.config();
+    // Local executors all share this host's cores.
+    int hostSlots = Math.max(1, Runtime.getRuntime().availableProcessors() / scheduler.CPUS_PER_TASK());
+    SizingMode mode = SizingMode.choose(SparkSchedulerInternals.dynamicAllocationEnabled(sc.conf()),
+        optional(sc.conf(), "spark.executor.instances"), config, hostSlots);
+
+    ExecutorRegistry registry = new ExecutorRegistry();
+    PressureTracker pressure = new PressureTracker();
+    ShuffleUseTracker shuffleUse = new ShuffleUseTracker();
+    ScaleLoopHolder scaleLoop = new ScaleLoopHolder();
+    EscalationReporter escalations = new EscalationReporter(sc.listenerBus()::post, scaleLoop::wake);
+    ServerlessSchedulerBackend backend = new ServerlessSchedulerBackend(scheduler, sc, config,
+        registry, escalations, pressure, shuffleUse, clock);
+
+    ExecutorSpecFactory specs = new ExecutorSpecFactory(sc, backend.applicationId());
+    Path applicationDirectory = config.workDir().resolve(backend.applicationId());
+    Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
+        ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
+        : Optional.empty();
+    ExecutorPool pool = new ExecutorPool(
+        config,
+        exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),
+        (executorId, tier) -> specs.specFor(executorId, tier, scaleLoop.get().coresFor(tier, specs.cores())),
+        backend.poolEvents(),
+        clock,
+        daemonThread("serverless-executor-pool"),
+        FIRST_LAUNCH_BACKOFF,
+        ExecutorPool.STABLE_AFTER);
+    scaleLoop.set(new ScaleLoop(config, mode,
+        new SparkSchedulerView(scheduler, registry, pressure, new SparkSchedulerInternals(sc)),
+        backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler")));
+    backend.attach(pool, scaleLoop.get());
+    scheduler.attach(new ExecutorTierServices(registry, pool::snapshot, mode.packsTasks(),
+        scaleLoop::wake, escalations));
+    return backend;
   }
 
   @Override
@@ -55,5 +110,41 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
       settings.put(entry._1(), entry._2());
     }
     return settings;
+  }
+
+  private static Optional<String> optional(SparkConf conf, String key) {
+    scala.Option<String> value = conf.getOption(key);
+    return value.isDefined() ? Optional.of(value.get()) : Optional.empty();
+  }
+
+  private static ScheduledExecutorService daemonThread(String name) {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /**
+   * The scale loop, once built: the pool's spec factory and the escalation reporter need it, and
+   * it needs the pool. Both are set here before Spark starts anything.
+   */
+  private static final class ScaleLoopHolder {
+    private volatile ScaleLoop loop;
+
+    void set(ScaleLoop loop) {
+      this.loop = loop;
+    }
+
+    ScaleLoop get() {
+      return loop;
+    }
+
+    void wake() {
+      ScaleLoop current = loop;
+      if (current != null) {
+        current.wake();
+      }
+    }
   }
 }

@@ -16,13 +16,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
-import org.apache.spark.scheduler.ShuffleMapStage;
-import org.apache.spark.scheduler.Stage;
 import org.apache.spark.scheduler.TaskSchedulerImpl;
 import org.apache.spark.scheduler.TaskSet;
 import org.apache.spark.scheduler.TaskSetManager;
@@ -43,13 +42,30 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   private final Map<Integer, Set<Integer>> shufflesReadByStage = new HashMap<>();
   private volatile TierServices services;
   private final LaneGateway gateway;
+  private final SparkSchedulerInternals internals;
 
-  public ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config) {
+  /**
+   * @param gateway builds the lane gateway, given this scheduler's exact load
+   * @param internals reads the DAGScheduler's stages
+   */
+  ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config,
+      Function<Supplier<ClusterLoad>, LaneGateway> gateway, SparkSchedulerInternals internals) {
     super(sc);
     this.config = requireNonNull(config, "config is null");
     this.requirements = new TierRequirements(config.memoryTiers());
     this.policy = new EscalationPolicy(config.memoryTiers());
-    this.gateway = new LaneGateway(config.gateway(), this::clusterLoad, java.time.Clock.systemUTC());
+    this.internals = requireNonNull(internals, "internals is null");
+    this.gateway = gateway.apply(this::clusterLoad);
+  }
+
+  /** Stops the lane gateway's threads with the SparkContext. */
+  @Override
+  public void stop(int exitCode) {
+    try {
+      super.stop(exitCode);
+    } finally {
+      gateway.stop();
+    }
   }
 
   /** The Spark Connect lane gateway; idle unless a Connect server installs its interceptor. */
@@ -70,15 +86,13 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     if (backend == null) {
       return false;
     }
-    int slots = liveSlots(backend);
-    int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
     int running = 0;
     for (TierAwareTaskSetManager manager : managers) {
       if (Lane.ETL.pool().equals(manager.poolName())) {
         running += manager.runningTasks();
       }
     }
-    return running >= allowed;
+    return !LaneTaskShare.mayStartAnother(share, liveSlots(backend), running);
   }
 
   /** Exact load from this scheduler's own counters, for the gateway. */
@@ -140,7 +154,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   public void submitTasks(TaskSet taskSet) {
     try {
       // Runs on the DAGScheduler's event thread, where reading the stage's lineage is safe.
-      StageSignatures.of(sc(), taskSet.stageId()).ifPresent(signature -> {
+      internals.stageSignature(taskSet.stageId()).ifPresent(signature -> {
         Map<Integer, MemoryTier> learned = requirements.startStage(taskSet.stageId(), signature);
         if (!learned.isEmpty()) {
           io.sparkserverless.Decisions.LOG.info("Stage {}: {} partition(s) start on a larger tier"
@@ -198,19 +212,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     MemoryTier smallest = config.memoryTiers().smallest();
     Map<MemoryTier, Integer> tasks = new TreeMap<>();
     synchronized (this) {
-      for (Iterator<TierAwareTaskSetManager> it = managers.iterator(); it.hasNext(); ) {
-        TierAwareTaskSetManager manager = it.next();
-        if (manager.isZombie() && manager.runningTasks() == 0) {
-          it.remove();
-          if (managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
-            shufflesReadByStage.remove(manager.stageId());
-          }
-          // A stage resubmitted after a fetch failure comes back with the same id: keep its state.
-          if (manager.allTasksSucceeded()
-              && managers.stream().noneMatch(m -> m.stageId() == manager.stageId())) {
-            requirements.forgetStage(manager.stageId());
-          }
-        } else {
+      for (TierAwareTaskSetManager manager : managers) {
+        if (!manager.isZombie() || manager.runningTasks() > 0) {
           manager.addDemand(tasks, smallest);
         }
       }
@@ -219,6 +222,26 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
     Map<MemoryTier, Integer> executors = new TreeMap<>();
     tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
     return executors;
+  }
+
+  /**
+   * A task set is done (Spark calls this once it is a zombie with no running task): forget it. A
+   * stage resubmitted after a fetch failure comes back with the same id, so what was learned about
+   * its partitions is kept until a set of that stage succeeded in full.
+   */
+  @Override
+  public synchronized void taskSetFinished(TaskSetManager manager) {
+    super.taskSetFinished(manager);
+    if (!(manager instanceof TierAwareTaskSetManager finished) || !managers.remove(finished)) {
+      return;
+    }
+    boolean stageStillRuns = managers.stream().anyMatch(m -> m.stageId() == finished.stageId());
+    if (!stageStillRuns) {
+      shufflesReadByStage.remove(finished.stageId());
+      if (finished.allTasksSucceeded()) {
+        requirements.forgetStage(finished.stageId());
+      }
+    }
   }
 
   /** The remaining work of every running task set, for the autoscaler. */
@@ -262,21 +285,13 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
 
   /** On the DAGScheduler's event thread: the shuffle ids a stage's parents write. */
   private Set<Integer> parentShuffles(int stageId) {
-    Set<Integer> ids = new HashSet<>();
     try {
-      scala.Option<Stage> stage = sc().dagScheduler().stageIdToStage().get(stageId);
-      if (stage.isDefined()) {
-        for (Stage parent : scala.jdk.javaapi.CollectionConverters.asJava(stage.get().parents())) {
-          if (parent instanceof ShuffleMapStage mapStage) {
-            ids.add(mapStage.shuffleDep().shuffleId());
-          }
-        }
-      }
+      return internals.parentShuffles(stageId);
     } catch (RuntimeException e) {
       io.sparkserverless.Decisions.LOG.warn("Could not read the parents of stage {}: {}", stageId,
           e.toString());
+      return Set.of();
     }
-    return ids;
   }
 
   /** Tasks held in per-task tier state, for tests of boundedness. */

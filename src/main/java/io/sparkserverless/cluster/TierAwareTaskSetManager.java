@@ -3,7 +3,9 @@ package io.sparkserverless.cluster;
 import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.EscalationPolicy;
+import io.sparkserverless.escalation.FailureClassifier;
 import io.sparkserverless.escalation.FailureKind;
+import io.sparkserverless.escalation.FailureSignal;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.tier.MemoryTier;
@@ -34,9 +36,6 @@ import scala.collection.mutable.HashSet;
  * TaskSchedulerImpl lock held.
  */
 final class TierAwareTaskSetManager extends TaskSetManager {
-  static final String OUT_OF_MEMORY_ERROR = "java.lang.OutOfMemoryError";
-  static final String SPARK_OUT_OF_MEMORY_ERROR = "org.apache.spark.memory.SparkOutOfMemoryError";
-
   // Assigned after the super constructor; the getter below copes with calls made before that.
   private final ServerlessTaskScheduler scheduler;
   private final TierRequirements requirements;
@@ -109,10 +108,8 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
     int index = info.index();
     String executorId = info.executorId();
-    MemoryTier tier = services.tierOf(executorId)
-        .or(() -> services.fateOf(executorId).map(ExecutorFate::tier))
-        .orElse(tierOfIndex[index]);
-    FailureKind kind = classify(taskId, executorId, reason);
+    MemoryTier tier = services.tierOfLiveOrEnded(executorId).orElse(tierOfIndex[index]);
+    FailureKind kind = FailureClassifier.classify(taskId, signalOf(executorId, reason));
     if (kind == FailureKind.UNRELATED) {
       super.handleFailedTask(taskId, state, reason);
       return;
@@ -222,30 +219,15 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     return true;
   }
 
-  private FailureKind classify(long taskId, String executorId, TaskFailedReason reason) {
+  /** The facts of a failure that the classifier decides on. */
+  private FailureSignal signalOf(String executorId, TaskFailedReason reason) {
     if (reason instanceof ExceptionFailure failure) {
-      return switch (failure.className()) {
-        case OUT_OF_MEMORY_ERROR -> FailureKind.HEAP_OUT_OF_MEMORY;
-        case SPARK_OUT_OF_MEMORY_ERROR -> FailureKind.EXECUTION_MEMORY_REFUSED;
-        default -> FailureKind.UNRELATED;
-      };
+      return new FailureSignal.Thrown(failure.className());
     }
     if (reason instanceof ExecutorLostFailure) {
-      Optional<ExecutorFate> fate = services.fateOf(executorId);
-      if (fate.isEmpty()) {
-        return FailureKind.UNRELATED;
-      }
-      if (fate.get().outOfMemoryTaskId().isPresent()
-          && fate.get().outOfMemoryTaskId().getAsLong() != taskId) {
-        return FailureKind.LOST_WITH_ANOTHER_TASKS_OUT_OF_MEMORY;
-      }
-      return switch (fate.get().exitCode()) {
-        case 52 -> FailureKind.EXECUTOR_OUT_OF_MEMORY_EXIT;
-        case 137 -> FailureKind.EXECUTOR_KILLED;
-        default -> FailureKind.UNRELATED;
-      };
+      return new FailureSignal.LostWithExecutor(services.fateOf(executorId).map(ExecutorFate::ending));
     }
-    return FailureKind.UNRELATED;
+    return new FailureSignal.Other();
   }
 
   /**
@@ -253,7 +235,7 @@ final class TierAwareTaskSetManager extends TaskSetManager {
    * caused by the application, carrying the original error in its reason so the UI and event log
    * keep it; at the top tier the original failure counts, with a message that says what to change.
    */
-  private static TaskFailedReason reasonToRecord(
+  static TaskFailedReason reasonToRecord(
       TaskFailedReason reason, String executorId, EscalationDecision decision) {
     if (decision instanceof EscalationDecision.CountAtTopTier top) {
       return reason instanceof ExceptionFailure failure

@@ -7,13 +7,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What tier-aware task set managers need from the backend. Called with the task scheduler's lock
- * held: implementations must not block.
+ * What tier-aware task set managers and the task scheduler need from the rest of the system.
+ * Called with the task scheduler's lock held: implementations must not block.
  */
 interface TierServices {
 
   /** The tier of a live executor, or empty if it is unknown or gone. */
   Optional<MemoryTier> tierOf(String executorId);
+
+  /** The tier of a live or recently ended executor. */
+  Optional<MemoryTier> tierOfLiveOrEnded(String executorId);
 
   /** How a recently lost executor ended, if it has ended. */
   Optional<ExecutorFate> fateOf(String executorId);
@@ -28,9 +31,8 @@ interface TierServices {
   Map<String, Integer> registeredCores();
 
   /**
-   * Whether the adaptive autoscaler sizes the pool, releasing executors once idle: free slots are
-   * then offered widest executor first, then oldest, so with fewer tasks than slots the narrow and
-   * the newest go idle.
+   * Whether free slots are offered widest executor first, then oldest, so that with fewer tasks
+   * than slots the narrow and the newest go idle (see {@link OfferPacking}).
    */
   boolean packsTasks();
 

@@ -1,0 +1,59 @@
+package io.sparkserverless.cluster;
+
+import static java.util.Objects.requireNonNull;
+
+import com.codahale.metrics.Counter;
+import io.sparkserverless.Decisions;
+import io.sparkserverless.escalation.EscalationDecision;
+import io.sparkserverless.escalation.TaskFailure;
+import io.sparkserverless.escalation.TierEscalationEvent;
+import java.util.function.Consumer;
+
+/**
+ * Makes each memory-failure decision visible: a decision-log line, a {@link TierEscalationEvent}
+ * on Spark's listener bus (and so in the event log), and the escalation counter.
+ */
+final class EscalationReporter {
+  private final Consumer<TierEscalationEvent> listenerBus;
+  private final Runnable escalated;
+  private final Counter escalations = new Counter();
+
+  /**
+   * @param listenerBus posts to Spark's listener bus
+   * @param escalated called after a task moved up a tier (the pool may need a larger executor)
+   */
+  EscalationReporter(Consumer<TierEscalationEvent> listenerBus, Runnable escalated) {
+    this.listenerBus = requireNonNull(listenerBus, "listenerBus is null");
+    this.escalated = requireNonNull(escalated, "escalated is null");
+  }
+
+  /** Tasks moved to a larger tier so far. */
+  Counter escalations() {
+    return escalations;
+  }
+
+  void decided(TaskFailure failure, EscalationDecision decision, long taskId, String executorId,
+      String originalError) {
+    String toTier = failure.failedOnTier().toString();
+    String decisionName;
+    if (decision instanceof EscalationDecision.Escalate escalate) {
+      escalations.inc();
+      decisionName = "escalate";
+      toTier = escalate.to().toString();
+      Decisions.LOG.info("Task {} ({}) on executor {}: {}", taskId, failure.kind(), executorId,
+          decision.explanation());
+    } else if (decision instanceof EscalationDecision.CountAtTopTier) {
+      decisionName = "count-at-top-tier";
+      Decisions.LOG.warn("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
+    } else {
+      decisionName = "retry-without-counting";
+      Decisions.LOG.info("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
+    }
+    listenerBus.accept(new TierEscalationEvent(failure.stageId(), failure.partition(), taskId,
+        executorId, failure.failedOnTier().toString(), toTier, failure.kind().name(), decisionName,
+        decision.explanation(), originalError));
+    if (decision instanceof EscalationDecision.Escalate) {
+      escalated.run();
+    }
+  }
+}
