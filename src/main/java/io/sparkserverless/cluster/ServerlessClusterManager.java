@@ -1,5 +1,6 @@
 package io.sparkserverless.cluster;
 
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.config.InvalidConfigException;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorPool;
@@ -78,6 +79,7 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
 
     ExecutorSpecFactory specs = new ExecutorSpecFactory(sc, backend.applicationId());
     Path applicationDirectory = config.workDir().resolve(backend.applicationId());
+    DecisionJournal journal = DecisionJournal.in(applicationDirectory, clock);
     Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
         ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
         : Optional.empty();
@@ -92,8 +94,8 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         ExecutorPool.STABLE_AFTER);
     scaleLoop.set(new ScaleLoop(config, mode,
         new SparkSchedulerView(scheduler, registry, pressure, new SparkSchedulerInternals(sc)),
-        backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler")));
-    backend.attach(pool, scaleLoop.get());
+        backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler"), journal));
+    backend.attach(pool, scaleLoop.get(), journal);
     scheduler.attach(new ExecutorTierServices(registry, pool::snapshot, mode.packsTasks(),
         scaleLoop::wake, escalations));
     return backend;

@@ -3,6 +3,7 @@ package io.sparkserverless.cluster;
 import static java.util.Objects.requireNonNull;
 
 import com.codahale.metrics.Counter;
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.ExitCause;
@@ -69,6 +70,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
           });
   private volatile ExecutorPool pool;
   private volatile ScaleLoop scaleLoop;
+  private volatile DecisionJournal journal;
 
   ServerlessSchedulerBackend(ServerlessTaskScheduler scheduler, SparkContext sc,
       ServerlessConfig config, ExecutorRegistry registry, EscalationReporter escalations,
@@ -85,12 +87,13 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   }
 
   /** Called once by the cluster manager, before Spark starts this backend. */
-  void attach(ExecutorPool pool, ScaleLoop scaleLoop) {
+  void attach(ExecutorPool pool, ScaleLoop scaleLoop, DecisionJournal journal) {
     if (this.pool != null) {
       throw new IllegalStateException("the pool is attached already");
     }
     this.pool = requireNonNull(pool, "pool is null");
     this.scaleLoop = requireNonNull(scaleLoop, "scaleLoop is null");
+    this.journal = requireNonNull(journal, "journal is null");
   }
 
   /** What the pool tells Spark: exits and launch failures. */
@@ -153,6 +156,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     } finally {
       lossReasonTimer.shutdownNow();
       pool.close();
+      journal.close();
     }
   }
 

@@ -2,6 +2,7 @@ package io.sparkserverless.sizing;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.autoscale.AutoscaleDecision;
 import io.sparkserverless.autoscale.AutoscaleState;
@@ -48,6 +49,7 @@ public final class ScaleLoop {
   private final ShuffleUseTracker shuffleUse;
   private final Clock clock;
   private final ScheduledExecutorService thread;
+  private final DecisionJournal journal;
 
   /** Executors wanted in the smallest tier: the fixed pool, Spark's request or the autoscaler's. */
   private volatile int smallestTierWanted;
@@ -57,10 +59,13 @@ public final class ScaleLoop {
   private AutoscaleState autoscaleState = AutoscaleState.INITIAL;
   private final Map<String, Instant> idleSince = new HashMap<>();
   private Set<String> lastKeptForShuffle = Set.of();
+  private Map<MemoryTier, Integer> lastTarget = Map.of();
+  private int lastSlotsPerNewExecutor;
 
   /** @param thread the loop's own single thread; the loop shuts it down on {@link #stop} */
   public ScaleLoop(ServerlessConfig config, SizingMode mode, SchedulerView scheduler, PoolControl pool,
-      ShuffleUseTracker shuffleUse, Clock clock, ScheduledExecutorService thread) {
+      ShuffleUseTracker shuffleUse, Clock clock, ScheduledExecutorService thread,
+      DecisionJournal journal) {
     this.config = requireNonNull(config, "config is null");
     this.mode = requireNonNull(mode, "mode is null");
     this.scheduler = requireNonNull(scheduler, "scheduler is null");
@@ -68,6 +73,7 @@ public final class ScaleLoop {
     this.shuffleUse = requireNonNull(shuffleUse, "shuffleUse is null");
     this.clock = requireNonNull(clock, "clock is null");
     this.thread = requireNonNull(thread, "thread is null");
+    this.journal = requireNonNull(journal, "journal is null");
     this.smallestTierWanted = mode instanceof SizingMode.SparkDynamicAllocation dynamic
         ? dynamic.minExecutors() : mode.initialExecutors();
   }
@@ -137,14 +143,18 @@ public final class ScaleLoop {
     Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
     List<String> release = List.of();
     List<String> reasons = List.of();
+    List<String> logLines = new ArrayList<>();
+    Map<Integer, MemoryTier> raised = Map.of();
+    Set<String> keptForShuffle = Set.of();
     if (mode instanceof SizingMode.Adaptive adaptive) {
       AutoscaleDecision decision = adaptive.policy().decide(workload(snapshot, executors, larger, now),
           autoscaleState);
       autoscaleState = decision.next();
-      decision.raiseStages().forEach(scheduler::raiseStage);
+      raised = decision.raiseStages();
+      raised.forEach(scheduler::raiseStage);
       reasons = decision.reasons();
-      reasons.forEach(reason -> LOG.info("Autoscaler ({}): {}", adaptive.modeName(), reason));
-      if (!decision.raiseStages().isEmpty()) {
+      reasons.forEach(reason -> logLines.add("Autoscaler (" + adaptive.modeName() + "): " + reason));
+      if (!raised.isEmpty()) {
         larger = scheduler.executorsNeededAboveSmallest();
       }
       smallestTierWanted = decision.smallestTierTarget();
@@ -154,13 +164,49 @@ public final class ScaleLoop {
     Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
         larger, config.maxExecutors(), config.memoryBudgetMb());
     if (!(mode instanceof SizingMode.Adaptive)) {
-      release = idleSurplus(executors, target);
+      IdleSurplus surplus = idleSurplus(executors, target);
+      release = surplus.release();
+      if (!surplus.keptForShuffle().isEmpty() && !surplus.keptForShuffle().equals(lastKeptForShuffle)) {
+        keptForShuffle = surplus.keptForShuffle();
+        logLines.add("Keeping idle executor(s) " + keptForShuffle + " beyond the target: they hold"
+            + " shuffle output that later stages may read.");
+      }
+      lastKeptForShuffle = surplus.keptForShuffle();
+      if (!release.isEmpty()) {
+        logLines.add("Stopping idle executor(s) " + release + ": beyond the target " + target + " per tier.");
+      }
     }
     pool.requestPerTier(target);
     if (!release.isEmpty()) {
       pool.release(release);
     }
+    if (!target.equals(lastTarget) || smallestTierSlots != lastSlotsPerNewExecutor
+        || !release.isEmpty() || !raised.isEmpty() || !reasons.isEmpty() || !keptForShuffle.isEmpty()) {
+      journal.record(new ScaleDecision(sizingName(), countsByTierName(target), release, smallestTierSlots,
+          tierNames(raised), List.copyOf(new java.util.TreeSet<>(keptForShuffle)), reasons, logLines));
+    }
+    lastTarget = target;
+    lastSlotsPerNewExecutor = smallestTierSlots;
     return new ScaleStep(target, release, reasons);
+  }
+
+  private String sizingName() {
+    if (mode instanceof SizingMode.Adaptive adaptive) {
+      return adaptive.modeName();
+    }
+    return mode instanceof SizingMode.FixedPool ? "fixed" : "spark-dynamic-allocation";
+  }
+
+  private static <K> Map<K, String> tierNames(Map<K, MemoryTier> tiers) {
+    Map<K, String> names = new java.util.TreeMap<>();
+    tiers.forEach((key, tier) -> names.put(key, tier.toString()));
+    return names;
+  }
+
+  private static Map<String, Integer> countsByTierName(Map<MemoryTier, Integer> counts) {
+    Map<String, Integer> names = new java.util.LinkedHashMap<>();
+    new java.util.TreeMap<>(counts).forEach((tier, count) -> names.put(tier.toString(), count));
+    return names;
   }
 
   private WorkloadSnapshot workload(PoolSnapshot snapshot, List<PooledExecutor> executors,
@@ -179,21 +225,12 @@ public final class ScaleLoop {
    * smallest-tier executors itself; it counts larger-tier ones in its total but cannot use them,
    * so those go once no moved task needs them.
    */
-  private List<String> idleSurplus(List<PooledExecutor> executors, Map<MemoryTier, Integer> target) {
+  private IdleSurplus idleSurplus(List<PooledExecutor> executors, Map<MemoryTier, Integer> target) {
     MemoryTier smallest = config.memoryTiers().smallest();
     List<PooledExecutor> candidates = mode instanceof SizingMode.SparkDynamicAllocation
         ? executors.stream().filter(e -> !e.tier().equals(smallest)).toList()
         : executors;
-    IdleSurplus surplus = IdleSurplus.of(config.memoryTiers(), candidates, target);
-    if (!surplus.keptForShuffle().isEmpty() && !surplus.keptForShuffle().equals(lastKeptForShuffle)) {
-      LOG.info("Keeping idle executor(s) {} beyond the target: they hold shuffle output that later"
-          + " stages may read.", surplus.keptForShuffle());
-    }
-    lastKeptForShuffle = surplus.keptForShuffle();
-    if (!surplus.release().isEmpty()) {
-      LOG.info("Stopping idle executor(s) {}: beyond the target {} per tier.", surplus.release(), target);
-    }
-    return surplus.release();
+    return IdleSurplus.of(config.memoryTiers(), candidates, target);
   }
 
   /** Registered executors with how long each has been idle; updates the idle clocks. */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkserverless.Decision;
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.PoolSnapshot;
@@ -37,6 +39,8 @@ class ScaleLoopTest {
   private final FakeScheduler scheduler = new FakeScheduler();
   private final FakePool pool = new FakePool();
   private final ShuffleUseTracker shuffleUse = new ShuffleUseTracker();
+  private final List<Decision> decisions = new ArrayList<>();
+  private final DecisionJournal journal = DecisionJournal.logOnly().withListener(decisions::add);
 
   @AfterEach
   void stopThread() {
@@ -88,7 +92,7 @@ class ScaleLoopTest {
     ServerlessConfig config = ServerlessConfig.from(Map.of(ServerlessConfig.MEMORY_TIERS.key(), "1g,2g",
         ServerlessConfig.MIN_EXECUTORS.key(), "1"));
     ScaleLoop loop = new ScaleLoop(config, new SizingMode.SparkDynamicAllocation(1), scheduler, pool,
-        shuffleUse, clock, thread);
+        shuffleUse, clock, thread, journal);
 
     loop.sparkRequested(3);
     assertEquals(3, loop.step().target().get(ONE_G));
@@ -129,6 +133,23 @@ class ScaleLoopTest {
 
     assertEquals(1, step.release().size(), step.toString());
     assertEquals(List.of(step.release()), pool.released);
+    ScaleDecision recorded = (ScaleDecision) decisions.get(decisions.size() - 1);
+    assertEquals(step.release(), recorded.release());
+    assertEquals("standard", recorded.sizing());
+    assertEquals(Map.of("1g", 1, "2g", 0), recorded.target());
+  }
+
+  @Test
+  void aStepThatChangesNothingRecordsNoDecision() {
+    ScaleLoop loop = loop(new SizingMode.FixedPool(1));
+    pool.register("1", ONE_G);
+    loop.step();
+    int recorded = decisions.size();
+
+    loop.step();
+
+    assertEquals(1, recorded);
+    assertEquals(recorded, decisions.size());
   }
 
   @Test
@@ -156,7 +177,7 @@ class ScaleLoopTest {
   }
 
   private ScaleLoop loop(SizingMode mode) {
-    return new ScaleLoop(CONFIG, mode, scheduler, pool, shuffleUse, clock, thread);
+    return new ScaleLoop(CONFIG, mode, scheduler, pool, shuffleUse, clock, thread, journal);
   }
 
   private static final class FakeScheduler implements SchedulerView {

@@ -1,0 +1,56 @@
+package io.sparkserverless;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DecisionJournalTest {
+  record Example(String executorId, int cores, List<String> release, Map<String, Integer> target)
+      implements Decision {
+    @Override
+    public List<String> logLines() {
+      return List.of("example " + executorId);
+    }
+  }
+
+  @Test
+  void eachDecisionIsOneJsonLineWithItsKindTimeAndComponents(@TempDir Path directory) throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    try (DecisionJournal journal = DecisionJournal.in(directory.resolve("app"), clock)) {
+      journal.record(new Example("1", 4, List.of("2"), Map.of("1g", 3)));
+      journal.record(new Example("5", 1, List.of(), Map.of()));
+    }
+
+    List<String> lines = Files.readAllLines(directory.resolve("app").resolve(DecisionJournal.FILE_NAME));
+    assertEquals(2, lines.size());
+    JsonNode first = new ObjectMapper().readTree(lines.get(0));
+    assertEquals("Example", first.get("kind").asText());
+    assertEquals("2026-01-01T00:00:00Z", first.get("at").asText());
+    assertEquals(4, first.get("cores").asInt());
+    assertEquals("2", first.get("release").get(0).asText());
+    assertEquals(3, first.get("target").get("1g").asInt());
+  }
+
+  @Test
+  void aJournalThatCannotBeWrittenLosesNoDecisionItCouldLog(@TempDir Path directory) throws Exception {
+    Path notADirectory = directory.resolve("file");
+    Files.writeString(notADirectory, "x");
+    try (DecisionJournal journal = DecisionJournal.in(notADirectory, Clock.systemUTC())) {
+      journal.record(new Example("1", 1, List.of(), Map.of()));
+      journal.record(new Example("2", 1, List.of(), Map.of()));
+    }
+
+    assertTrue(Files.isRegularFile(notADirectory));
+  }
+}
