@@ -62,52 +62,33 @@ import java.util.Set;
  * in performance mode too, as long as no running stage reads its shuffle output.
  */
 public final class AutoscalePolicy {
-  /** Scale up only when waiting is clearly dearer than starting: twice the JVM start time. */
-  public static final double PAYOFF = 2.0;
-  /**
-   * Standard mode releases promptly, but not between the stages of one job or two quick queries,
-   * whose gaps are well under a second.
-   */
-  public static final Duration STANDARD_IDLE_TIMEOUT = Duration.ofSeconds(5);
-  /** Performance mode keeps executors through short lulls between interactive queries. */
-  public static final Duration PERFORMANCE_IDLE_TIMEOUT = Duration.ofSeconds(30);
-  /** Executors kept ready in performance mode, so a query on an idle cluster starts at once. */
-  public static final int PERFORMANCE_WARM_POOL = 2;
-  /** After asking for executors, do not release any for this long: damps flapping on bursts. */
-  public static final Duration COOL_DOWN = Duration.ofSeconds(10);
-  /**
-   * Shuffle output no running stage reads is kept for this long after it was last written or read:
-   * long enough for the next stage of the same job, or a quick follow-up action on the same data.
-   * After that, standard mode lets an idle executor holding it go; a later job that needs it
-   * recomputes it. Performance mode keeps all shuffle output while its shuffle exists, as Spark's
-   * shuffle tracking.
-   */
-  public static final Duration SHUFFLE_RETENTION = Duration.ofSeconds(15);
-  /** Assumed task length before any task of the application finished. */
-  public static final double DEFAULT_TASK_SECONDS = 1.0;
-  /**
-   * No task counts as using less than a quarter of a core, so there are never more than four task
-   * slots per core: Spark's CPU time leaves out each JVM's own threads (GC, JIT, shuffle serving,
-   * heartbeats), and JVMs starting together slow each other (ExecutorStartBench measured 4.8 s for
-   * two at once against 3.2 s for one).
-   */
-  public static final double MIN_CPU_SHARE = 0.25;
-  /** Stages with fewer finished tasks than this give too little evidence to move tiers. */
-  public static final int MIN_TASKS_FOR_PRESSURE = 2;
-  /**
-   * An executor is replaced by one of a wider shape only when the new one would run at least this
-   * many times its tasks: a JVM start is not worth a slot or two, and a CPU share that wavers
-   * between stages must not make the pool churn.
-   */
-  public static final int RESHAPE_GAIN = 2;
-  /**
-   * How long an executor too narrow for the current shape must be idle before it is replaced:
-   * longer than the pause between the stages of a job, shorter than the gaps between jobs that
-   * the replacement's start can hide in.
-   */
-  public static final Duration RESHAPE_IDLE = Duration.ofSeconds(2);
+  // The defaults under their former names, for callers and tests that read them.
+  /** {@link AutoscaleTuning#payoff()} of the defaults. */
+  public static final double PAYOFF = AutoscaleTuning.DEFAULTS.payoff();
+  /** {@link AutoscaleTuning#standardIdleTimeout()} of the defaults. */
+  public static final Duration STANDARD_IDLE_TIMEOUT = AutoscaleTuning.DEFAULTS.standardIdleTimeout();
+  /** {@link AutoscaleTuning#performanceIdleTimeout()} of the defaults. */
+  public static final Duration PERFORMANCE_IDLE_TIMEOUT =
+      AutoscaleTuning.DEFAULTS.performanceIdleTimeout();
+  /** {@link AutoscaleTuning#performanceWarmPool()} of the defaults. */
+  public static final int PERFORMANCE_WARM_POOL = AutoscaleTuning.DEFAULTS.performanceWarmPool();
+  /** {@link AutoscaleTuning#coolDown()} of the defaults. */
+  public static final Duration COOL_DOWN = AutoscaleTuning.DEFAULTS.coolDown();
+  /** {@link AutoscaleTuning#shuffleRetention()} of the defaults. */
+  public static final Duration SHUFFLE_RETENTION = AutoscaleTuning.DEFAULTS.shuffleRetention();
+  /** {@link AutoscaleTuning#defaultTaskSeconds()} of the defaults. */
+  public static final double DEFAULT_TASK_SECONDS = AutoscaleTuning.DEFAULTS.defaultTaskSeconds();
+  /** {@link AutoscaleTuning#minimumCpuShare()} of the defaults. */
+  public static final double MIN_CPU_SHARE = AutoscaleTuning.DEFAULTS.minimumCpuShare();
+  /** {@link AutoscaleTuning#minimumTasksForPressure()} of the defaults. */
+  public static final int MIN_TASKS_FOR_PRESSURE = AutoscaleTuning.DEFAULTS.minimumTasksForPressure();
+  /** {@link AutoscaleTuning#reshapeGain()} of the defaults. */
+  public static final int RESHAPE_GAIN = AutoscaleTuning.DEFAULTS.reshapeGain();
+  /** {@link AutoscaleTuning#reshapeIdle()} of the defaults. */
+  public static final Duration RESHAPE_IDLE = AutoscaleTuning.DEFAULTS.reshapeIdle();
 
   private final ServerlessMode mode;
+  private final AutoscaleTuning tuning;
   private final TierLadder tiers;
   private final int minExecutors;
   private final int hostSlots;
@@ -124,7 +105,14 @@ public final class AutoscalePolicy {
    *     faster
    */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors, int hostSlots) {
+    this(mode, AutoscaleTuning.DEFAULTS, tiers, minExecutors, hostSlots);
+  }
+
+  /** A policy with its own tuning instead of {@link AutoscaleTuning#DEFAULTS}. */
+  public AutoscalePolicy(ServerlessMode mode, AutoscaleTuning tuning, TierLadder tiers,
+      int minExecutors, int hostSlots) {
     this.mode = requireNonNull(mode, "mode is null");
+    this.tuning = requireNonNull(tuning, "tuning is null");
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
     if (hostSlots < 1) {
@@ -138,9 +126,9 @@ public final class AutoscalePolicy {
    * whether every stage's task length and CPU share are measured (or guessed from the application).
    */
   private record Backlog(int tasks, double workSeconds, double cpuSeconds, boolean lengthKnown,
-      boolean shareKnown) {
+      boolean shareKnown, double minimumCpuShare) {
     static Backlog of(List<StageLoad> stages, MemoryTier smallest, Set<Integer> raised,
-        double guessedTaskSeconds) {
+        double guessedTaskSeconds, double minimumCpuShare) {
       int tasks = 0;
       double work = 0;
       double cpu = 0;
@@ -157,7 +145,7 @@ public final class AutoscalePolicy {
           shareKnown &= stage.cpuShare().isPresent() || remaining == 0;
         }
       }
-      return new Backlog(tasks, work, cpu, lengthKnown, shareKnown);
+      return new Backlog(tasks, work, cpu, lengthKnown, shareKnown, minimumCpuShare);
     }
 
     /** The share of the work spent on a CPU as measured: 1 (computing) when there is none. */
@@ -167,7 +155,7 @@ public final class AutoscalePolicy {
 
     /** The measured share, counted as at least {@link #MIN_CPU_SHARE}. */
     double cpuShare() {
-      return Math.max(MIN_CPU_SHARE, measuredCpuShare());
+      return Math.max(minimumCpuShare, measuredCpuShare());
     }
   }
 
@@ -181,7 +169,7 @@ public final class AutoscalePolicy {
    * its execution memory, so a stage whose tasks already press on it ({@link MemoryPressure#HIGH}
    * over its figure) limits the count: k tasks together press about k times as hard.
    */
-  private static Shape shapeFor(Backlog backlog, List<StageLoad> stages, MemoryTier smallest,
+  private Shape shapeFor(Backlog backlog, List<StageLoad> stages, MemoryTier smallest,
       Set<Integer> raised) {
     int tasks = (int) Math.floor(1.0 / backlog.cpuShare() + 1e-9);
     String why = String.format(Locale.ROOT, "the backlog's tasks spend %.0f%% of their run time on"
@@ -190,7 +178,7 @@ public final class AutoscalePolicy {
       MemoryPressure pressure = stage.pressure();
       if (!stage.tier().equals(smallest) || raised.contains(stage.stageId())
           || stage.pendingTasks() + stage.runningTasks() == 0
-          || pressure.tasks() < MIN_TASKS_FOR_PRESSURE || pressure.figure() <= 0) {
+          || pressure.tasks() < tuning.minimumTasksForPressure() || pressure.figure() <= 0) {
         continue;
       }
       int byMemory = Math.max(1, (int) Math.floor(MemoryPressure.HIGH / pressure.figure() + 1e-9));
@@ -273,7 +261,7 @@ public final class AutoscalePolicy {
     Map<Integer, MemoryTier> raise = stagesToRaise(snapshot, raised, reasons);
 
     Backlog backlog = Backlog.of(snapshot.stages(), smallest, raise.keySet(),
-        snapshot.typicalTaskSeconds().orElse(DEFAULT_TASK_SECONDS));
+        snapshot.typicalTaskSeconds().orElse(tuning.defaultTaskSeconds()), tuning.minimumCpuShare());
     Shape shape = shapeFor(backlog, snapshot.stages(), smallest, raise.keySet());
     int previousSlots = state.lastSlotsPerNewExecutor() > 0 ? state.lastSlotsPerNewExecutor()
         : snapshot.slotsPerExecutor();
@@ -297,8 +285,7 @@ public final class AutoscalePolicy {
     Instant unmeasuredSince = backlog.shareKnown() || !canMeasure ? Instant.MIN
         : state.unmeasuredSince().equals(Instant.MIN) ? snapshot.now() : state.unmeasuredSince();
     Duration shapeWait = snapshot.executorStartLatency();
-    int held = Math.max(Math.max(pool.live(), 1),
-        mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_WARM_POOL : 0);
+    int held = Math.max(Math.max(pool.live(), 1), tuning.warmPool(mode));
     boolean holding = !backlog.shareKnown() && wanted > held && (unmeasuredSince.equals(Instant.MIN)
         || Duration.between(unmeasuredSince, snapshot.now()).compareTo(shapeWait) < 0);
     if (holding) {
@@ -362,7 +349,7 @@ public final class AutoscalePolicy {
     Map<Integer, MemoryTier> raise = new HashMap<>();
     for (StageLoad stage : snapshot.stages()) {
       if (stage.tier().equals(smallest) && stage.pendingTasks() > 0 && stage.pressure().isHigh()
-          && stage.pressure().tasks() >= MIN_TASKS_FOR_PRESSURE && !raised.contains(stage.stageId())) {
+          && stage.pressure().tasks() >= tuning.minimumTasksForPressure() && !raised.contains(stage.stageId())) {
         Optional<MemoryTier> next = tiers.above(smallest);
         if (next.isPresent()) {
           raise.put(stage.stageId(), next.get());
@@ -384,18 +371,19 @@ public final class AutoscalePolicy {
     int live = pool.live();
     int useful = pool.executorsFor(tasks);
     if (mode == ServerlessMode.PERFORMANCE) {
-      return new Sizing(Math.max(useful, PERFORMANCE_WARM_POOL), tasks + " tasks left need "
-          + useful + " executors; " + PERFORMANCE_WARM_POOL + " kept warm");
+      int warmPool = tuning.warmPool(mode);
+      return new Sizing(Math.max(useful, warmPool), tasks + " tasks left need "
+          + useful + " executors; " + warmPool + " kept warm");
     }
     if (tasks == 0) {
       return new Sizing(0, "no tasks left");
     }
-    double startSeconds = Math.max(0.5, snapshot.executorStartLatency().toMillis() / 1000.0);
+    double startSeconds = Math.max(tuning.minimumStartSeconds(), snapshot.executorStartLatency().toMillis() / 1000.0);
     double drainSeconds = pool.liveSlots() == 0 ? Double.POSITIVE_INFINITY : work / pool.liveSlots();
     int wanted;
     String why;
-    if (drainSeconds > PAYOFF * startSeconds) {
-      int toDrain = pool.executorsFor((long) Math.ceil(work / (PAYOFF * startSeconds)));
+    if (drainSeconds > tuning.payoff() * startSeconds) {
+      int toDrain = pool.executorsFor((long) Math.ceil(work / (tuning.payoff() * startSeconds)));
       // At least one: tasks whose length reads as 0 (no metrics, trivial tasks) still need a slot.
       wanted = Math.min(useful, Math.max(live, Math.max(1, toDrain)));
       if (!backlog.lengthKnown()) {
@@ -404,11 +392,11 @@ public final class AutoscalePolicy {
       }
       why = live == 0
           ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
-              + " within %.0fx the %.1f s an executor takes to start", tasks, work, wanted, PAYOFF,
+              + " within %.0fx the %.1f s an executor takes to start", tasks, work, wanted, tuning.payoff(),
               startSeconds)
           : String.format(Locale.ROOT, "%d tasks (%.1f s of work) would take %.1f s on %d"
               + " executors, more than %.0fx the %.1f s an executor takes to start", tasks, work,
-              drainSeconds, live, PAYOFF, startSeconds);
+              drainSeconds, live, tuning.payoff(), startSeconds);
     } else {
       wanted = Math.max(1, Math.min(live, useful));
       why = String.format(Locale.ROOT, "%d tasks (%.1f s of work) drain in %.1f s on %d"
@@ -425,12 +413,13 @@ public final class AutoscalePolicy {
     return new Sizing(wanted, why);
   }
 
-  private static boolean coolingDown(Instant scaleUpAt, Instant now) {
-    return !scaleUpAt.equals(Instant.MIN) && Duration.between(scaleUpAt, now).compareTo(COOL_DOWN) < 0;
+  private boolean coolingDown(Instant scaleUpAt, Instant now) {
+    return !scaleUpAt.equals(Instant.MIN)
+        && Duration.between(scaleUpAt, now).compareTo(tuning.coolDown()) < 0;
   }
 
   private boolean shuffleOutputMayGo(PooledExecutor executor) {
-    return mode == ServerlessMode.STANDARD ? shuffleOutputUnusedFor(executor, SHUFFLE_RETENTION)
+    return mode == ServerlessMode.STANDARD ? shuffleOutputUnusedFor(executor, tuning.shuffleRetention())
         : executor.shuffleOutputUnusedFor().isEmpty();
   }
 
@@ -447,8 +436,7 @@ public final class AutoscalePolicy {
   private List<String> releaseIdleSurplus(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
       List<String> reasons) {
     MemoryTier smallest = tiers.smallest();
-    Duration idleTimeout = mode == ServerlessMode.PERFORMANCE ? PERFORMANCE_IDLE_TIMEOUT
-        : STANDARD_IDLE_TIMEOUT;
+    Duration idleTimeout = tuning.idleTimeout(mode);
     int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
     int surplus = registered - wanted;
     if (surplus <= 0 || coolingDown) {
@@ -466,7 +454,7 @@ public final class AutoscalePolicy {
       reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
           + " s, no shuffle output held that a running stage reads"
           + (mode == ServerlessMode.STANDARD ? " or that was used in the last "
-              + SHUFFLE_RETENTION.toSeconds() + " s" : "")
+              + tuning.shuffleRetention().toSeconds() + " s" : "")
           + ", " + surplus + " beyond the target");
     }
     return release;
@@ -494,8 +482,9 @@ public final class AutoscalePolicy {
       return Optional.empty();
     }
     Optional<PooledExecutor> narrow = snapshot.executors().stream()
-        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputUnusedFor(e, RESHAPE_IDLE)
-            && e.slots() * RESHAPE_GAIN <= newSlots && e.idleFor().compareTo(RESHAPE_IDLE) >= 0)
+        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputUnusedFor(e, tuning.reshapeIdle())
+            && e.slots() * tuning.reshapeGain() <= newSlots
+            && e.idleFor().compareTo(tuning.reshapeIdle()) >= 0)
         .min(Comparator.comparingInt(PooledExecutor::slots)
             .thenComparing(PooledExecutor::idleFor, Comparator.reverseOrder()));
     narrow.ifPresent(e -> reasons.add(String.format(Locale.ROOT, "releasing [%s]: it runs %d"
