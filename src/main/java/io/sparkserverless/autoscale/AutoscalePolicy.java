@@ -6,14 +6,9 @@ import io.sparkserverless.config.ServerlessMode;
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.tier.TierLadder;
 import java.time.Duration;
-
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -24,7 +19,7 @@ import java.util.Set;
  * {@link AutoscaleTuning}; this class composes them in order:
  *
  * <ol>
- *   <li>moving up a tier: a smallest-tier stage whose tasks show high memory pressure moves its
+ *   <li>{@link StageRaise}: a smallest-tier stage whose tasks show high memory pressure moves its
  *       remaining tasks one tier up instead of adding more executors that would spill too;
  *   <li>{@link Backlog}: the smallest tier's work left, the tasks of its running stages times their
  *       median duration (until a task of a stage has finished, the median of the application's
@@ -40,10 +35,10 @@ import java.util.Set;
  *       so that the next ones get the task slots the measurement calls for;
  *   <li>never below {@code minExecutors}; then {@link CoolDown}: no lower target and no
  *       smallest-tier release within {@link AutoscaleTuning#coolDown()} of a scale-up;
- *   <li>idle release: idle surplus executors go after the mode's idle timeout, narrowest
+ *   <li>{@link IdleRelease}: idle surplus executors go after the mode's idle timeout, narrowest
  *       first, keeping shuffle output that must stay; larger-tier executors go as soon as no task
  *       needs their tier;
- *   <li>reshaping: an idle executor much narrower than the new shape is replaced, so that the
+ *   <li>{@link Reshape}: an idle executor much narrower than the new shape is replaced, so that the
  *       pool is rebuilt from executors of the new shape, in performance mode too.
  * </ol>
  */
@@ -78,6 +73,7 @@ public final class AutoscalePolicy {
   private final TierLadder tiers;
   private final int minExecutors;
   private final BacklogSizing sizing;
+  private final IdleRelease idleRelease;
 
   /** A policy for executors that do not share one host's cores (no cap from the host). */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors) {
@@ -102,14 +98,14 @@ public final class AutoscalePolicy {
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
     this.sizing = new BacklogSizing(mode, tuning, hostSlots);
+    this.idleRelease = new IdleRelease(mode, tuning);
   }
 
   public AutoscaleDecision decide(WorkloadSnapshot snapshot, AutoscaleState state) {
     MemoryTier smallest = tiers.smallest();
-    List<String> reasons = new ArrayList<>();
-    Set<Integer> raised = new HashSet<>(state.raisedStages());
-    Map<Integer, MemoryTier> raise = stagesToRaise(snapshot, raised, reasons);
-    Backlog backlog = Backlog.of(snapshot.stages(), smallest, raise.keySet(),
+    StageRaise raise = StageRaise.of(snapshot.stages(), tiers, state.raisedStages(),
+        tuning.minimumTasksForPressure());
+    Backlog backlog = Backlog.of(snapshot.stages(), smallest, raise.stages().keySet(),
         snapshot.typicalTaskSeconds().orElse(tuning.defaultTaskSeconds()));
     ExecutorShape shape = ExecutorShape.forBacklog(backlog, tuning);
     int previousSlots = state.lastSlotsPerNewExecutor() > 0 ? state.lastSlotsPerNewExecutor()
@@ -124,35 +120,31 @@ public final class AutoscalePolicy {
     CoolDown coolDown = CoolDown.after(target.executors(), pool.live(), state, snapshot.now(),
         tuning.coolDown());
     int wanted = coolDown.target();
-    targetReason(target.why(), wanted, hold.holding(), state, smallest).ifPresent(reasons::add);
 
-    List<String> release =
-        new ArrayList<>(releaseIdleSurplus(snapshot, wanted, coolDown.active(), reasons));
-    Optional<String> reshaped = Optional.empty();
-    if (release.isEmpty() && raise.isEmpty()) {
-      // Not while a stage moves up a tier: its larger executor may take the replacement's room.
-      String shapeWhy = backlog.isEmpty() ? "as chosen for the last backlog" : shape.why();
-      reshaped = reshape(snapshot, wanted, coolDown.active(), newSlots, shapeWhy, reasons);
-      reshaped.ifPresent(release::add);
-    }
+    ExecutorRelease surplus = idleRelease.surplus(snapshot, smallest, wanted, coolDown.active());
+    // No reshape while a stage moves up a tier: its larger executor may take the replacement's room.
+    ExecutorRelease reshape = !surplus.isEmpty() || !raise.isEmpty() ? ExecutorRelease.NONE
+        : Reshape.narrowIdle(snapshot, smallest, wanted, coolDown.active(), newSlots,
+            backlog.isEmpty() ? "as chosen for the last backlog" : shape.why(), tuning);
     // The choice matters, and is reported, once an executor may be started with it (a raised
     // target or a reshape); a share that wavers between decisions that start none would only
     // fill the log. Releasing surplus executors starts none.
-    int reportedSlots = previousSlots;
-    if (newSlots != previousSlots && (wanted > pool.live() || reshaped.isPresent())) {
+    boolean slotsReported = newSlots != previousSlots && (wanted > pool.live() || !reshape.isEmpty());
+    ExecutorRelease largerTiers = idleRelease.largerTiers(snapshot, tiers, raise.stages());
+
+    List<String> reasons = new ArrayList<>(raise.reasons());
+    targetReason(target.why(), wanted, hold.holding(), state, smallest).ifPresent(reasons::add);
+    reasons.addAll(surplus.reasons());
+    reasons.addAll(reshape.reasons());
+    if (slotsReported) {
       reasons.add("new " + smallest + " executors run " + newSlots + " tasks at once (was "
           + previousSlots + "): " + shape.why());
-      reportedSlots = newSlots;
     }
-    release.addAll(releaseLargerTiers(snapshot, raise, reasons));
-
-    // Only stages still running are remembered, so the state stays bounded.
-    Set<Integer> running = new HashSet<>();
-    snapshot.stages().forEach(stage -> running.add(stage.stageId()));
-    raised.retainAll(running);
-    return new AutoscaleDecision(wanted, newSlots, release, raise, reasons,
-        new AutoscaleState(coolDown.lastScaleUp(), wanted, raised, reportedSlots,
-            hold.unmeasuredSince(), hold.holding()));
+    reasons.addAll(largerTiers.reasons());
+    List<String> release = surplus.and(reshape).and(largerTiers).executorIds();
+    return new AutoscaleDecision(wanted, newSlots, release, raise.stages(), reasons,
+        new AutoscaleState(coolDown.lastScaleUp(), wanted, stillRunning(state, raise, snapshot),
+            slotsReported ? newSlots : previousSlots, hold.unmeasuredSince(), hold.holding()));
   }
 
   /** A changed target is reported; so is a held scale-up, once, when the hold begins. */
@@ -169,133 +161,14 @@ public final class AutoscalePolicy {
     return Optional.empty();
   }
 
-  /** Stages of the smallest tier whose finished tasks press on memory move one tier up, once. */
-  private Map<Integer, MemoryTier> stagesToRaise(WorkloadSnapshot snapshot, Set<Integer> raised,
-      List<String> reasons) {
-    MemoryTier smallest = tiers.smallest();
-    Map<Integer, MemoryTier> raise = new HashMap<>();
-    for (StageLoad stage : snapshot.stages()) {
-      if (stage.tier().equals(smallest) && stage.pendingTasks() > 0 && stage.pressure().isHigh()
-          && stage.pressure().tasks() >= tuning.minimumTasksForPressure() && !raised.contains(stage.stageId())) {
-        Optional<MemoryTier> next = tiers.above(smallest);
-        if (next.isPresent()) {
-          raise.put(stage.stageId(), next.get());
-          raised.add(stage.stageId());
-          reasons.add(String.format(Locale.ROOT, "stage %d presses on memory (%.2f: spill %.2f, peak"
-              + " %.2f, GC %.2f): its %d remaining tasks move to %s instead of more %s executors",
-              stage.stageId(), stage.pressure().figure(), stage.pressure().spill(),
-              stage.pressure().peak(), stage.pressure().gc(), stage.pendingTasks(), next.get(), smallest));
-        }
-      }
-    }
-    return raise;
-  }
-
-  private boolean shuffleOutputMayGo(PooledExecutor executor) {
-    return mode == ServerlessMode.STANDARD ? shuffleOutputUnusedFor(executor, tuning.shuffleRetention())
-        : executor.shuffleOutputUnusedFor().isEmpty();
-  }
-
-  /** Whether the shuffle output it holds, if any, has been neither written nor read for this long. */
-  private static boolean shuffleOutputUnusedFor(PooledExecutor executor, Duration unused) {
-    return executor.shuffleOutputUnusedFor().map(age -> age.compareTo(unused) >= 0).orElse(true);
-  }
-
-  /**
-   * Registered smallest-tier executors beyond the target, idle past the mode's timeout and free of
-   * shuffle output that must stay: the narrowest first (the pool keeps its widest), then the
-   * longest idle. Executors still starting beyond the target are cancelled by the pool.
-   */
-  private List<String> releaseIdleSurplus(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
-      List<String> reasons) {
-    MemoryTier smallest = tiers.smallest();
-    Duration idleTimeout = tuning.idleTimeout(mode);
-    int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
-    int surplus = registered - wanted;
-    if (surplus <= 0 || coolingDown) {
-      return List.of();
-    }
-    List<String> release = snapshot.executors().stream()
-        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputMayGo(e)
-            && e.idleFor().compareTo(idleTimeout) >= 0)
-        .sorted(Comparator.comparingInt(PooledExecutor::slots)
-            .thenComparing(PooledExecutor::idleFor, Comparator.reverseOrder()))
-        .limit(surplus)
-        .map(PooledExecutor::executorId)
-        .toList();
-    if (!release.isEmpty()) {
-      reasons.add("releasing " + release + ": idle for at least " + idleTimeout.toSeconds()
-          + " s, no shuffle output held that a running stage reads"
-          + (mode == ServerlessMode.STANDARD ? " or that was used in the last "
-              + tuning.shuffleRetention().toSeconds() + " s" : "")
-          + ", " + surplus + " beyond the target");
-    }
-    return release;
-  }
-
-  /**
-   * One idle smallest-tier executor with at most 1 / {@link #RESHAPE_GAIN} of the slots new ones
-   * get, released so that the pool is rebuilt from the new shape: at the target it is replaced by
-   * one of the new shape; beyond it (only outside the cool-down) it goes now rather than after the
-   * idle timeout, since a new executor would bring more slots than it has. One at a time: none
-   * while an executor of the tier is starting or the tier is below its target (a replacement that
-   * waits for a stopped executor to exit), so the pool never dips by more than one executor. In
-   * both modes, shuffle output it holds must have been neither written nor read for {@link
-   * #RESHAPE_IDLE}: no running stage reads it, and the next stage of its job has had time to
-   * start. Output a later job would read again is lost with it and recomputed, as after any
-   * executor loss; the wider executor serves every stage from then on.
-   */
-  private Optional<String> reshape(WorkloadSnapshot snapshot, int wanted, boolean coolingDown,
-      int newSlots, String shapeWhy, List<String> reasons) {
-    MemoryTier smallest = tiers.smallest();
-    int registered = (int) snapshot.executors().stream().filter(e -> e.tier().equals(smallest)).count();
-    boolean replaced = registered == wanted;
-    if (snapshot.startingByTier().getOrDefault(smallest, 0) > 0 || registered < wanted
-        || (!replaced && coolingDown)) {
-      return Optional.empty();
-    }
-    Optional<PooledExecutor> narrow = snapshot.executors().stream()
-        .filter(e -> e.tier().equals(smallest) && !e.busy() && shuffleOutputUnusedFor(e, tuning.reshapeIdle())
-            && e.slots() * tuning.reshapeGain() <= newSlots
-            && e.idleFor().compareTo(tuning.reshapeIdle()) >= 0)
-        .min(Comparator.comparingInt(PooledExecutor::slots)
-            .thenComparing(PooledExecutor::idleFor, Comparator.reverseOrder()));
-    narrow.ifPresent(e -> reasons.add(String.format(Locale.ROOT, "releasing [%s]: it runs %d"
-        + " tasks at once and new %s executors run %d (%s); %s", e.executorId(), e.slots(),
-        smallest, newSlots, shapeWhy, replaced ? "a new one replaces it"
-            : "beyond the target, it goes now rather than after the idle timeout")));
-    return narrow.map(PooledExecutor::executorId);
-  }
-
-  /** Idle larger-tier executors beyond what the tasks moved up to their tier need. */
-  private List<String> releaseLargerTiers(WorkloadSnapshot snapshot, Map<Integer, MemoryTier> raise,
-      List<String> reasons) {
-    MemoryTier smallest = tiers.smallest();
-    Map<MemoryTier, Integer> demand = new HashMap<>(snapshot.largerTierDemand());
-    for (StageLoad stage : snapshot.stages()) {
-      MemoryTier to = raise.get(stage.stageId());
-      if (to != null) {
-        demand.merge(to, (stage.pendingTasks() + snapshot.slotsPerExecutor() - 1)
-            / snapshot.slotsPerExecutor(), Integer::sum);
-      }
-    }
-    List<String> release = new ArrayList<>();
-    for (MemoryTier tier : tiers.tiers()) {
-      if (tier.equals(smallest)) {
-        continue;
-      }
-      int needed = demand.getOrDefault(tier, 0);
-      int liveOfTier = (int) snapshot.executors().stream().filter(e -> e.tier().equals(tier)).count();
-      List<String> idleLarge = snapshot.executors().stream()
-          .filter(e -> e.tier().equals(tier) && !e.busy() && !e.holdsShuffleOutput())
-          .limit(Math.max(0, liveOfTier - needed))
-          .map(PooledExecutor::executorId)
-          .toList();
-      if (!idleLarge.isEmpty()) {
-        release.addAll(idleLarge);
-        reasons.add("releasing " + idleLarge + ": no remaining task needs tier " + tier);
-      }
-    }
-    return release;
+  /** Stages moved up a tier, earlier or now; only those still running, so the state stays bounded. */
+  private static Set<Integer> stillRunning(AutoscaleState state, StageRaise raise,
+      WorkloadSnapshot snapshot) {
+    Set<Integer> raised = new HashSet<>(state.raisedStages());
+    raised.addAll(raise.stages().keySet());
+    Set<Integer> running = new HashSet<>();
+    snapshot.stages().forEach(stage -> running.add(stage.stageId()));
+    raised.retainAll(running);
+    return raised;
   }
 }
