@@ -37,7 +37,7 @@ record CoolDown(int target, Instant lastScaleUp, boolean active) {
     return new CoolDown(target, lastScaleUp, isActive(lastScaleUp, now, length));
   }
 
-  static boolean isActive(Instant lastScaleUp, Instant now, Duration length) {
+  private static boolean isActive(Instant lastScaleUp, Instant now, Duration length) {
     return !lastScaleUp.equals(Instant.MIN)
         && Duration.between(lastScaleUp, now).compareTo(length) < 0;
   }
