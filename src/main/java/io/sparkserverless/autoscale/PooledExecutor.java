@@ -43,4 +43,9 @@ public record PooledExecutor(String executorId, MemoryTier tier, int slots, bool
   public boolean holdsShuffleOutput() {
     return shuffleOutputUnusedFor.isPresent();
   }
+
+  /** Whether the shuffle output it holds, if any, has been neither written nor read for this long. */
+  boolean shuffleOutputUnusedForAtLeast(Duration unused) {
+    return shuffleOutputUnusedFor.map(age -> age.compareTo(unused) >= 0).orElse(true);
+  }
 }

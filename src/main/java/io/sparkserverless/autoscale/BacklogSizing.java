@@ -1,0 +1,103 @@
+package io.sparkserverless.autoscale;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.config.ServerlessMode;
+import java.util.Locale;
+
+/**
+ * How many smallest-tier executors the backlog needs, by the mode, within the host's cores and the
+ * pool's limit.
+ *
+ * <p>Performance mode asks at once for one slot per remaining task and keeps the warm pool.
+ * Standard mode adds executors only when draining the backlog with the live ones would take more
+ * than {@link AutoscaleTuning#payoff()} times an executor's start, and then only as many as drain
+ * it within that time; one per decision while the tasks' length is a guess. When all executors
+ * share one host, standard mode starts no more slots than the host's cores keep busy at the
+ * backlog's CPU share.
+ */
+final class BacklogSizing {
+  private final ServerlessMode mode;
+  private final AutoscaleTuning tuning;
+  private final int hostSlots;
+
+  /** @param hostSlots task slots the executors' host runs at once; see {@link AutoscalePolicy} */
+  BacklogSizing(ServerlessMode mode, AutoscaleTuning tuning, int hostSlots) {
+    this.mode = requireNonNull(mode, "mode is null");
+    this.tuning = requireNonNull(tuning, "tuning is null");
+    if (hostSlots < 1) {
+      throw new IllegalArgumentException("hostSlots must be positive: " + hostSlots);
+    }
+    this.hostSlots = hostSlots;
+  }
+
+  /** The target for the backlog, at most the snapshot's {@code smallestTierLimit}. */
+  TierTarget target(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+    TierTarget target = byMode(backlog, pool, snapshot);
+    if (target.executors() > snapshot.smallestTierLimit()) {
+      return target.changedTo(snapshot.smallestTierLimit(), "; limited to "
+          + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors and the memory"
+          + " budget, keeping room for a larger executor");
+    }
+    return target;
+  }
+
+  private TierTarget byMode(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+    return switch (mode) {
+      case PERFORMANCE -> latencyFirst(backlog, pool);
+      case STANDARD -> backlog.isEmpty() ? new TierTarget(0, "no tasks left")
+          : withinHost(costFirst(backlog, pool, snapshot), backlog, pool);
+    };
+  }
+
+  private TierTarget latencyFirst(Backlog backlog, TierSlots pool) {
+    int useful = pool.executorsFor(backlog.tasks());
+    int warmPool = tuning.warmPool(mode);
+    return new TierTarget(Math.max(useful, warmPool), backlog.tasks() + " tasks left need "
+        + useful + " executors; " + warmPool + " kept warm");
+  }
+
+  private TierTarget costFirst(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+    int tasks = backlog.tasks();
+    double work = backlog.workSeconds();
+    int live = pool.live();
+    int useful = pool.executorsFor(tasks);
+    double payoff = tuning.payoff();
+    double startSeconds = Math.max(tuning.minimumStartSeconds(),
+        snapshot.executorStartLatency().toMillis() / 1000.0);
+    double drainSeconds = pool.liveSlots() == 0 ? Double.POSITIVE_INFINITY : work / pool.liveSlots();
+    if (drainSeconds <= payoff * startSeconds) {
+      return new TierTarget(Math.max(1, Math.min(live, useful)), String.format(Locale.ROOT,
+          "%d tasks (%.1f s of work) drain in %.1f s on %d executors; starting more would not"
+              + " pay off", tasks, work, drainSeconds, live));
+    }
+    int toDrain = pool.executorsFor((long) Math.ceil(work / (payoff * startSeconds)));
+    // At least one: tasks whose length reads as 0 (no metrics, trivial tasks) still need a slot.
+    int wanted = Math.min(useful, Math.max(live, Math.max(1, toDrain)));
+    if (!backlog.lengthKnown()) {
+      // Until a task has finished the work is a guess: add one executor per decision.
+      wanted = Math.min(wanted, live + 1);
+    }
+    String why = live == 0
+        ? String.format(Locale.ROOT, "%d tasks (%.1f s of work) and no executor; %d drain them"
+            + " within %.0fx the %.1f s an executor takes to start", tasks, work, wanted, payoff,
+            startSeconds)
+        : String.format(Locale.ROOT, "%d tasks (%.1f s of work) would take %.1f s on %d"
+            + " executors, more than %.0fx the %.1f s an executor takes to start", tasks, work,
+            drainSeconds, live, payoff, startSeconds);
+    return new TierTarget(wanted, why);
+  }
+
+  /** No more executors than the host's cores keep busy at the backlog's CPU share. */
+  private TierTarget withinHost(TierTarget target, Backlog backlog, TierSlots pool) {
+    double cpuShare = backlog.cpuShareAtLeast(tuning.minimumCpuShare());
+    long hostTasks = (long) Math.floor(hostSlots / cpuShare + ExecutorShape.ROUNDING_SLACK);
+    int hostExecutors = pool.executorsWithin(hostTasks);
+    if (target.executors() <= hostExecutors) {
+      return target;
+    }
+    return target.changedTo(hostExecutors, String.format(Locale.ROOT, "; capped at %d: the host's"
+        + " %d task slots keep %d tasks busy at the backlog's %.0f%% CPU share, and more executors"
+        + " would only share its cores", hostExecutors, hostSlots, hostTasks, cpuShare * 100));
+  }
+}
