@@ -140,11 +140,6 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     sparkScales = Utils.isDynamicAllocationEnabled(sc.conf());
     boolean fixedPool = !sparkScales && sc.conf().contains("spark.executor.instances");
     initialExecutors = fixedPool ? staticPoolSize() : 0; // checked before anything starts
-    if (!sparkScales && !fixedPool) {
-      // Local executors all share this host's cores.
-      int hostSlots = Math.max(1, Runtime.getRuntime().availableProcessors() / scheduler.CPUS_PER_TASK());
-      autoscaler = new AutoscalePolicy(config.mode(), config.memoryTiers(), config.minExecutors(), hostSlots);
-    }
     if (sc.conf().contains("spark.executor.memory")) {
       LOG.warn("spark.executor.memory={} is not used by spark-serverless://local: executor heaps are"
           + " the tiers of {}={}.", sc.conf().get("spark.executor.memory"),
@@ -172,6 +167,13 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
                 }),
             Duration.ofMillis(500),
             ExecutorPool.STABLE_AFTER);
+    if (!sparkScales && !fixedPool) {
+      // Executors share the launcher's CPUs (this host's, locally); a cluster without a bound is
+      // treated as one that never limits.
+      int cpus = pool.capacity().cpus().orElse(Integer.MAX_VALUE);
+      int hostSlots = Math.max(1, cpus / scheduler.CPUS_PER_TASK());
+      autoscaler = new AutoscalePolicy(config.mode(), config.memoryTiers(), config.minExecutors(), hostSlots);
+    }
     sc.addSparkListener(new RegistrationListener());
     sc.addSparkListener(new MemoryPressureListener(pressure, executorId -> {
       MemoryTier tier = liveTiers.get(executorId);
@@ -532,12 +534,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
       Long outOfMemoryTask = outOfMemoryTaskByExecutor.remove(executorId);
       // Recorded before Spark hears of the loss: the task set managers read it to judge the tasks.
-      fates.put(executorId, new ExecutorFate(executorId, executor.tier(), reason.exitCode(),
+      fates.put(executorId, new ExecutorFate(executorId, executor.tier(), reason.exitCodeForSpark(),
           outOfMemoryTask == null ? OptionalLong.empty() : OptionalLong.of(outOfMemoryTask)));
       liveTiers.remove(executorId);
-      removeExecutor(executorId, new ExecutorExited(reason.exitCode(), reason.causedByApp(),
-          "Executor " + executorId + " (tier " + executor.tier() + ") " + reason.describe()
-              + "; log: " + executor.logFile()));
+      removeExecutor(executorId, new ExecutorExited(reason.exitCodeForSpark(), reason.causedByApp(),
+          "Executor " + executorId + " (tier " + executor.tier() + ", " + executor.description()
+              + ") " + reason.describe()));
       wakeScaler();
     }
 

@@ -10,12 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sparkserverless.config.ServerlessConfig;
-import io.sparkserverless.launcher.ExecutorExitListener;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
-import io.sparkserverless.launcher.ExecutorLauncher;
+import io.sparkserverless.launcher.FakeExecutorLauncher;
 import io.sparkserverless.launcher.LaunchedExecutor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,12 +20,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -54,14 +51,15 @@ class ExecutorPoolTest {
   @TempDir Path workDir;
 
   private ScheduledExecutorService poolThread;
-  private FakeLauncher launcher;
+  private FakeExecutorLauncher launcher;
   private RecordingPoolListener listener;
   private ExecutorPool pool;
 
   @BeforeEach
   void setUp() {
     poolThread = Executors.newSingleThreadScheduledExecutor();
-    launcher = new FakeLauncher(workDir);
+    launcher = new FakeExecutorLauncher();
+    launcher.stopsEndExecutors = false; // stopped executors end when a test says so: finishStop
     listener = new RecordingPoolListener();
   }
 
@@ -156,7 +154,8 @@ class ExecutorPoolTest {
     assertEquals(first, exit.executorId());
     assertEquals(first, exit.executor().executorId());
     ExecutorExitReason.Crashed crashed = assertInstanceOf(ExecutorExitReason.Crashed.class, exit.reason());
-    assertEquals(52, crashed.exitCode());
+    assertEquals(52, crashed.code());
+    assertTrue(crashed.heapOutOfMemory());
     assertFalse(crashed.causedByApp(), "the tier-aware task set manager judges OOM losses");
     assertNotEquals(first, replacement);
     assertEquals(ONE_G, launcher.launched.get(1).tier());
@@ -183,7 +182,7 @@ class ExecutorPoolTest {
 
   @Test
   void launchingStopsAfterMaxLaunchFailuresInARowAndTheListenerIsToldOnce() {
-    launcher.logText = "Starting executor\nError: Could not create the Java Virtual Machine.\n";
+    launcher.lastLogLines = List.of("Starting executor", "Error: Could not create the Java Virtual Machine.");
     pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
     pool.requestTotal(1);
 
@@ -257,7 +256,7 @@ class ExecutorPoolTest {
     launcher.exit(first, 50);
 
     awaitCondition("Spark hears of the exit", () -> listener.exits.size() == 1);
-    assertEquals(50, listener.exits.get(0).reason().exitCode());
+    assertEquals(OptionalInt.of(50), listener.exits.get(0).reason().exitCode());
   }
 
   @Test
@@ -287,7 +286,7 @@ class ExecutorPoolTest {
     assertEquals(3, launcher.attempts.get());
     assertEquals(1, listener.failureMessages.size());
     String message = listener.failureMessages.get(0);
-    assertTrue(message.contains(FakeLauncher.LAUNCH_ERROR), message);
+    assertTrue(message.contains(FakeExecutorLauncher.LAUNCH_ERROR), message);
     assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY), message);
   }
 
@@ -307,8 +306,8 @@ class ExecutorPoolTest {
     assertEquals(0, pool.snapshot().starting());
     assertEquals(1, pool.snapshot().registered());
 
-    launcher.exit(ids.get(1), 143);
-    launcher.exit(ids.get(2), 143);
+    launcher.finishStop(ids.get(1));
+    launcher.finishStop(ids.get(2));
     drainPoolThread();
 
     assertTrue(listener.exits.isEmpty(), "cancelled launches are not lost executors: " + listener.exits);
@@ -347,13 +346,13 @@ class ExecutorPoolTest {
     assertEquals(List.of(id), launcher.stopped, "stopped once; unknown ids ignored");
     assertEquals(0, pool.snapshot().registered());
 
-    launcher.exit(id, 143);
+    launcher.finishStop(id);
     awaitCondition("exit reported", () -> listener.exits.size() == 1);
 
     RecordingPoolListener.Exit exit = listener.exits.get(0);
     assertEquals(id, exit.executorId());
     assertInstanceOf(ExecutorExitReason.StoppedByPool.class, exit.reason());
-    assertEquals(143, exit.reason().exitCode());
+    assertEquals(OptionalInt.of(143), exit.reason().exitCode());
     assertEquals(false, exit.reason().causedByApp());
   }
 
@@ -386,7 +385,7 @@ class ExecutorPoolTest {
     drainPoolThread();
     assertEquals(2, launcher.launched.size(), "a stopping executor still counts against the limit");
 
-    launcher.exit(ids.get(0), 143);
+    launcher.finishStop(ids.get(0));
     awaitLaunches(3);
   }
 
@@ -401,7 +400,7 @@ class ExecutorPoolTest {
     drainPoolThread();
     assertEquals(List.of(ids.get(1)), launcher.stopped, "the registered executor is left running");
 
-    launcher.exit(ids.get(1), 143);
+    launcher.finishStop(ids.get(1));
     awaitCondition("failure counted", () -> pool.snapshot().launchFailuresInARow() == 1);
     awaitLaunches(3);
     assertTrue(listener.exits.isEmpty());
@@ -505,75 +504,6 @@ class ExecutorPoolTest {
     }
   }
 
-  /**
-   * Records launches and stops. Exits are triggered by the test through {@link #exit}, which reports
-   * them to the pool as a real launcher's exit watcher would; {@link #close} reports the exit of every
-   * executor still running, as the launcher contract requires.
-   */
-  static final class FakeLauncher implements ExecutorLauncher {
-    static final String LAUNCH_ERROR = "Cannot run program \"java\": error=24, Too many open files";
-
-    final List<ExecutorLaunchSpec> launched = new CopyOnWriteArrayList<>();
-    final List<String> stopped = new CopyOnWriteArrayList<>();
-    final AtomicInteger attempts = new AtomicInteger();
-    final AtomicInteger closeCalls = new AtomicInteger();
-    volatile boolean launchThrows;
-    volatile String logText = "";
-
-    private final Path root;
-    private final Set<String> exited = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile ExecutorExitListener exitListener;
-
-    FakeLauncher(Path root) {
-      this.root = root;
-    }
-
-    ExecutorLauncher attach(ExecutorExitListener exitListener) {
-      this.exitListener = exitListener;
-      return this;
-    }
-
-    @Override
-    public LaunchedExecutor launch(ExecutorLaunchSpec spec) throws IOException {
-      attempts.incrementAndGet();
-      if (launchThrows) {
-        throw new IOException(LAUNCH_ERROR);
-      }
-      Path directory = Files.createDirectories(root.resolve("executor-" + spec.executorId()));
-      Path logFile = Files.writeString(directory.resolve("stderr"), logText);
-      launched.add(spec);
-      return new LaunchedExecutor(
-          spec.executorId(), spec.tier(), spec.cores(), 10_000 + Long.parseLong(spec.executorId()), directory, logFile);
-    }
-
-    @Override
-    public void stop(String executorId) {
-      stopped.add(executorId);
-    }
-
-    @Override
-    public void close() {
-      closeCalls.incrementAndGet();
-      for (String id : launchedIds()) {
-        if (!exited.contains(id)) {
-          exit(id, 143);
-        }
-      }
-    }
-
-    /** The executor's container ended with this code. */
-    void exit(String executorId, int exitCode) {
-      if (!exited.add(executorId)) {
-        throw new IllegalStateException("executor " + executorId + " already exited");
-      }
-      exitListener.onExecutorExited(executorId, exitCode);
-    }
-
-    List<String> launchedIds() {
-      return launched.stream().map(ExecutorLaunchSpec::executorId).toList();
-    }
-  }
-
   /** Records what the pool tells the Spark-facing layer. */
   static final class RecordingPoolListener implements PoolListener {
     record Exit(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {}
@@ -604,4 +534,5 @@ class ExecutorPoolTest {
       failureMessages.add(message);
     }
   }
+
 }
