@@ -10,12 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.launcher.ContainerExit;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
 import io.sparkserverless.launcher.FakeExecutorLauncher;
 import io.sparkserverless.launcher.LaunchedExecutor;
+import io.sparkserverless.launcher.LauncherCapacity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +52,7 @@ class ExecutorPoolTest {
   private static final MemoryTier TWO_G = new MemoryTier(2048);
   private static final MemoryTier FOUR_G = new MemoryTier(4096);
   private static final String MAX_LAUNCH_FAILURES_KEY = "spark.serverless.executor.maxLaunchFailures";
+  private static final String MAX_EXTERNAL_KILLS_KEY = "spark.serverless.executor.maxExternalKills";
 
   @TempDir Path workDir;
 
@@ -407,6 +413,115 @@ class ExecutorPoolTest {
   }
 
   @Test
+  void anExecutorKilledBySigkillBeforeItRegistersIsRelaunchedAndDoesNotCountAsALaunchFailure() {
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+    pool.requestTotal(1);
+
+    for (int launch = 1; launch <= 3; launch++) {
+      launcher.killFromOutside(awaitLaunches(launch).get(launch - 1), 9);
+    }
+    awaitLaunches(4);
+    drainPoolThread();
+
+    assertTrue(listener.failureMessages.isEmpty(), "three kills in a row are no reason to give up: "
+        + listener.failureMessages);
+    assertEquals(0, pool.snapshot().launchFailuresInARow());
+    assertTrue(listener.exits.isEmpty(), "Spark never saw them, so it is not told: " + listener.exits);
+    assertEquals(1, pool.snapshot().starting());
+  }
+
+  @Test
+  void aRegisteredExecutorKilledFromOutsideIsReportedToSparkAsNotCausedByTheApplicationAndReplaced() {
+    stableAfter = Duration.ofMinutes(1);
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "1"));
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+    pool.executorRegistered(first);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    launcher.killFromOutside(first, 9);
+    awaitCondition("exit reported", () -> listener.exits.size() == 1);
+    awaitLaunches(2);
+
+    ExecutorExitReason reason = listener.exits.get(0).reason();
+    assertTrue(reason.killedBySignal(), reason.describe());
+    assertFalse(reason.causedByApp());
+    assertEquals(OptionalInt.of(137), reason.exitCode());
+    assertTrue(listener.failureMessages.isEmpty(), "not a launch failure, even right after registering");
+  }
+
+  @Test
+  void externalKillsBeyondMaxExternalKillsWithinTheWindowEndTheApplicationWithAMessageNamingTheKey() {
+    pool = startPool(Map.of(MAX_EXTERNAL_KILLS_KEY, "2"));
+    pool.requestTotal(1);
+    String registered = awaitLaunches(1).get(0);
+    pool.executorRegistered(registered);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+    launcher.killFromOutside(registered, 9);
+    launcher.report(awaitLaunches(2).get(1),
+        new ContainerExit.MemoryKilled(OptionalInt.of(137), List.of()));
+    assertTrue(listener.failureMessages.isEmpty(), "two kills are within the bound");
+
+    launcher.report(awaitLaunches(3).get(2),
+        new ContainerExit.Evicted("Evicted: The node was low on memory", OptionalInt.empty(), List.of()));
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+    pool.requestTotal(2);
+    drainPoolThread();
+
+    assertEquals(3, launcher.launched.size(), "no launch after giving up");
+    assertEquals(1, listener.failureMessages.size());
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains(MAX_EXTERNAL_KILLS_KEY + "=2"), message);
+    assertTrue(message.contains("spark.serverless.executor.externalKillWindow=PT5M"), message);
+    assertTrue(message.contains("The node was low on memory"), "says what happened last: " + message);
+    assertEquals(0, pool.snapshot().launchFailuresInARow());
+  }
+
+  @Test
+  void externalKillsOlderThanTheWindowNoLongerCount() {
+    ManualClock clock = new ManualClock();
+    pool = startPool(Map.of(MAX_EXTERNAL_KILLS_KEY, "2",
+        "spark.serverless.executor.externalKillWindow", "1min"), FIRST_LAUNCH_BACKOFF, clock);
+    pool.requestTotal(1);
+
+    for (int launch = 1; launch <= 6; launch++) {
+      launcher.killFromOutside(awaitLaunches(launch).get(launch - 1), 9);
+      drainPoolThread();
+      clock.advance(Duration.ofSeconds(31)); // past the backoff; two kills per minute
+    }
+    awaitLaunches(7);
+
+    assertTrue(listener.failureMessages.isEmpty(), "never more than two within a minute: "
+        + listener.failureMessages);
+  }
+
+  @Test
+  void anExecutorMissingItsRegistrationTimeoutCountsAsALaunchFailure() {
+    pool = startPool(Map.of("spark.serverless.executor.registrationTimeout", "1s",
+        MAX_LAUNCH_FAILURES_KEY, "1"));
+    pool.requestTotal(1);
+    String late = awaitLaunches(1).get(0);
+    awaitCondition("late executor stopped", () -> launcher.stopped.contains(late));
+
+    launcher.finishStop(late); // the SIGTERM the stop sent ended it, as it would a real one
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains("did not register with the driver within"
+        + " spark.serverless.executor.registrationTimeout"), message);
+    assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY + "=1"), message);
+    assertTrue(listener.exits.isEmpty(), "Spark never saw it: " + listener.exits);
+  }
+
+  @Test
+  void thePoolReportsItsLaunchersCapacity() {
+    launcher.capacity = LauncherCapacity.ofCpus(6);
+    pool = startPool(Map.of());
+
+    assertEquals(OptionalInt.of(6), pool.capacity().cpus());
+  }
+
+  @Test
   void closeClosesTheLauncherAndThePoolThread() {
     pool = startPool(Map.of());
 
@@ -452,6 +567,10 @@ class ExecutorPoolTest {
   }
 
   private ExecutorPool startPool(Map<String, String> overrides, Duration firstLaunchBackoff) {
+    return startPool(overrides, firstLaunchBackoff, Clock.systemUTC());
+  }
+
+  private ExecutorPool startPool(Map<String, String> overrides, Duration firstLaunchBackoff, Clock clock) {
     Map<String, String> settings = new HashMap<>();
     settings.put("spark.serverless.executor.memoryTiers", "1g,2g,4g");
     settings.put("spark.serverless.maxExecutors", "4");
@@ -463,7 +582,7 @@ class ExecutorPoolTest {
         launcher::attach,
         ExecutorPoolTest::spec,
         listener,
-        Clock.systemUTC(),
+        clock,
         poolThread,
         firstLaunchBackoff,
         stableAfter);
@@ -535,4 +654,27 @@ class ExecutorPoolTest {
     }
   }
 
+  /** A clock the test moves by hand; read from the pool's thread. */
+  static final class ManualClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+  }
 }
