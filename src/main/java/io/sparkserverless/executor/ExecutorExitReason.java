@@ -2,7 +2,6 @@ package io.sparkserverless.executor;
 
 import static java.util.Objects.requireNonNull;
 
-import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.launcher.ContainerExit;
 import java.util.List;
 import java.util.OptionalInt;
@@ -115,8 +114,7 @@ public sealed interface ExecutorExitReason {
 
     @Override
     public String describe() {
-      return "did not register with the driver within " + ServerlessConfig.REGISTRATION_TIMEOUT.key()
-          + " and was stopped (" + codeText(exit) + ")";
+      return "did not register with the driver in time and was stopped (" + codeText(exit) + ")";
     }
   }
 
@@ -139,7 +137,7 @@ public sealed interface ExecutorExitReason {
       if (exit instanceof ContainerExit.FailedToStart failed) {
         return "could not be started: " + failed.reason() + " (" + codeText(exit) + ")";
       }
-      return "exited with " + codeText(exit) + " before registering with the driver";
+      return "exited by itself before registering with the driver (" + codeText(exit) + ")";
     }
   }
 

@@ -276,7 +276,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
         + reason.describe();
     if (reason.countsAsLaunchFailure()) {
       String timeout = reason instanceof ExecutorExitReason.RegistrationTimedOut
-          ? " (" + config.registrationTimeout().toSeconds() + " s)" : "";
+          ? "; " + ServerlessConfig.REGISTRATION_TIMEOUT.key() + "=" + seconds(config.registrationTimeout())
+          : "";
       recordLaunchFailure(what + timeout + lastLogLines(reason));
     } else if (tracked.registered && reason instanceof ExecutorExitReason.Crashed && reason.causedByApp()
         && Duration.between(tracked.registeredAt, now).compareTo(stableAfter) < 0) {
@@ -363,9 +364,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     listener.executorLaunched(handle);
     schedule(() -> {
       if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
-        LOG.warn("Executor {} did not register within {} s ({}={}); stopping it, which counts as a"
-            + " launch failure.", executorId, config.registrationTimeout().toSeconds(),
-            ServerlessConfig.REGISTRATION_TIMEOUT.key(), config.registrationTimeout());
+        LOG.warn("Executor {} did not register within {} ({}); stopping it, which counts as a"
+            + " launch failure.", executorId, seconds(config.registrationTimeout()),
+            ServerlessConfig.REGISTRATION_TIMEOUT.key());
         // Its exit, when the launcher reports it, is counted (with its last log lines).
         requestStop(tracked, StopRequest.REGISTRATION_TIMEOUT);
         publishSnapshot();
@@ -403,9 +404,9 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     if (externalKills.size() > config.maxExternalKills()) {
       giveUp("Giving up launching executors: " + externalKills.size()
-          + " were killed from outside within " + config.externalKillWindow().toSeconds() + " s ("
+          + " were killed from outside within " + seconds(config.externalKillWindow()) + " ("
           + ServerlessConfig.MAX_EXTERNAL_KILLS.key() + "=" + config.maxExternalKills() + ", "
-          + ServerlessConfig.EXTERNAL_KILL_WINDOW.key() + "=" + config.externalKillWindow()
+          + ServerlessConfig.EXTERNAL_KILL_WINDOW.key() + "=" + seconds(config.externalKillWindow())
           + "). Last: " + what + ".\nSomething keeps killing executors: a container memory limit,"
           + " evictions, a supervisor. If this churn is expected, raise "
           + ServerlessConfig.MAX_EXTERNAL_KILLS.key() + ".");
@@ -413,9 +414,14 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     externalKillsInARow++;
     long backoffMillis = backOff(externalKillsInARow);
-    LOG.warn("Executor killed from outside ({} of at most {} within {} s, {}): {}; relaunching in {} ms.",
-        externalKills.size(), config.maxExternalKills(), config.externalKillWindow().toSeconds(),
+    LOG.warn("Executor killed from outside ({} of at most {} within {}, {}): {}; relaunching in {} ms.",
+        externalKills.size(), config.maxExternalKills(), seconds(config.externalKillWindow()),
         ServerlessConfig.MAX_EXTERNAL_KILLS.key(), what, backoffMillis);
+  }
+
+  /** A duration as a user writes it in a setting, such as {@code 300s}. */
+  private static String seconds(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
   }
 
   /** Holds launches back, doubling from the first backoff with each failure in a row. */

@@ -181,11 +181,11 @@ class ExecutorExitReasonTest {
   }
 
   @Test
-  void aMissedRegistrationNamesTheTimeoutKey() {
+  void aMissedRegistrationSaysSoRatherThanThatThePoolStoppedIt() {
     ExecutorExitReason reason =
         ExecutorExitReason.classify(signal(15), StopRequest.REGISTRATION_TIMEOUT, false);
 
-    assertTrue(reason.describe().contains("spark.serverless.executor.registrationTimeout"), reason.describe());
+    assertTrue(reason.describe().contains("did not register with the driver in time"), reason.describe());
   }
 
   @Test

@@ -472,7 +472,7 @@ class ExecutorPoolTest {
     assertEquals(1, listener.failureMessages.size());
     String message = listener.failureMessages.get(0);
     assertTrue(message.contains(MAX_EXTERNAL_KILLS_KEY + "=2"), message);
-    assertTrue(message.contains("spark.serverless.executor.externalKillWindow=PT5M"), message);
+    assertTrue(message.contains("spark.serverless.executor.externalKillWindow=300s"), message);
     assertTrue(message.contains("The node was low on memory"), "says what happened last: " + message);
     assertEquals(0, pool.snapshot().launchFailuresInARow());
   }
@@ -507,8 +507,8 @@ class ExecutorPoolTest {
     awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
 
     String message = listener.failureMessages.get(0);
-    assertTrue(message.contains("did not register with the driver within"
-        + " spark.serverless.executor.registrationTimeout"), message);
+    assertTrue(message.contains("did not register with the driver in time"), message);
+    assertTrue(message.contains("spark.serverless.executor.registrationTimeout=1s"), message);
     assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY + "=1"), message);
     assertTrue(listener.exits.isEmpty(), "Spark never saw it: " + listener.exits);
   }
