@@ -64,10 +64,6 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
       SparkContext sc, String masterURL, TaskScheduler taskScheduler) {
     ServerlessTaskScheduler scheduler = (ServerlessTaskScheduler) taskScheduler;
     ServerlessConfig config = scheduler.config();
-    // Local executors all share this host's cores.
-    int hostSlots = Math.max(1, Runtime.getRuntime().availableProcessors() / scheduler.CPUS_PER_TASK());
-    SizingMode mode = SizingMode.choose(SparkSchedulerInternals.dynamicAllocationEnabled(sc.conf()),
-        optional(sc.conf(), "spark.executor.instances"), config, hostSlots);
 
     ExecutorRegistry registry = new ExecutorRegistry();
     PressureTracker pressure = new PressureTracker();
@@ -92,6 +88,12 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         daemonThread("serverless-executor-pool"),
         FIRST_LAUNCH_BACKOFF,
         ExecutorPool.STABLE_AFTER);
+    // Executors share the launcher's CPUs (this host's, locally); a launcher without a bound never
+    // limits the autoscaler.
+    int cpus = pool.capacity().cpus().orElse(Integer.MAX_VALUE);
+    int hostSlots = Math.max(1, cpus / scheduler.CPUS_PER_TASK());
+    SizingMode mode = SizingMode.choose(SparkSchedulerInternals.dynamicAllocationEnabled(sc.conf()),
+        optional(sc.conf(), "spark.executor.instances"), config, hostSlots);
     scaleLoop.set(new ScaleLoop(config, mode,
         new SparkSchedulerView(scheduler, registry, pressure, new SparkSchedulerInternals(sc)),
         backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler"), journal));

@@ -213,10 +213,14 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
   /** What an exit says about memory, for the task set managers' classification. */
   static ExitCause causeOf(ExecutorExitReason reason) {
-    if (reason instanceof ExecutorExitReason.Crashed crashed && crashed.exitCode() == 52) {
+    if (reason.heapOutOfMemory()) {
       return ExitCause.HEAP_OUT_OF_MEMORY;
     }
-    if (reason instanceof ExecutorExitReason.KilledBySignal killed && killed.signal() == 9) {
+    if (reason.memoryKilled()) {
+      return ExitCause.MEMORY_KILLED;
+    }
+    // A local SIGKILL may be the kernel's OOM killer; an eviction may be the node's memory pressure.
+    if (reason.killedFromOutside()) {
       return ExitCause.KILLED_FROM_OUTSIDE;
     }
     return ExitCause.OTHER;
@@ -285,9 +289,9 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
       // Recorded before Spark hears of the loss: the task set managers read it to judge the tasks.
       registry.exited(executorId, executor.tier(), causeOf(reason));
-      removeExecutor(executorId, new ExecutorExited(reason.exitCode(), reason.causedByApp(),
-          "Executor " + executorId + " (tier " + executor.tier() + ") " + reason.describe()
-              + "; log: " + executor.logFile()));
+      removeExecutor(executorId, new ExecutorExited(reason.exitCodeForSpark(), reason.causedByApp(),
+          "Executor " + executorId + " (tier " + executor.tier() + ", " + executor.description()
+              + ") " + reason.describe()));
       scaleLoop.wake();
     }
 

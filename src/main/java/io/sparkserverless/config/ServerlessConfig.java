@@ -27,6 +27,8 @@ public record ServerlessConfig(
     boolean classDataSharing,
     int maxLaunchFailures,
     Duration registrationTimeout,
+    int maxExternalKills,
+    Duration externalKillWindow,
     GatewayConfig gateway) {
 
   public static final String PREFIX = "spark.serverless.";
@@ -125,6 +127,36 @@ public record ServerlessConfig(
           "a duration such as 30s or 2min, at least 1s and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofSeconds(1)));
 
+  /** The floor under {@link #MAX_EXTERNAL_KILLS}'s default, so that small pools ride out churn. */
+  static final int MIN_DEFAULT_EXTERNAL_KILLS = 20;
+
+  public static final ConfigEntry<Optional<Integer>> MAX_EXTERNAL_KILLS =
+      ConfigEntry.optional(
+          PREFIX + "executor.maxExternalKills",
+          "Executors that may be killed from outside (a signal, a memory kill by the container"
+              + " runtime, an eviction or preemption), starting or registered, within"
+              + " spark.serverless.executor.externalKillWindow before the application is failed. Such"
+              + " kills are relaunched with backoff and never count as launch failures. Like Spark's"
+              + " spark.executor.maxNumFailures (twice the maximum executors) this lets the whole pool"
+              + " be lost twice, say to a node pool being reclaimed, and still goes on; the floor of 20"
+              + " rides out routine churn in small pools, while an environment that kills every"
+              + " executor it gets exceeds it within minutes. Raise it for chaos tests that keep"
+              + " killing executors.",
+          "twice spark.serverless.maxExecutors, at least " + MIN_DEFAULT_EXTERNAL_KILLS,
+          "an integer >= 1",
+          Values.integerAtLeast(1));
+
+  public static final ConfigEntry<Duration> EXTERNAL_KILL_WINDOW =
+      ConfigEntry.withDefault(
+          PREFIX + "executor.externalKillWindow",
+          "The sliding window over which spark.serverless.executor.maxExternalKills counts kills from"
+              + " outside (compare spark.executor.failuresValidityInterval). Five minutes spans"
+              + " several relaunches even at the longest backoff (10 s), yet forgets a burst such as"
+              + " one node's eviction once it is over.",
+          "5min",
+          "a duration such as 5min or 1h, at least 1s and at most " + Values.MAX_DURATION,
+          Values.durationAtLeast(Duration.ofSeconds(1)));
+
   /** All entries, in documentation order. */
   public static final List<ConfigEntry<?>> ENTRIES =
       List.of(
@@ -136,7 +168,9 @@ public record ServerlessConfig(
           WORK_DIR,
           CLASS_DATA_SHARING,
           MAX_LAUNCH_FAILURES,
-          REGISTRATION_TIMEOUT);
+          REGISTRATION_TIMEOUT,
+          MAX_EXTERNAL_KILLS,
+          EXTERNAL_KILL_WINDOW);
 
   /** Every {@code spark.serverless.*} entry: the cluster manager's, then the gateway's. */
   public static List<ConfigEntry<?>> allEntries() {
@@ -160,6 +194,7 @@ public record ServerlessConfig(
     requireNonNull(mode, "mode is null");
     requireNonNull(workDir, "workDir is null");
     requireNonNull(registrationTimeout, "registrationTimeout is null");
+    requireNonNull(externalKillWindow, "externalKillWindow is null");
     requireNonNull(gateway, "gateway is null");
   }
 
@@ -200,6 +235,9 @@ public record ServerlessConfig(
         CLASS_DATA_SHARING.readFrom(settings),
         MAX_LAUNCH_FAILURES.readFrom(settings),
         REGISTRATION_TIMEOUT.readFrom(settings),
+        MAX_EXTERNAL_KILLS.readFrom(settings)
+            .orElse((int) Math.max(MIN_DEFAULT_EXTERNAL_KILLS, Math.min(Integer.MAX_VALUE, 2L * max))),
+        EXTERNAL_KILL_WINDOW.readFrom(settings),
         GatewayConfig.from(settings));
   }
 

@@ -1,21 +1,23 @@
 package io.sparkserverless.executor;
 
-import io.sparkserverless.tier.MemoryTier;
-
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessConfig;
+import io.sparkserverless.executor.ExecutorExitReason.StopRequest;
+import io.sparkserverless.launcher.ContainerExit;
 import io.sparkserverless.launcher.ExecutorExitListener;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
 import io.sparkserverless.launcher.ExecutorLauncher;
 import io.sparkserverless.launcher.LaunchedExecutor;
+import io.sparkserverless.launcher.LauncherCapacity;
+import io.sparkserverless.tier.MemoryTier;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,14 @@ import org.slf4j.Logger;
  *
  * <p>Threading: every public method hands its work to the pool's single thread and returns, so the
  * state below is touched by that thread only and needs no locks.
+ *
+ * <p>Two bounds end an application whose executors cannot run. Launch failures (an executor that
+ * exits by itself before registering or soon after, cannot be created, or misses its registration
+ * timeout) count in a row toward {@code spark.serverless.executor.maxLaunchFailures}. Kills from
+ * outside (signals, memory kills, evictions), which a cluster produces routinely, never count as
+ * launch failures: they are relaunched with backoff and bounded by {@code
+ * spark.serverless.executor.maxExternalKills} within {@code
+ * spark.serverless.executor.externalKillWindow}.
  */
 public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private static final Logger LOG = io.sparkserverless.Decisions.LOG;
@@ -52,6 +62,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     final LaunchedExecutor handle;
     final Instant launchedAt;
     Phase phase = Phase.STARTING;
+    StopRequest stopRequest = StopRequest.NONE;
     boolean registered;
     Instant registeredAt;
 
@@ -76,6 +87,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private final Map<MemoryTier, Integer> launchedByTier = new TreeMap<>();
   private final Map<MemoryTier, Integer> exitedByTier = new TreeMap<>();
   private int launchFailuresInARow;
+  /** Kills from outside since an executor last stayed registered: sets their backoff. */
+  private int externalKillsInARow;
+  /** When recent kills from outside happened, oldest first, within the window. */
+  private final Deque<Instant> externalKills = new ArrayDeque<>();
   private Instant nextLaunchNotBefore = Instant.MIN;
   private boolean gaveUp;
   private boolean closing;
@@ -148,6 +163,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
           schedule(() -> {
             if (executors.get(executorId) == tracked) {
               launchFailuresInARow = 0;
+              externalKillsInARow = 0;
               publishSnapshot();
             }
           }, stableAfter);
@@ -173,8 +189,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
           for (String id : ids) {
             Tracked tracked = executors.get(id);
             if (tracked != null && tracked.phase != Phase.STOPPING) {
-              tracked.phase = Phase.STOPPING;
-              launcher.stop(id);
+              requestStop(tracked, StopRequest.BY_POOL);
             }
           }
           reconcile();
@@ -182,8 +197,14 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   }
 
   @Override
-  public void onExecutorExited(String executorId, int exitCode) {
-    execute(() -> handleExit(executorId, exitCode));
+  public void onExecutorExited(String executorId, ContainerExit exit) {
+    requireNonNull(exit, "exit is null");
+    execute(() -> handleExit(executorId, exit));
+  }
+
+  /** What the launcher can host, for sizing the pool; callable from any thread. */
+  public LauncherCapacity capacity() {
+    return launcher.capacity();
   }
 
   public PoolSnapshot snapshot() {
@@ -223,26 +244,26 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     thread.shutdownNow();
   }
 
-  private void handleExit(String executorId, int exitCode) {
+  private void handleExit(String executorId, ContainerExit exit) {
     Tracked tracked = executors.remove(executorId);
     if (tracked == null) {
       return;
     }
+    Instant now = clock.instant();
     exitedByTier.merge(tracked.handle.tier(), 1, Integer::sum);
-    endedExecutorGbSeconds += gbSecondsSince(tracked, clock.instant());
-    endedExecutorCoreSeconds += secondsSince(tracked, clock.instant()) * tracked.handle.cores();
+    endedExecutorGbSeconds += gbSecondsSince(tracked, now);
+    endedExecutorCoreSeconds += secondsSince(tracked, now) * tracked.handle.cores();
     if (!tracked.registered && listener.isRegisteredWithSpark(executorId)) {
       tracked.registered = true;
-      tracked.registeredAt = clock.instant();
+      tracked.registeredAt = now;
     }
-    ExecutorExitReason reason =
-        ExecutorExitReason.classify(exitCode, tracked.phase == Phase.STOPPING, tracked.registered);
+    ExecutorExitReason reason = ExecutorExitReason.classify(exit, tracked.stopRequest, tracked.registered);
     if (closing) {
       publishSnapshot();
       return;
     }
-    String logLine = "Executor " + executorId + " (tier " + tracked.handle.tier() + ", pid "
-        + tracked.handle.processId() + ") " + reason.describe() + "; log: " + tracked.handle.logFile();
+    String logLine = "Executor " + executorId + " (tier " + tracked.handle.tier() + ", "
+        + tracked.handle.description() + ") " + reason.describe();
     if (reason instanceof ExecutorExitReason.StoppedByPool) {
       LOG.info(logLine);
     } else {
@@ -250,18 +271,33 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     if (tracked.registered) {
       listener.executorExited(executorId, reason, tracked.handle);
-      if (!(reason instanceof ExecutorExitReason.StoppedByPool) && reason.causedByApp()
-          && Duration.between(tracked.registeredAt, clock.instant()).compareTo(stableAfter) < 0) {
-        recordLaunchFailure("executor " + executorId + " " + reason.describe() + " within "
-            + stableAfter.toSeconds() + " s of registering. Its log " + tracked.handle.logFile()
-            + " ends with:\n" + lastLines(tracked.handle.logFile(), 8));
-      }
-    } else if (!(reason instanceof ExecutorExitReason.StoppedByPool)) {
-      recordLaunchFailure(
-          "executor " + executorId + " " + reason.describe() + ". Its log "
-              + tracked.handle.logFile() + " ends with:\n" + lastLines(tracked.handle.logFile(), 8));
+    }
+    String what = "executor " + executorId + " (" + tracked.handle.description() + ") "
+        + reason.describe();
+    if (reason.countsAsLaunchFailure()) {
+      String timeout = reason instanceof ExecutorExitReason.RegistrationTimedOut
+          ? "; " + ServerlessConfig.REGISTRATION_TIMEOUT.key() + "=" + seconds(config.registrationTimeout())
+          : "";
+      recordLaunchFailure(what + timeout + lastLogLines(reason));
+    } else if (tracked.registered && reason instanceof ExecutorExitReason.Crashed && reason.causedByApp()
+        && Duration.between(tracked.registeredAt, now).compareTo(stableAfter) < 0) {
+      recordLaunchFailure(what + " within " + stableAfter.toSeconds() + " s of registering"
+          + lastLogLines(reason));
+    } else if (reason.killedFromOutside()) {
+      recordExternalKill(what, now);
     }
     reconcile();
+  }
+
+  private static String lastLogLines(ExecutorExitReason reason) {
+    List<String> lines = reason.lastLogLines();
+    return lines.isEmpty() ? "." : ". Its log ends with:\n" + String.join("\n", lines);
+  }
+
+  private void requestStop(Tracked tracked, StopRequest why) {
+    tracked.phase = Phase.STOPPING;
+    tracked.stopRequest = why;
+    launcher.stop(tracked.handle.executorId());
   }
 
   private void reconcile() {
@@ -277,8 +313,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       for (int i = live.size() - 1; i >= 0 && live.size() > wanted; i--) {
         Tracked surplus = live.get(i);
         if (surplus.phase == Phase.STARTING) {
-          surplus.phase = Phase.STOPPING;
-          launcher.stop(surplus.handle.executorId());
+          requestStop(surplus, StopRequest.BY_POOL);
           live.remove(i);
         }
       }
@@ -325,14 +360,16 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     Tracked tracked = new Tracked(handle, clock.instant());
     executors.put(executorId, tracked);
     launchedByTier.merge(tier, 1, Integer::sum);
-    LOG.info("Launched executor {} in tier {} (pid {}); log: {}", executorId, tier,
-        handle.processId(), handle.logFile());
+    LOG.info("Launched executor {} in tier {} ({}).", executorId, tier, handle.description());
     listener.executorLaunched(handle);
     schedule(() -> {
       if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
-        LOG.warn("Executor {} did not register within {}; stopping it ({}).", executorId,
-            config.registrationTimeout(), ServerlessConfig.REGISTRATION_TIMEOUT.key());
-        launcher.stop(executorId);
+        LOG.warn("Executor {} did not register within {} ({}); stopping it, which counts as a"
+            + " launch failure.", executorId, seconds(config.registrationTimeout()),
+            ServerlessConfig.REGISTRATION_TIMEOUT.key());
+        // Its exit, when the launcher reports it, is counted (with its last log lines).
+        requestStop(tracked, StopRequest.REGISTRATION_TIMEOUT);
+        publishSnapshot();
       }
     }, config.registrationTimeout());
   }
@@ -343,22 +380,66 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
     launchFailuresInARow++;
     if (launchFailuresInARow >= config.maxLaunchFailures()) {
-      gaveUp = true;
-      String message = "Giving up launching executors: " + launchFailuresInARow
+      giveUp("Giving up launching executors: " + launchFailuresInARow
           + " in a row failed to start (" + ServerlessConfig.MAX_LAUNCH_FAILURES.key() + "="
           + config.maxLaunchFailures() + "). Last: " + what
           + "\nCheck spark.executor.extraJavaOptions, " + ServerlessConfig.MEMORY_TIERS.key()
-          + " and " + ServerlessConfig.WORK_DIR.key() + ".";
-      LOG.error(message);
-      listener.launchesKeepFailing(message);
+          + " and " + ServerlessConfig.WORK_DIR.key() + ".");
       return;
     }
-    long backoffMillis = Math.min(MAX_LAUNCH_BACKOFF.toMillis(),
-        firstLaunchBackoff.toMillis() << Math.min(20, launchFailuresInARow - 1));
-    nextLaunchNotBefore = clock.instant().plusMillis(backoffMillis);
-    scheduleRetry(Duration.ofMillis(backoffMillis));
+    long backoffMillis = backOff(launchFailuresInARow);
     LOG.warn("Launch failure {} of {}: {}; retrying in {} ms.", launchFailuresInARow,
         config.maxLaunchFailures(), what, backoffMillis);
+  }
+
+  /** A kill from outside: relaunched after a backoff, and ends the pool only past its own bound. */
+  private void recordExternalKill(String what, Instant now) {
+    if (gaveUp) {
+      return;
+    }
+    externalKills.addLast(now);
+    Instant windowStart = now.minus(config.externalKillWindow());
+    while (!externalKills.isEmpty() && externalKills.peekFirst().isBefore(windowStart)) {
+      externalKills.removeFirst();
+    }
+    if (externalKills.size() > config.maxExternalKills()) {
+      giveUp("Giving up launching executors: " + externalKills.size()
+          + " were killed from outside within " + seconds(config.externalKillWindow()) + " ("
+          + ServerlessConfig.MAX_EXTERNAL_KILLS.key() + "=" + config.maxExternalKills() + ", "
+          + ServerlessConfig.EXTERNAL_KILL_WINDOW.key() + "=" + seconds(config.externalKillWindow())
+          + "). Last: " + what + ".\nSomething keeps killing executors: a container memory limit,"
+          + " evictions, a supervisor. If this churn is expected, raise "
+          + ServerlessConfig.MAX_EXTERNAL_KILLS.key() + ".");
+      return;
+    }
+    externalKillsInARow++;
+    long backoffMillis = backOff(externalKillsInARow);
+    LOG.warn("Executor killed from outside ({} of at most {} within {}, {}): {}; relaunching in {} ms.",
+        externalKills.size(), config.maxExternalKills(), seconds(config.externalKillWindow()),
+        ServerlessConfig.MAX_EXTERNAL_KILLS.key(), what, backoffMillis);
+  }
+
+  /** A duration as a user writes it in a setting, such as {@code 300s}. */
+  private static String seconds(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+  }
+
+  /** Holds launches back, doubling from the first backoff with each failure in a row. */
+  private long backOff(int inARow) {
+    long backoffMillis = Math.min(MAX_LAUNCH_BACKOFF.toMillis(),
+        firstLaunchBackoff.toMillis() << Math.min(20, inARow - 1));
+    Instant notBefore = clock.instant().plusMillis(backoffMillis);
+    if (notBefore.isAfter(nextLaunchNotBefore)) {
+      nextLaunchNotBefore = notBefore;
+    }
+    scheduleRetry(Duration.ofMillis(backoffMillis));
+    return backoffMillis;
+  }
+
+  private void giveUp(String message) {
+    gaveUp = true;
+    LOG.error(message);
+    listener.launchesKeepFailing(message);
   }
 
   private void scheduleRetry(Duration delay) {
@@ -452,15 +533,6 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       return snapshot;
     } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
       return snapshot;
-    }
-  }
-
-  static String lastLines(Path file, int count) {
-    try {
-      List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
-    } catch (IOException | RuntimeException e) {
-      return "(log unreadable: " + e.getMessage() + ")";
     }
   }
 }

@@ -10,7 +10,11 @@ public interface PoolListener {
 
   void executorLaunched(LaunchedExecutor executor);
 
-  /** A registered executor ended; Spark must be told why. */
+  /**
+   * A registered executor ended; Spark must be told why. {@code reason} carries the exit code for
+   * Spark ({@link ExecutorExitReason#exitCodeForSpark()}), whether the application caused it, and
+   * typed facts for judging lost tasks (heap out of memory, memory kill, signal from outside).
+   */
   void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor);
 
   /**
@@ -19,6 +23,11 @@ public interface PoolListener {
    */
   boolean isRegisteredWithSpark(String executorId);
 
-  /** Executors keep failing to start; the application cannot make progress. */
+  /**
+   * The pool has given up: executors keep failing to start ({@code
+   * spark.serverless.executor.maxLaunchFailures}) or keep being killed from outside ({@code
+   * spark.serverless.executor.maxExternalKills}). The application cannot make progress; {@code
+   * message} says which bound was reached and the key that changes it. Called once.
+   */
   void launchesKeepFailing(String message);
 }

@@ -4,8 +4,8 @@ package io.sparkserverless.launcher;
 @FunctionalInterface
 public interface ExecutorExitListener {
   /**
-   * Called once per launched executor when its container has ended, on a launcher-owned thread.
-   * Implementations must hand the event off and return quickly.
+   * Called exactly once per launched executor when its container has ended, on a launcher-owned
+   * thread. Implementations must hand the event off and return quickly.
    */
-  void onExecutorExited(String executorId, int exitCode);
+  void onExecutorExited(String executorId, ContainerExit exit);
 }

@@ -1,14 +1,19 @@
 package io.sparkserverless.launcher;
 
+import static java.util.Objects.requireNonNull;
+
 import io.sparkserverless.tier.MemoryTier;
-import java.nio.file.Path;
 
 /**
  * A started executor container.
  *
- * @param processId the operating-system process id, for diagnostics
- * @param workDirectory the executor's own working directory
- * @param logFile where the executor's output goes (stderr carries Spark's log)
+ * @param description where to look for it, for people reading logs (for a local process: its pid
+ *     and log file; for a pod: its name); opaque to the pool
  */
-public record LaunchedExecutor(
-    String executorId, MemoryTier tier, int cores, long processId, Path workDirectory, Path logFile) {}
+public record LaunchedExecutor(String executorId, MemoryTier tier, int cores, String description) {
+  public LaunchedExecutor {
+    requireNonNull(executorId, "executorId is null");
+    requireNonNull(tier, "tier is null");
+    requireNonNull(description, "description is null");
+  }
+}

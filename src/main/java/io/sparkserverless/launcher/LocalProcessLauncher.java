@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class LocalProcessLauncher implements ExecutorLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(LocalProcessLauncher.class);
   static final String LOG_FILE_NAME = "executor.log";
+  /** Log lines attached to an exit: enough for the executor's own last error. */
+  static final int LAST_LOG_LINES = 8;
+  /** Before close() signals executors: Spark has usually just told them to shut down. */
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
   /** How long {@link #close()} waits for a class-data archive to be written (about 5 s here). */
   private static final Duration ARCHIVE_SAVE_WAIT = Duration.ofSeconds(30);
 
@@ -46,6 +50,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   private final ExecutorExitListener exitListener;
   private final Duration stopGracePeriod;
   private final Optional<ClassDataSharing> classDataSharing;
+  private final String mainClass;
+  private final Duration shutdownWait;
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
   private final List<CompletableFuture<Void>> archiveSaves = new CopyOnWriteArrayList<>();
   private final Set<String> reportedSharingReasons = ConcurrentHashMap.newKeySet();
@@ -60,10 +66,23 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   /** @param classDataSharing empty to start every executor without a class-data archive */
   public LocalProcessLauncher(Path applicationDirectory, ExecutorExitListener exitListener,
       Duration stopGracePeriod, Optional<ClassDataSharing> classDataSharing) {
+    this(applicationDirectory, exitListener, stopGracePeriod, classDataSharing,
+        ExecutorMain.class.getName(), SHUTDOWN_WAIT);
+  }
+
+  /**
+   * For tests: starts {@code mainClass} instead of Spark's executor, and waits {@code shutdownWait}
+   * in {@link #close()} before signalling executors.
+   */
+  LocalProcessLauncher(Path applicationDirectory, ExecutorExitListener exitListener,
+      Duration stopGracePeriod, Optional<ClassDataSharing> classDataSharing, String mainClass,
+      Duration shutdownWait) {
     this.applicationDirectory = requireNonNull(applicationDirectory, "applicationDirectory is null");
     this.exitListener = requireNonNull(exitListener, "exitListener is null");
     this.stopGracePeriod = requireNonNull(stopGracePeriod, "stopGracePeriod is null");
     this.classDataSharing = requireNonNull(classDataSharing, "classDataSharing is null");
+    this.mainClass = requireNonNull(mainClass, "mainClass is null");
+    this.shutdownWait = requireNonNull(shutdownWait, "shutdownWait is null");
   }
 
   @Override
@@ -85,7 +104,7 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     ClassDataSharing.Launch sharing = classDataSharing
         .map(cds -> cds.forLaunch(spec.classPath(), spec.javaOptions(), environment, spec.executorId()))
         .orElseGet(() -> new ClassDataSharing.Unshared(spec.classPath(), "turned off"));
-    builder.command(command(spec, sharing));
+    builder.command(command(spec, sharing, mainClass));
     Process process;
     try {
       process = builder.start();
@@ -101,7 +120,12 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     exit.thenAccept(
         exited -> {
           processes.remove(spec.executorId());
-          exitListener.onExecutorExited(spec.executorId(), exited.exitValue());
+          ContainerExit reported = exitOf(exited.exitValue(), LogTail.lastLines(logFile, LAST_LOG_LINES));
+          try {
+            exitListener.onExecutorExited(spec.executorId(), reported);
+          } catch (RuntimeException e) {
+            LOG.error("Exit listener failed for executor {}", spec.executorId(), e);
+          }
         });
     if (sharing instanceof ClassDataSharing.RecordsClasses recording) {
       // Writing the archive starts JVMs: not on the thread that reports exits.
@@ -113,8 +137,33 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
             thread.start();
           }));
     }
-    return new LaunchedExecutor(
-        spec.executorId(), spec.tier(), spec.cores(), process.pid(), workDirectory, logFile);
+    return new LaunchedExecutor(spec.executorId(), spec.tier(), spec.cores(),
+        "pid " + process.pid() + ", log " + logFile);
+  }
+
+  /**
+   * What a child JVM's exit status means. Java reports a child ended by signal n as 128 + n. SIGHUP,
+   * SIGINT, SIGKILL and SIGTERM come from outside the JVM (a user, a supervisor, this launcher's
+   * stop, or the kernel's out-of-memory killer, which this launcher cannot tell from a user's kill).
+   * SIGABRT, SIGBUS, SIGFPE and SIGSEGV (134, 135, 136, 139) are the JVM crashing itself, usually
+   * in a task's native code, so they count as exiting by itself.
+   */
+  static ContainerExit exitOf(int exitValue, List<String> lastLogLines) {
+    return switch (exitValue) {
+      case 129, 130, 137, 143 -> ContainerExit.KilledBySignal.withConventionalCode(exitValue - 128, lastLogLines);
+      default -> new ContainerExit.ExitedByItself(exitValue, lastLogLines);
+    };
+  }
+
+  @Override
+  public LauncherCapacity capacity() {
+    // Every local executor shares this machine's processors.
+    return LauncherCapacity.ofCpus(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** For tests: the process of a running executor, to kill it from outside. */
+  Optional<ProcessHandle> processOf(String executorId) {
+    return Optional.ofNullable(processes.get(executorId)).map(Process::toHandle);
   }
 
   private void reportSharing(String executorId, ClassDataSharing.Launch sharing) {
@@ -144,6 +193,11 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
 
   /** The executor's full command line. It never holds secrets: those travel in the environment. */
   static List<String> command(ExecutorLaunchSpec spec, ClassDataSharing.Launch sharing) {
+    return command(spec, sharing, ExecutorMain.class.getName());
+  }
+
+  private static List<String> command(
+      ExecutorLaunchSpec spec, ClassDataSharing.Launch sharing, String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -153,7 +207,7 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     command.add("-XX:ActiveProcessorCount=" + spec.cpus());
     command.addAll(sharing.jvmOptions());
     command.addAll(spec.javaOptions());
-    command.add(ExecutorMain.class.getName());
+    command.add(mainClass);
     command.addAll(spec.executorArguments());
     return command;
   }
@@ -198,8 +252,7 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   @Override
   public void close() {
     List<Process> running = List.copyOf(processes.values());
-    // Spark has usually just told them to shut down; give that a moment before signalling.
-    awaitExits(running, Duration.ofSeconds(2));
+    awaitExits(running, shutdownWait);
     running.forEach(process -> process.toHandle().destroy());
     long deadline = System.nanoTime() + stopGracePeriod.toNanos();
     for (Process process : running) {

@@ -27,6 +27,8 @@ class ServerlessConfigTest {
   private static final String WORK_DIR = "spark.serverless.executor.workDir";
   private static final String MAX_LAUNCH_FAILURES = "spark.serverless.executor.maxLaunchFailures";
   private static final String REGISTRATION_TIMEOUT = "spark.serverless.executor.registrationTimeout";
+  private static final String MAX_EXTERNAL_KILLS = "spark.serverless.executor.maxExternalKills";
+  private static final String EXTERNAL_KILL_WINDOW = "spark.serverless.executor.externalKillWindow";
 
   @Test
   void emptySettingsGiveTheDocumentedDefaults() {
@@ -45,7 +47,24 @@ class ServerlessConfigTest {
         () -> assertEquals(
             Path.of(System.getProperty("java.io.tmpdir"), "spark-serverless"), config.workDir()),
         () -> assertEquals(3, config.maxLaunchFailures()),
-        () -> assertEquals(Duration.ofSeconds(60), config.registrationTimeout()));
+        () -> assertEquals(Duration.ofSeconds(60), config.registrationTimeout()),
+        () -> assertEquals(20, config.maxExternalKills()),
+        () -> assertEquals(Duration.ofMinutes(5), config.externalKillWindow()));
+  }
+
+  @Test
+  void maxExternalKillsDefaultsToTwiceTheMaximumExecutorsButNeverBelowTwenty() {
+    assertEquals(20, ServerlessConfig.from(Map.of(MAX, "10")).maxExternalKills());
+    assertEquals(60, ServerlessConfig.from(Map.of(MAX, "30")).maxExternalKills());
+    assertEquals(5, ServerlessConfig.from(Map.of(MAX, "30", MAX_EXTERNAL_KILLS, "5")).maxExternalKills());
+    assertEquals(Integer.MAX_VALUE,
+        ServerlessConfig.from(Map.of(MAX, Integer.toString(Integer.MAX_VALUE))).maxExternalKills());
+  }
+
+  @Test
+  void theExternalKillWindowIsParsedAsADuration() {
+    assertEquals(Duration.ofHours(1),
+        ServerlessConfig.from(Map.of(EXTERNAL_KILL_WINDOW, "1h")).externalKillWindow());
   }
 
   /** One bad value of one key: the message must name the key, echo the value and say what is allowed. */
@@ -68,7 +87,11 @@ class ServerlessConfigTest {
         Arguments.of(WORK_DIR, "  ", "directory"),
         Arguments.of(MAX_LAUNCH_FAILURES, "0", ">= 1"),
         Arguments.of(REGISTRATION_TIMEOUT, "10ms", "at least 1s"),
-        Arguments.of(REGISTRATION_TIMEOUT, "soon", "a duration such as"));
+        Arguments.of(REGISTRATION_TIMEOUT, "soon", "a duration such as"),
+        Arguments.of(MAX_EXTERNAL_KILLS, "0", ">= 1"),
+        Arguments.of(MAX_EXTERNAL_KILLS, "many", ">= 1"),
+        Arguments.of(EXTERNAL_KILL_WINDOW, "500ms", "at least 1s"),
+        Arguments.of(EXTERNAL_KILL_WINDOW, "a while", "a duration such as"));
   }
 
   @ParameterizedTest(name = "{0}=''{1}'' is refused, hinting ''{2}''")

@@ -10,25 +10,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sparkserverless.config.ServerlessConfig;
-import io.sparkserverless.launcher.ExecutorExitListener;
+import io.sparkserverless.launcher.ContainerExit;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
-import io.sparkserverless.launcher.ExecutorLauncher;
+import io.sparkserverless.launcher.FakeExecutorLauncher;
 import io.sparkserverless.launcher.LaunchedExecutor;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.sparkserverless.launcher.LauncherCapacity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -50,18 +52,20 @@ class ExecutorPoolTest {
   private static final MemoryTier TWO_G = new MemoryTier(2048);
   private static final MemoryTier FOUR_G = new MemoryTier(4096);
   private static final String MAX_LAUNCH_FAILURES_KEY = "spark.serverless.executor.maxLaunchFailures";
+  private static final String MAX_EXTERNAL_KILLS_KEY = "spark.serverless.executor.maxExternalKills";
 
   @TempDir Path workDir;
 
   private ScheduledExecutorService poolThread;
-  private FakeLauncher launcher;
+  private FakeExecutorLauncher launcher;
   private RecordingPoolListener listener;
   private ExecutorPool pool;
 
   @BeforeEach
   void setUp() {
     poolThread = Executors.newSingleThreadScheduledExecutor();
-    launcher = new FakeLauncher(workDir);
+    launcher = new FakeExecutorLauncher();
+    launcher.stopsEndExecutors = false; // stopped executors end when a test says so: finishStop
     listener = new RecordingPoolListener();
   }
 
@@ -156,7 +160,8 @@ class ExecutorPoolTest {
     assertEquals(first, exit.executorId());
     assertEquals(first, exit.executor().executorId());
     ExecutorExitReason.Crashed crashed = assertInstanceOf(ExecutorExitReason.Crashed.class, exit.reason());
-    assertEquals(52, crashed.exitCode());
+    assertEquals(52, crashed.code());
+    assertTrue(crashed.heapOutOfMemory());
     assertFalse(crashed.causedByApp(), "the tier-aware task set manager judges OOM losses");
     assertNotEquals(first, replacement);
     assertEquals(ONE_G, launcher.launched.get(1).tier());
@@ -183,7 +188,7 @@ class ExecutorPoolTest {
 
   @Test
   void launchingStopsAfterMaxLaunchFailuresInARowAndTheListenerIsToldOnce() {
-    launcher.logText = "Starting executor\nError: Could not create the Java Virtual Machine.\n";
+    launcher.lastLogLines = List.of("Starting executor", "Error: Could not create the Java Virtual Machine.");
     pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
     pool.requestTotal(1);
 
@@ -257,7 +262,7 @@ class ExecutorPoolTest {
     launcher.exit(first, 50);
 
     awaitCondition("Spark hears of the exit", () -> listener.exits.size() == 1);
-    assertEquals(50, listener.exits.get(0).reason().exitCode());
+    assertEquals(OptionalInt.of(50), listener.exits.get(0).reason().exitCode());
   }
 
   @Test
@@ -287,7 +292,7 @@ class ExecutorPoolTest {
     assertEquals(3, launcher.attempts.get());
     assertEquals(1, listener.failureMessages.size());
     String message = listener.failureMessages.get(0);
-    assertTrue(message.contains(FakeLauncher.LAUNCH_ERROR), message);
+    assertTrue(message.contains(FakeExecutorLauncher.LAUNCH_ERROR), message);
     assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY), message);
   }
 
@@ -307,8 +312,8 @@ class ExecutorPoolTest {
     assertEquals(0, pool.snapshot().starting());
     assertEquals(1, pool.snapshot().registered());
 
-    launcher.exit(ids.get(1), 143);
-    launcher.exit(ids.get(2), 143);
+    launcher.finishStop(ids.get(1));
+    launcher.finishStop(ids.get(2));
     drainPoolThread();
 
     assertTrue(listener.exits.isEmpty(), "cancelled launches are not lost executors: " + listener.exits);
@@ -347,13 +352,13 @@ class ExecutorPoolTest {
     assertEquals(List.of(id), launcher.stopped, "stopped once; unknown ids ignored");
     assertEquals(0, pool.snapshot().registered());
 
-    launcher.exit(id, 143);
+    launcher.finishStop(id);
     awaitCondition("exit reported", () -> listener.exits.size() == 1);
 
     RecordingPoolListener.Exit exit = listener.exits.get(0);
     assertEquals(id, exit.executorId());
     assertInstanceOf(ExecutorExitReason.StoppedByPool.class, exit.reason());
-    assertEquals(143, exit.reason().exitCode());
+    assertEquals(OptionalInt.of(143), exit.reason().exitCode());
     assertEquals(false, exit.reason().causedByApp());
   }
 
@@ -386,7 +391,7 @@ class ExecutorPoolTest {
     drainPoolThread();
     assertEquals(2, launcher.launched.size(), "a stopping executor still counts against the limit");
 
-    launcher.exit(ids.get(0), 143);
+    launcher.finishStop(ids.get(0));
     awaitLaunches(3);
   }
 
@@ -401,10 +406,119 @@ class ExecutorPoolTest {
     drainPoolThread();
     assertEquals(List.of(ids.get(1)), launcher.stopped, "the registered executor is left running");
 
-    launcher.exit(ids.get(1), 143);
+    launcher.finishStop(ids.get(1));
     awaitCondition("failure counted", () -> pool.snapshot().launchFailuresInARow() == 1);
     awaitLaunches(3);
     assertTrue(listener.exits.isEmpty());
+  }
+
+  @Test
+  void anExecutorKilledBySigkillBeforeItRegistersIsRelaunchedAndDoesNotCountAsALaunchFailure() {
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "3"));
+    pool.requestTotal(1);
+
+    for (int launch = 1; launch <= 3; launch++) {
+      launcher.killFromOutside(awaitLaunches(launch).get(launch - 1), 9);
+    }
+    awaitLaunches(4);
+    drainPoolThread();
+
+    assertTrue(listener.failureMessages.isEmpty(), "three kills in a row are no reason to give up: "
+        + listener.failureMessages);
+    assertEquals(0, pool.snapshot().launchFailuresInARow());
+    assertTrue(listener.exits.isEmpty(), "Spark never saw them, so it is not told: " + listener.exits);
+    assertEquals(1, pool.snapshot().starting());
+  }
+
+  @Test
+  void aRegisteredExecutorKilledFromOutsideIsReportedToSparkAsNotCausedByTheApplicationAndReplaced() {
+    stableAfter = Duration.ofMinutes(1);
+    pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "1"));
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+    pool.executorRegistered(first);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+
+    launcher.killFromOutside(first, 9);
+    awaitCondition("exit reported", () -> listener.exits.size() == 1);
+    awaitLaunches(2);
+
+    ExecutorExitReason reason = listener.exits.get(0).reason();
+    assertTrue(reason.killedBySignal(), reason.describe());
+    assertFalse(reason.causedByApp());
+    assertEquals(OptionalInt.of(137), reason.exitCode());
+    assertTrue(listener.failureMessages.isEmpty(), "not a launch failure, even right after registering");
+  }
+
+  @Test
+  void externalKillsBeyondMaxExternalKillsWithinTheWindowEndTheApplicationWithAMessageNamingTheKey() {
+    pool = startPool(Map.of(MAX_EXTERNAL_KILLS_KEY, "2"));
+    pool.requestTotal(1);
+    String registered = awaitLaunches(1).get(0);
+    pool.executorRegistered(registered);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+    launcher.killFromOutside(registered, 9);
+    launcher.report(awaitLaunches(2).get(1),
+        new ContainerExit.MemoryKilled(OptionalInt.of(137), List.of()));
+    assertTrue(listener.failureMessages.isEmpty(), "two kills are within the bound");
+
+    launcher.report(awaitLaunches(3).get(2),
+        new ContainerExit.Evicted("Evicted: The node was low on memory", OptionalInt.empty(), List.of()));
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+    pool.requestTotal(2);
+    drainPoolThread();
+
+    assertEquals(3, launcher.launched.size(), "no launch after giving up");
+    assertEquals(1, listener.failureMessages.size());
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains(MAX_EXTERNAL_KILLS_KEY + "=2"), message);
+    assertTrue(message.contains("spark.serverless.executor.externalKillWindow=300s"), message);
+    assertTrue(message.contains("The node was low on memory"), "says what happened last: " + message);
+    assertEquals(0, pool.snapshot().launchFailuresInARow());
+  }
+
+  @Test
+  void externalKillsOlderThanTheWindowNoLongerCount() {
+    ManualClock clock = new ManualClock();
+    pool = startPool(Map.of(MAX_EXTERNAL_KILLS_KEY, "2",
+        "spark.serverless.executor.externalKillWindow", "1min"), FIRST_LAUNCH_BACKOFF, clock);
+    pool.requestTotal(1);
+
+    for (int launch = 1; launch <= 6; launch++) {
+      launcher.killFromOutside(awaitLaunches(launch).get(launch - 1), 9);
+      drainPoolThread();
+      clock.advance(Duration.ofSeconds(31)); // past the backoff; two kills per minute
+    }
+    awaitLaunches(7);
+
+    assertTrue(listener.failureMessages.isEmpty(), "never more than two within a minute: "
+        + listener.failureMessages);
+  }
+
+  @Test
+  void anExecutorMissingItsRegistrationTimeoutCountsAsALaunchFailure() {
+    pool = startPool(Map.of("spark.serverless.executor.registrationTimeout", "1s",
+        MAX_LAUNCH_FAILURES_KEY, "1"));
+    pool.requestTotal(1);
+    String late = awaitLaunches(1).get(0);
+    awaitCondition("late executor stopped", () -> launcher.stopped.contains(late));
+
+    launcher.finishStop(late); // the SIGTERM the stop sent ended it, as it would a real one
+    awaitCondition("give-up reported", () -> !listener.failureMessages.isEmpty());
+
+    String message = listener.failureMessages.get(0);
+    assertTrue(message.contains("did not register with the driver in time"), message);
+    assertTrue(message.contains("spark.serverless.executor.registrationTimeout=1s"), message);
+    assertTrue(message.contains(MAX_LAUNCH_FAILURES_KEY + "=1"), message);
+    assertTrue(listener.exits.isEmpty(), "Spark never saw it: " + listener.exits);
+  }
+
+  @Test
+  void thePoolReportsItsLaunchersCapacity() {
+    launcher.capacity = LauncherCapacity.ofCpus(6);
+    pool = startPool(Map.of());
+
+    assertEquals(OptionalInt.of(6), pool.capacity().cpus());
   }
 
   @Test
@@ -453,6 +567,10 @@ class ExecutorPoolTest {
   }
 
   private ExecutorPool startPool(Map<String, String> overrides, Duration firstLaunchBackoff) {
+    return startPool(overrides, firstLaunchBackoff, Clock.systemUTC());
+  }
+
+  private ExecutorPool startPool(Map<String, String> overrides, Duration firstLaunchBackoff, Clock clock) {
     Map<String, String> settings = new HashMap<>();
     settings.put("spark.serverless.executor.memoryTiers", "1g,2g,4g");
     settings.put("spark.serverless.maxExecutors", "4");
@@ -464,7 +582,7 @@ class ExecutorPoolTest {
         launcher::attach,
         ExecutorPoolTest::spec,
         listener,
-        Clock.systemUTC(),
+        clock,
         poolThread,
         firstLaunchBackoff,
         stableAfter);
@@ -505,75 +623,6 @@ class ExecutorPoolTest {
     }
   }
 
-  /**
-   * Records launches and stops. Exits are triggered by the test through {@link #exit}, which reports
-   * them to the pool as a real launcher's exit watcher would; {@link #close} reports the exit of every
-   * executor still running, as the launcher contract requires.
-   */
-  static final class FakeLauncher implements ExecutorLauncher {
-    static final String LAUNCH_ERROR = "Cannot run program \"java\": error=24, Too many open files";
-
-    final List<ExecutorLaunchSpec> launched = new CopyOnWriteArrayList<>();
-    final List<String> stopped = new CopyOnWriteArrayList<>();
-    final AtomicInteger attempts = new AtomicInteger();
-    final AtomicInteger closeCalls = new AtomicInteger();
-    volatile boolean launchThrows;
-    volatile String logText = "";
-
-    private final Path root;
-    private final Set<String> exited = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile ExecutorExitListener exitListener;
-
-    FakeLauncher(Path root) {
-      this.root = root;
-    }
-
-    ExecutorLauncher attach(ExecutorExitListener exitListener) {
-      this.exitListener = exitListener;
-      return this;
-    }
-
-    @Override
-    public LaunchedExecutor launch(ExecutorLaunchSpec spec) throws IOException {
-      attempts.incrementAndGet();
-      if (launchThrows) {
-        throw new IOException(LAUNCH_ERROR);
-      }
-      Path directory = Files.createDirectories(root.resolve("executor-" + spec.executorId()));
-      Path logFile = Files.writeString(directory.resolve("stderr"), logText);
-      launched.add(spec);
-      return new LaunchedExecutor(
-          spec.executorId(), spec.tier(), spec.cores(), 10_000 + Long.parseLong(spec.executorId()), directory, logFile);
-    }
-
-    @Override
-    public void stop(String executorId) {
-      stopped.add(executorId);
-    }
-
-    @Override
-    public void close() {
-      closeCalls.incrementAndGet();
-      for (String id : launchedIds()) {
-        if (!exited.contains(id)) {
-          exit(id, 143);
-        }
-      }
-    }
-
-    /** The executor's container ended with this code. */
-    void exit(String executorId, int exitCode) {
-      if (!exited.add(executorId)) {
-        throw new IllegalStateException("executor " + executorId + " already exited");
-      }
-      exitListener.onExecutorExited(executorId, exitCode);
-    }
-
-    List<String> launchedIds() {
-      return launched.stream().map(ExecutorLaunchSpec::executorId).toList();
-    }
-  }
-
   /** Records what the pool tells the Spark-facing layer. */
   static final class RecordingPoolListener implements PoolListener {
     record Exit(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {}
@@ -602,6 +651,30 @@ class ExecutorPoolTest {
     @Override
     public void launchesKeepFailing(String message) {
       failureMessages.add(message);
+    }
+  }
+
+  /** A clock the test moves by hand; read from the pool's thread. */
+  static final class ManualClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
     }
   }
 }

@@ -1,14 +1,23 @@
 package io.sparkserverless.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.tier.MemoryTier;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LocalProcessLauncherTest {
   private static final ExecutorLaunchSpec SPEC = new ExecutorLaunchSpec("7", new MemoryTier(1024), 1, 1,
@@ -61,5 +70,57 @@ class LocalProcessLauncherTest {
 
     assertTrue(refused.getMessage().contains("cpus must be from 1 to the cores (1): 2"),
         refused.getMessage());
+  }
+
+  @ParameterizedTest(name = "exit status {0} is signal {1}")
+  @CsvSource({"129, 1", "130, 2", "137, 9", "143, 15"})
+  void aChildEndedBySignalFromOutsideIsReportedAsThatSignal(int exitStatus, int signal) {
+    ContainerExit exit = LocalProcessLauncher.exitOf(exitStatus, List.of("last"));
+
+    ContainerExit.KilledBySignal killed = assertInstanceOf(ContainerExit.KilledBySignal.class, exit);
+    assertEquals(signal, killed.signal());
+    assertEquals(OptionalInt.of(exitStatus), killed.exitCode());
+    assertEquals(List.of("last"), killed.lastLogLines());
+  }
+
+  @ParameterizedTest(name = "exit status {0} is the JVM exiting by itself")
+  @CsvSource({"0", "1", "50", "52", "53", "56", "70", "134", "135", "136", "139"})
+  void everyOtherStatusIsTheJvmExitingByItselfIncludingItsOwnCrashes(int exitStatus) {
+    ContainerExit exit = LocalProcessLauncher.exitOf(exitStatus, List.of());
+
+    assertEquals(exitStatus, assertInstanceOf(ContainerExit.ExitedByItself.class, exit).code());
+  }
+
+  @Test
+  void theLocalCapacityIsThisMachinesProcessors() {
+    LocalProcessLauncher launcher = new LocalProcessLauncher(
+        Path.of("unused"), (id, exit) -> { }, java.time.Duration.ofSeconds(1), java.util.Optional.empty());
+
+    assertEquals(OptionalInt.of(Runtime.getRuntime().availableProcessors()), launcher.capacity().cpus());
+    launcher.close();
+  }
+
+  @Test
+  void theLogTailHasTheLastNonBlankLinesOfALongLog(@TempDir Path directory) throws IOException {
+    Path log = directory.resolve("executor.log");
+    Files.writeString(log, IntStream.range(0, 20_000).mapToObj(i -> "line " + i)
+        .collect(Collectors.joining("\n", "", "\n\n")));
+
+    assertEquals(List.of("line 19997", "line 19998", "line 19999"), LogTail.lastLines(log, 3));
+  }
+
+  @Test
+  void theLogTailOfAShortLogIsAllOfIt(@TempDir Path directory) throws IOException {
+    Path log = Files.writeString(directory.resolve("executor.log"), "one\n\ntwo\n");
+
+    assertEquals(List.of("one", "two"), LogTail.lastLines(log, 8));
+  }
+
+  @Test
+  void aMissingLogGivesOneLineSayingSo(@TempDir Path directory) {
+    List<String> lines = LogTail.lastLines(directory.resolve("absent.log"), 8);
+
+    assertEquals(1, lines.size());
+    assertTrue(lines.get(0).contains("unreadable"), lines.toString());
   }
 }
