@@ -11,4 +11,9 @@ public interface Decision {
 
   /** The decision-log lines, without the logger's prefix. */
   List<String> logLines();
+
+  /** Whether the decision log shows it as a warning: something went wrong and was handled. */
+  default boolean warning() {
+    return false;
+  }
 }

@@ -64,7 +64,13 @@ public final class DecisionJournal implements AutoCloseable {
   }
 
   public void record(Decision decision) {
-    decision.logLines().forEach(line -> Decisions.LOG.info(line));
+    for (String line : decision.logLines()) {
+      if (decision.warning()) {
+        Decisions.LOG.warn(line);
+      } else {
+        Decisions.LOG.info(line);
+      }
+    }
     listeners.forEach(listener -> listener.accept(decision));
     if (file.isEmpty()) {
       return;
@@ -72,7 +78,11 @@ public final class DecisionJournal implements AutoCloseable {
     ObjectNode entry = JSON.createObjectNode();
     entry.put("kind", decision.getClass().getSimpleName());
     entry.put("at", clock.instant().toString());
-    entry.setAll((ObjectNode) JSON.valueToTree(decision));
+    ObjectNode components = JSON.valueToTree(decision);
+    components.remove("logLines");
+    components.remove("warning");
+    entry.setAll(components);
+    entry.put("text", String.join("\n", decision.logLines()));
     append(entry.toString());
   }
 

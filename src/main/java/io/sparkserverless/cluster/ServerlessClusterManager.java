@@ -87,7 +87,8 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         clock,
         daemonThread("serverless-executor-pool"),
         FIRST_LAUNCH_BACKOFF,
-        ExecutorPool.STABLE_AFTER);
+        ExecutorPool.STABLE_AFTER,
+        journal);
     // Executors share the launcher's CPUs (this host's, locally); a launcher without a bound never
     // limits the autoscaler.
     int cpus = pool.capacity().cpus().orElse(Integer.MAX_VALUE);

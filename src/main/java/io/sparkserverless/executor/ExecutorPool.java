@@ -2,6 +2,7 @@ package io.sparkserverless.executor;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorExitReason.StopRequest;
 import io.sparkserverless.launcher.ContainerExit;
@@ -80,6 +81,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private final Duration firstLaunchBackoff;
   private final Duration stableAfter;
   private final ExecutorLauncher launcher;
+  private final DecisionJournal journal;
 
   private final AtomicInteger lastExecutorId = new AtomicInteger();
   private final Map<String, Tracked> executors = new LinkedHashMap<>();
@@ -116,7 +118,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       Clock clock,
       ScheduledExecutorService thread,
       Duration firstLaunchBackoff,
-      Duration stableAfter) {
+      Duration stableAfter,
+      DecisionJournal journal) {
     this.config = requireNonNull(config, "config is null");
     this.specFactory = requireNonNull(specFactory, "specFactory is null");
     this.listener = requireNonNull(listener, "listener is null");
@@ -124,6 +127,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     this.thread = requireNonNull(thread, "thread is null");
     this.firstLaunchBackoff = requireNonNull(firstLaunchBackoff, "firstLaunchBackoff is null");
     this.stableAfter = requireNonNull(stableAfter, "stableAfter is null");
+    this.journal = requireNonNull(journal, "journal is null");
     this.launcher = launcherFactory.apply(this);
     config.memoryTiers().tiers().forEach(tier -> target.put(tier, 0));
     publishSnapshot();
@@ -171,8 +175,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
           startsMeasured++;
           meanStartLatency = meanStartLatency.plus(
               latency.minus(meanStartLatency).dividedBy(Math.min(startsMeasured, 20)));
-          LOG.info("Executor {} (tier {}) registered {} ms after launch ({} cores).", executorId,
-              tracked.handle.tier(), latency.toMillis(), tracked.handle.cores());
+          journal.record(new ExecutorLifecycle.Registered(executorId, tracked.handle.tier().toString(),
+              tracked.handle.cores(), latency.toMillis()));
           publishSnapshot();
         });
   }
@@ -262,13 +266,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       publishSnapshot();
       return;
     }
-    String logLine = "Executor " + executorId + " (tier " + tracked.handle.tier() + ", "
-        + tracked.handle.description() + ") " + reason.describe();
-    if (reason instanceof ExecutorExitReason.StoppedByPool) {
-      LOG.info(logLine);
-    } else {
-      LOG.warn(logLine);
-    }
+    journal.record(new ExecutorLifecycle.Ended(executorId, tracked.handle.tier().toString(),
+        reason.getClass().getSimpleName(), reason.exitCodeForSpark(), reason.causedByApp(),
+        tracked.registered, reason.killedFromOutside(), reason.countsAsLaunchFailure(),
+        tracked.handle.description(), reason.describe()));
     if (tracked.registered) {
       listener.executorExited(executorId, reason, tracked.handle);
     }
@@ -360,7 +361,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     Tracked tracked = new Tracked(handle, clock.instant());
     executors.put(executorId, tracked);
     launchedByTier.merge(tier, 1, Integer::sum);
-    LOG.info("Launched executor {} in tier {} ({}).", executorId, tier, handle.description());
+    journal.record(new ExecutorLifecycle.Launched(executorId, tier.toString(), handle.cores(),
+        handle.description()));
     listener.executorLaunched(handle);
     schedule(() -> {
       if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
@@ -438,7 +440,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   private void giveUp(String message) {
     gaveUp = true;
-    LOG.error(message);
+    journal.record(new ExecutorLifecycle.GaveUp(message));
     listener.launchesKeepFailing(message);
   }
 

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.sparkserverless.Decision;
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.launcher.ContainerExit;
 import io.sparkserverless.launcher.ExecutorLaunchSpec;
@@ -60,6 +62,7 @@ class ExecutorPoolTest {
   private FakeExecutorLauncher launcher;
   private RecordingPoolListener listener;
   private ExecutorPool pool;
+  private final List<Decision> decisions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp() {
@@ -431,6 +434,31 @@ class ExecutorPoolTest {
   }
 
   @Test
+  void everyExecutorsLifeIsRecordedAsDecisionsWithItsTypedEnd() {
+    stableAfter = Duration.ofMinutes(1);
+    pool = startPool(Map.of());
+    pool.requestTotal(1);
+    String first = awaitLaunches(1).get(0);
+    pool.executorRegistered(first);
+    awaitCondition("registration seen", () -> pool.snapshot().registered() == 1);
+    launcher.killFromOutside(first, 9);
+    awaitLaunches(2);
+    drainPoolThread();
+
+    List<Class<?>> kinds = decisions.stream().map(Object::getClass).collect(java.util.stream.Collectors.toList());
+    assertEquals(List.of(ExecutorLifecycle.Launched.class, ExecutorLifecycle.Registered.class,
+        ExecutorLifecycle.Ended.class, ExecutorLifecycle.Launched.class), kinds);
+    ExecutorLifecycle.Ended ended = (ExecutorLifecycle.Ended) decisions.get(2);
+    assertEquals(first, ended.executorId());
+    assertEquals("KilledBySignal", ended.reason());
+    assertEquals(137, ended.exitCode());
+    assertTrue(ended.registered());
+    assertTrue(ended.killedFromOutside());
+    assertFalse(ended.countsAsLaunchFailure());
+    assertFalse(ended.causedByApp());
+  }
+
+  @Test
   void aRegisteredExecutorKilledFromOutsideIsReportedToSparkAsNotCausedByTheApplicationAndReplaced() {
     stableAfter = Duration.ofMinutes(1);
     pool = startPool(Map.of(MAX_LAUNCH_FAILURES_KEY, "1"));
@@ -585,7 +613,8 @@ class ExecutorPoolTest {
         clock,
         poolThread,
         firstLaunchBackoff,
-        stableAfter);
+        stableAfter,
+        DecisionJournal.logOnly().withListener(decisions::add));
   }
 
   private static ExecutorLaunchSpec spec(String executorId, MemoryTier tier) {
