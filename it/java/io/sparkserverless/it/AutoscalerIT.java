@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.it.apps.AutoscaleJob;
 import io.sparkserverless.it.support.ChildJvm;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkserverless.it.support.DecisionRecords;
 import io.sparkserverless.it.support.SparkSubmitter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,14 +47,18 @@ class AutoscalerIT {
               + " 8 s idle, so no map stage ran again: " + driver.tail(40));
       assertTrue(!driver.output().contains("FetchFailed"), "no fetch failure: " + driver.tail(40));
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      String log = driver.output();
-      assertTrue(log.contains("Autoscaler (standard): target"), driver.tail(40));
-      assertTrue(log.contains("idle for at least 5 s, no shuffle output held that a running stage"
-          + " reads"), driver.tail(40));
+      DecisionRecords journal = DecisionRecords.under(work);
+      List<JsonNode> scaling = journal.ofKind("ScaleDecision");
+      assertTrue(scaling.stream().allMatch(d -> d.path("sizing").asText().equals("standard")), scaling.toString());
+      assertTrue(scaling.stream().anyMatch(d -> d.path("target").path("1g").asInt() >= 2),
+          "a decision asked for more executors under the backlog: " + scaling);
+      assertTrue(scaling.stream().anyMatch(d -> d.path("release").size() > 0),
+          "a decision released idle executors: " + scaling);
       // The backlog's tasks only sleep: once measured, new executors run 4 of them in one JVM.
-      assertTrue(log.contains("new 1g executors run 4 tasks at once (was 1)"), driver.tail(40));
-      assertTrue(log.matches("(?s).*Executor \\d+ \\(tier 1g\\) registered \\d+ ms after launch \\(4 cores\\).*"),
-          "an executor with 4 task slots ran: " + driver.tail(40));
+      assertTrue(scaling.stream().anyMatch(d -> d.path("slotsPerNewExecutor").asInt() == 4), scaling.toString());
+      assertTrue(journal.ofKind("Registered").stream()
+          .anyMatch(r -> r.path("tier").asText().equals("1g") && r.path("cores").asInt() == 4),
+          "an executor with 4 task slots ran: " + journal.ofKind("Registered"));
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.it.apps.DynamicAllocationJob;
 import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.DecisionRecords;
 import io.sparkserverless.it.support.SparkSubmitter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +40,9 @@ class DynamicAllocationIT {
       assertEquals("0", driver.awaitLineStartingWith("IDLE_EXECUTORS=", Duration.ofSeconds(90)),
           "idle executors were released when Spark killed them");
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      assertTrue(driver.output().contains("stopped by the serverless pool"),
-          "the decision log says why executors ended: " + driver.tail(30));
+      assertTrue(DecisionRecords.under(work).ofKind("Ended").stream()
+          .anyMatch(ended -> ended.path("reason").asText().equals("StoppedByPool")),
+          "the journal says why executors ended: " + DecisionRecords.under(work).ofKind("Ended"));
     }
   }
 }
