@@ -36,11 +36,31 @@ public final class Admission {
 
     /** Not admitted; the message says which limit and which setting to change. */
     record Rejected(String message) implements Outcome {}
+
+    /** The call was cancelled by its client while it waited; it holds no slot. */
+    record Cancelled() implements Outcome {}
   }
 
   private record Holder(String user, Lane lane) {}
 
-  private record Waiter(String operationId, String user, Lane lane) {}
+  /**
+   * One operation waiting for a slot. A retried ExecutePlan of an operation that is still queued
+   * joins its waiter instead of queueing a second time, so one operation never takes two slots.
+   */
+  private static final class Waiter {
+    final String operationId;
+    final String user;
+    final Lane lane;
+    /** Calls waiting on this operation; when the last one leaves, the operation leaves the queue. */
+    int calls;
+    boolean admitted;
+
+    Waiter(String operationId, String user, Lane lane) {
+      this.operationId = operationId;
+      this.user = user;
+      this.lane = lane;
+    }
+  }
 
   private final Limits limits;
   private final ReentrantLock lock = new ReentrantLock();
@@ -54,44 +74,91 @@ public final class Admission {
     this.limits = requireNonNull(limits, "limits is null");
   }
 
+  /** {@link #admit(String, String, Lane, Cancellation)} for a call that is never cancelled. */
+  public Outcome admit(String operationId, String user, Lane lane) throws InterruptedException {
+    return admit(operationId, user, lane, Cancellation.NEVER);
+  }
+
   /**
    * Takes a slot for the operation, waiting if a limit is reached. An operation that already holds a
-   * slot (a retried ExecutePlan) is admitted again without taking another.
+   * slot (a retried ExecutePlan) is admitted again without taking another; a retry of an operation
+   * that is still queued waits on the same place in the queue, and both calls are admitted together
+   * with one slot. A call cancelled while it waits returns {@link Outcome.Cancelled} at once; the
+   * operation leaves the queue unless another call of it still waits.
    */
-  public Outcome admit(String operationId, String user, Lane lane) throws InterruptedException {
+  public Outcome admit(String operationId, String user, Lane lane, Cancellation cancellation)
+      throws InterruptedException {
+    requireNonNull(cancellation, "cancellation is null");
     long start = System.nanoTime();
     lock.lock();
     try {
       if (running.containsKey(operationId)) {
         return new Outcome.Admitted(Duration.ZERO);
       }
-      if (mayRun(user, lane, null)) {
-        take(operationId, user, lane);
-        return new Outcome.Admitted(Duration.ZERO);
+      if (cancellation.isCancelled()) {
+        return new Outcome.Cancelled();
       }
-      if (waiting.size() >= limits.maxQueued()) {
-        return new Outcome.Rejected(String.format(java.util.Locale.ROOT, "the admission queue is full"
-            + " (%d operations waiting; spark.serverless.gateway.maxQueued=%d): retry later",
-            waiting.size(), limits.maxQueued()));
-      }
-      Waiter me = new Waiter(operationId, user, lane);
-      waiting.put(operationId, me);
-      long deadline = start + limits.queueTimeout().toNanos();
-      try {
-        while (!mayRun(user, lane, me)) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            return new Outcome.Rejected(timeoutMessage(user, lane));
-          }
-          changed.awaitNanos(left);
+      Waiter me = waiting.get(operationId);
+      if (me == null) {
+        if (mayRun(user, lane, null)) {
+          take(operationId, user, lane);
+          return new Outcome.Admitted(Duration.ZERO);
         }
-        take(operationId, user, lane);
-        return new Outcome.Admitted(Duration.ofNanos(System.nanoTime() - start));
-      } finally {
-        waiting.remove(operationId);
-        // Whoever was behind this waiter may go now.
-        changed.signalAll();
+        if (waiting.size() >= limits.maxQueued()) {
+          return new Outcome.Rejected(String.format(java.util.Locale.ROOT, "the admission queue is full"
+              + " (%d operations waiting; spark.serverless.gateway.maxQueued=%d): retry later",
+              waiting.size(), limits.maxQueued()));
+        }
+        me = new Waiter(operationId, user, lane);
+        waiting.put(operationId, me);
       }
+      me.calls++;
+      return await(me, start, cancellation);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits, holding the lock between checks, until the waiter is admitted, times out or is cancelled. */
+  private Outcome await(Waiter me, long start, Cancellation cancellation) throws InterruptedException {
+    long deadline = start + limits.queueTimeout().toNanos();
+    boolean admittedHere = false;
+    try (Cancellation.Registration wake = cancellation.onCancel(this::wakeAll)) {
+      while (true) {
+        if (me.admitted) {
+          admittedHere = true;
+          return new Outcome.Admitted(Duration.ofNanos(System.nanoTime() - start));
+        }
+        if (cancellation.isCancelled()) {
+          return new Outcome.Cancelled();
+        }
+        if (mayRun(me.user, me.lane, me)) {
+          take(me.operationId, me.user, me.lane);
+          me.admitted = true;
+          waiting.remove(me.operationId, me);
+          admittedHere = true;
+          return new Outcome.Admitted(Duration.ofNanos(System.nanoTime() - start));
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return new Outcome.Rejected(timeoutMessage(me.user, me.lane));
+        }
+        changed.awaitNanos(left);
+      }
+    } finally {
+      me.calls--;
+      if (!admittedHere && me.calls == 0 && !me.admitted) {
+        waiting.remove(me.operationId, me);
+      }
+      // Whoever was behind this waiter, or waits on the same operation, may go now.
+      changed.signalAll();
+    }
+  }
+
+  private void wakeAll() {
+    lock.lock();
+    try {
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -127,7 +194,7 @@ public final class Admission {
   public int queued(Lane lane) {
     lock.lock();
     try {
-      return (int) waiting.values().stream().filter(w -> w.lane() == lane).count();
+      return (int) waiting.values().stream().filter(w -> w.lane == lane).count();
     } finally {
       lock.unlock();
     }
@@ -152,7 +219,7 @@ public final class Admission {
       if (earlier == me) {
         return true;
       }
-      if (earlier.lane() == lane && hasRoom(earlier.user(), earlier.lane())) {
+      if (earlier.lane == lane && hasRoom(earlier.user, earlier.lane)) {
         return false;
       }
     }

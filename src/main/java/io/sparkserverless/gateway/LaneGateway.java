@@ -180,6 +180,19 @@ public final class LaneGateway {
    */
   public Verdict onExecutePlan(ExecutePlanRequest request, Optional<String> verifiedUser,
       String laneHeader) throws InterruptedException {
+    return onExecutePlan(request, verifiedUser, laneHeader, Cancellation.NEVER);
+  }
+
+  /**
+   * Classifies, admits and tags one ExecutePlan. Blocks while the operation queues for a slot, until
+   * it is admitted, rejected, or its call is cancelled.
+   *
+   * @param verifiedUser the token's user when tokens are configured
+   * @param laneHeader the x-serverless-lane header, or null
+   * @param cancellation the call's cancellation: a cancelled call leaves the queue at once
+   */
+  public Verdict onExecutePlan(ExecutePlanRequest request, Optional<String> verifiedUser,
+      String laneHeader, Cancellation cancellation) throws InterruptedException {
     long started = System.nanoTime();
     String user = request.getUserContext().getUserId();
     if (verifiedUser.isPresent() && !verifiedUser.get().equals(user)) {
@@ -255,7 +268,13 @@ public final class LaneGateway {
       metrics.cheapPathOverhead().update(overheadNanos, TimeUnit.NANOSECONDS);
     }
 
-    Admission.Outcome outcome = admission.admit(operationId, user, decision.lane());
+    Admission.Outcome outcome = admission.admit(operationId, user, decision.lane(), cancellation);
+    if (outcome instanceof Admission.Outcome.Cancelled) {
+      Decisions.LOG.info("Operation {} of user {} left the queue of lane {}: its call was cancelled",
+          operationId, user, decision.lane().laneName());
+      return refuse(Status.Code.CANCELLED, "the call was cancelled while operation " + operationId
+          + " queued for lane " + decision.lane().laneName());
+    }
     if (outcome instanceof Admission.Outcome.Rejected rejected) {
       metrics.rejected(decision.lane()).inc();
       Decisions.LOG.info("Operation {} of user {} not admitted to lane {}: {}", operationId, user,
@@ -266,8 +285,13 @@ public final class LaneGateway {
     Duration waited = ((Admission.Outcome.Admitted) outcome).waited();
     metrics.queueWait(decision.lane()).update(waited);
     metrics.admitted(decision.lane()).inc();
-    operations.put(operationId, new Operation(operationId, user, request.getSessionId(),
-        decision.lane(), clock.instant()));
+    Operation admitted = new Operation(operationId, user, request.getSessionId(), decision.lane(),
+        clock.instant());
+    Operation already = operations.putIfAbsent(operationId, admitted);
+    if (already != null) {
+      // A retry that queued behind its first call and was admitted with it: one slot, one lane.
+      return new Verdict.Proceed(rewrite(request, operationId, keptTags, already.lane));
+    }
     remember(sessionKey, decision.lane());
     Decisions.LOG.info("Operation {} of user {} runs in lane {} (plan: {}): {}; admitted{} ({} us in"
         + " the gateway)", operationId, user, decision.lane().laneName(), facts.describe(), decision.reason(),

@@ -9,6 +9,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
 import org.apache.spark.connect.proto.ExecutePlanRequest;
 import org.apache.spark.connect.proto.UserContext;
+import org.sparkproject.connect.grpc.Context;
 import org.sparkproject.connect.grpc.ForwardingServerCallListener;
 import org.sparkproject.connect.grpc.Metadata;
 import org.sparkproject.connect.grpc.ServerCall;
@@ -105,7 +106,8 @@ public final class LaneInterceptor implements ServerInterceptor {
       }
       try {
         if (message instanceof ExecutePlanRequest request) {
-          LaneGateway.Verdict verdict = gateway.onExecutePlan(request, verifiedUser, laneHeader);
+          LaneGateway.Verdict verdict = gateway.onExecutePlan(request, verifiedUser, laneHeader,
+              new CallCancellation(call));
           if (verdict instanceof LaneGateway.Verdict.Refuse refuse) {
             refuse(Status.fromCode(refuse.code()).withDescription(refuse.message()));
             return;
@@ -161,6 +163,32 @@ public final class LaneInterceptor implements ServerInterceptor {
     private void refuse(Status status) {
       refused = true;
       call.close(status, new Metadata());
+    }
+  }
+
+  /**
+   * The cancellation of a call, as gRPC reports it. {@code onMessage} runs on the call's serialized
+   * executor, so {@code onCancel} cannot run while it blocks in admission; the call's {@link Context}
+   * is cancelled on the transport's thread instead, and its listener wakes the queue.
+   */
+  static final class CallCancellation implements Cancellation {
+    private final ServerCall<?, ?> call;
+    private final Context context = Context.current();
+
+    CallCancellation(ServerCall<?, ?> call) {
+      this.call = requireNonNull(call, "call is null");
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return context.isCancelled() || call.isCancelled();
+    }
+
+    @Override
+    public Registration onCancel(Runnable action) {
+      Context.CancellationListener listener = cancelled -> action.run();
+      context.addListener(listener, Runnable::run);
+      return () -> context.removeListener(listener);
     }
   }
 

@@ -1,0 +1,61 @@
+package io.sparkserverless.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class AdmissionRaceTest {
+  @Test
+  void aRetryArrivingWhileTheFirstCallQueuesTakesNoSecondSlotAndTheCountersBalance() throws Exception {
+    Admission admission = new Admission(new Admission.Limits(Map.of(Lane.INTERACTIVE, 2, Lane.ETL, 2),
+        10, 10, Duration.ofSeconds(20)));
+    admission.admit("blocker-1", "bob", Lane.ETL);
+    admission.admit("blocker-2", "bob", Lane.ETL);
+    CompletableFuture<Admission.Outcome> first = new CompletableFuture<>();
+    Thread firstCall = admitOn(admission, "op-1", first);
+    awaitWaiting(firstCall);
+    CompletableFuture<Admission.Outcome> retry = new CompletableFuture<>();
+    Thread retryCall = admitOn(admission, "op-1", retry);
+    awaitWaiting(retryCall);
+
+    admission.release("blocker-1");
+    admission.release("blocker-2");
+    assertInstanceOf(Admission.Outcome.Admitted.class, first.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(Admission.Outcome.Admitted.class, retry.get(10, TimeUnit.SECONDS));
+
+    assertEquals(1, admission.running(Lane.ETL), "one operation, one slot");
+    admission.release("op-1");
+    assertEquals(0, admission.running(Lane.ETL), "the slot came back");
+  }
+
+  private static Thread admitOn(Admission admission, String id, CompletableFuture<Admission.Outcome> out) {
+    Thread thread = new Thread(() -> {
+      try {
+        out.complete(admission.admit(id, "alice", Lane.ETL));
+      } catch (Throwable e) {
+        out.completeExceptionally(e);
+      }
+    });
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Waits (bounded) until the thread parks inside admit. */
+  static void awaitWaiting(Thread thread) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the call never waited: " + thread.getState());
+      }
+      Thread.onSpinWait();
+    }
+  }
+}
