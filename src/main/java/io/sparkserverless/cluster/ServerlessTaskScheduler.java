@@ -9,6 +9,7 @@ import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
 import io.sparkserverless.gateway.Lane;
 import io.sparkserverless.gateway.LaneGateway;
+import io.sparkserverless.gateway.LaneGatewayHost;
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * task runs on executors of its memory tier and memory failures move it up a tier. Later hooks
  * (lanes) are added here as collaborators, not as logic in this class.
  */
-public class ServerlessTaskScheduler extends TaskSchedulerImpl {
+public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGatewayHost {
   private final ServerlessConfig config;
   private final TierRequirements requirements;
   private final EscalationPolicy policy;
@@ -53,7 +54,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   }
 
   /** The Spark Connect lane gateway; idle unless a Connect server installs its interceptor. */
-  public LaneGateway gateway() {
+  @Override
+  public LaneGateway laneGateway() {
     return gateway;
   }
 

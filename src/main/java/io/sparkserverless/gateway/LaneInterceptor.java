@@ -3,7 +3,6 @@ package io.sparkserverless.gateway;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.Decisions;
-import io.sparkserverless.cluster.ServerlessTaskScheduler;
 import java.util.Optional;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
@@ -52,14 +51,15 @@ public final class LaneInterceptor implements ServerInterceptor {
       throw new IllegalStateException("The Spark Serverless lane gateway needs a running SparkContext");
     }
     SparkContext sc = active.get();
-    if (!(sc.taskScheduler() instanceof ServerlessTaskScheduler scheduler)) {
+    if (!(sc.taskScheduler() instanceof LaneGatewayHost host)) {
       throw new IllegalStateException("The Spark Serverless lane gateway"
           + " (spark.connect.grpc.interceptor.classes=" + LaneInterceptor.class.getName()
           + ") enforces lanes in its own task scheduler: start the server with --master"
           + " spark-serverless://local (this one runs on " + sc.master() + ")");
     }
-    scheduler.gateway().activate(sc);
-    return scheduler.gateway();
+    LaneGateway gateway = host.laneGateway();
+    gateway.activate(sc);
+    return gateway;
   }
 
   @Override
