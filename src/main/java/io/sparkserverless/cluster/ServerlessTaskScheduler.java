@@ -7,7 +7,6 @@ import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
-import io.sparkserverless.gateway.Lane;
 import io.sparkserverless.gateway.LaneGateway;
 import io.sparkserverless.gateway.LaneGatewayHost;
 import io.sparkserverless.tier.MemoryTier;
@@ -60,27 +59,25 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   }
 
   /**
-   * Whether an etl-lane task set must wait: etl tasks already hold their share of the slots
-   * (spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock held, per offer.
+   * Whether the task set must wait: tasks of its lane's pool already hold the lane's share of the
+   * slots (for etl, spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock
+   * held, per offer.
    */
   boolean laneShareReached(TierAwareTaskSetManager candidate) {
-    int share = config.gateway().etlMaxTaskShare();
-    if (share >= 100 || !Lane.ETL.pool().equals(candidate.poolName())) {
-      return false;
-    }
     TierServices backend = services;
     if (backend == null) {
       return false;
     }
-    int slots = liveSlots(backend);
-    int allowed = Math.max(1, slots - (int) Math.ceil(slots * (100 - share) / 100.0));
-    int running = 0;
-    for (TierAwareTaskSetManager manager : managers) {
-      if (Lane.ETL.pool().equals(manager.poolName())) {
-        running += manager.runningTasks();
+    String pool = candidate.poolName();
+    return gateway.taskShareReached(pool, () -> liveSlots(backend), () -> {
+      int running = 0;
+      for (TierAwareTaskSetManager manager : managers) {
+        if (pool.equals(manager.poolName())) {
+          running += manager.runningTasks();
+        }
       }
-    }
-    return running >= allowed;
+      return running;
+    });
   }
 
   /** Exact load from this scheduler's own counters, for the gateway. */

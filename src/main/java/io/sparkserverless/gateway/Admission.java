@@ -2,9 +2,10 @@ package io.sparkserverless.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.LaneSpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,18 +15,21 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Concurrency limits per lane and per user. An operation over a limit waits, in arrival order within
+ * Concurrency limits per lane (each lane's {@link LaneSpec#maxConcurrent()}) and per user. An operation over a limit waits, in arrival order within
  * its lane, up to the queue timeout; past it, or when the queue is full, it is rejected. Slots are
  * held per operation (not per RPC), until {@link #release} is called for it.
  *
  * <p>Thread-safe. {@link #admit} blocks the calling thread while the operation queues.
  */
 public final class Admission {
-  /** The limits; see GatewayConfig for what each means. */
-  public record Limits(Map<Lane, Integer> perLane, int perUser, int maxQueued, Duration queueTimeout) {
+  /** The limits besides each lane's own; see GatewayConfig for what each means. */
+  public record Limits(int perUser, int maxQueued, Duration queueTimeout) {
     public Limits {
-      perLane = Map.copyOf(requireNonNull(perLane, "perLane is null"));
       requireNonNull(queueTimeout, "queueTimeout is null");
+    }
+
+    public static Limits of(GatewayConfig config) {
+      return new Limits(config.userMaxConcurrent(), config.maxQueued(), config.queueTimeout());
     }
   }
 
@@ -41,7 +45,7 @@ public final class Admission {
     record Cancelled() implements Outcome {}
   }
 
-  private record Holder(String user, Lane lane) {}
+  private record Holder(String user, LaneSpec lane) {}
 
   /**
    * One operation waiting for a slot. A retried ExecutePlan of an operation that is still queued
@@ -50,12 +54,12 @@ public final class Admission {
   private static final class Waiter {
     final String operationId;
     final String user;
-    final Lane lane;
+    final LaneSpec lane;
     /** Calls waiting on this operation; when the last one leaves, the operation leaves the queue. */
     int calls;
     boolean admitted;
 
-    Waiter(String operationId, String user, Lane lane) {
+    Waiter(String operationId, String user, LaneSpec lane) {
       this.operationId = operationId;
       this.user = user;
       this.lane = lane;
@@ -66,7 +70,7 @@ public final class Admission {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<String, Holder> running = new HashMap<>();
-  private final Map<Lane, Integer> runningByLane = new EnumMap<>(Lane.class);
+  private final Map<String, Integer> runningByLane = new HashMap<>();
   private final Map<String, Integer> runningByUser = new HashMap<>();
   private final LinkedHashMap<String, Waiter> waiting = new LinkedHashMap<>();
 
@@ -74,8 +78,8 @@ public final class Admission {
     this.limits = requireNonNull(limits, "limits is null");
   }
 
-  /** {@link #admit(String, String, Lane, Cancellation)} for a call that is never cancelled. */
-  public Outcome admit(String operationId, String user, Lane lane) throws InterruptedException {
+  /** {@link #admit(String, String, LaneSpec, Cancellation)} for a call that is never cancelled. */
+  public Outcome admit(String operationId, String user, LaneSpec lane) throws InterruptedException {
     return admit(operationId, user, lane, Cancellation.NEVER);
   }
 
@@ -86,7 +90,7 @@ public final class Admission {
    * with one slot. A call cancelled while it waits returns {@link Outcome.Cancelled} at once; the
    * operation leaves the queue unless another call of it still waits.
    */
-  public Outcome admit(String operationId, String user, Lane lane, Cancellation cancellation)
+  public Outcome admit(String operationId, String user, LaneSpec lane, Cancellation cancellation)
       throws InterruptedException {
     requireNonNull(cancellation, "cancellation is null");
     long start = System.nanoTime();
@@ -106,8 +110,8 @@ public final class Admission {
         }
         if (waiting.size() >= limits.maxQueued()) {
           return new Outcome.Rejected(String.format(java.util.Locale.ROOT, "the admission queue is full"
-              + " (%d operations waiting; spark.serverless.gateway.maxQueued=%d): retry later",
-              waiting.size(), limits.maxQueued()));
+              + " (%d operations waiting; %s=%d): retry later", waiting.size(),
+              GatewayConfig.MAX_QUEUED.key(), limits.maxQueued()));
         }
         me = new Waiter(operationId, user, lane);
         waiting.put(operationId, me);
@@ -172,7 +176,7 @@ public final class Admission {
       if (holder == null) {
         return false;
       }
-      runningByLane.merge(holder.lane(), -1, Integer::sum);
+      runningByLane.merge(holder.lane().name(), -1, Integer::sum);
       runningByUser.merge(holder.user(), -1, Integer::sum);
       runningByUser.remove(holder.user(), 0);
       changed.signalAll();
@@ -182,19 +186,19 @@ public final class Admission {
     }
   }
 
-  public int running(Lane lane) {
+  public int running(LaneSpec lane) {
     lock.lock();
     try {
-      return runningByLane.getOrDefault(lane, 0);
+      return runningByLane.getOrDefault(lane.name(), 0);
     } finally {
       lock.unlock();
     }
   }
 
-  public int queued(Lane lane) {
+  public int queued(LaneSpec lane) {
     lock.lock();
     try {
-      return (int) waiting.values().stream().filter(w -> w.lane == lane).count();
+      return (int) waiting.values().stream().filter(w -> w.lane.name().equals(lane.name())).count();
     } finally {
       lock.unlock();
     }
@@ -210,7 +214,7 @@ public final class Admission {
     }
   }
 
-  private boolean mayRun(String user, Lane lane, Waiter me) {
+  private boolean mayRun(String user, LaneSpec lane, Waiter me) {
     if (!hasRoom(user, lane)) {
       return false;
     }
@@ -219,35 +223,34 @@ public final class Admission {
       if (earlier == me) {
         return true;
       }
-      if (earlier.lane == lane && hasRoom(earlier.user, earlier.lane)) {
+      if (earlier.lane.name().equals(lane.name()) && hasRoom(earlier.user, earlier.lane)) {
         return false;
       }
     }
     return true;
   }
 
-  private boolean hasRoom(String user, Lane lane) {
-    return runningByLane.getOrDefault(lane, 0) < limits.perLane().getOrDefault(lane, Integer.MAX_VALUE)
+  private boolean hasRoom(String user, LaneSpec lane) {
+    return runningByLane.getOrDefault(lane.name(), 0) < lane.maxConcurrent()
         && runningByUser.getOrDefault(user, 0) < limits.perUser();
   }
 
-  private void take(String operationId, String user, Lane lane) {
+  private void take(String operationId, String user, LaneSpec lane) {
     running.put(operationId, new Holder(user, lane));
-    runningByLane.merge(lane, 1, Integer::sum);
+    runningByLane.merge(lane.name(), 1, Integer::sum);
     runningByUser.merge(user, 1, Integer::sum);
   }
 
-  private String timeoutMessage(String user, Lane lane) {
-    int laneRunning = runningByLane.getOrDefault(lane, 0);
+  private String timeoutMessage(String user, LaneSpec lane) {
+    int laneRunning = runningByLane.getOrDefault(lane.name(), 0);
     int userRunning = runningByUser.getOrDefault(user, 0);
     String limit = userRunning >= limits.perUser()
-        ? String.format(java.util.Locale.ROOT, "user %s already runs %d operations"
-            + " (spark.serverless.gateway.user.maxConcurrent=%d)", user, userRunning, limits.perUser())
-        : String.format(java.util.Locale.ROOT, "lane %s already runs %d operations"
-            + " (spark.serverless.gateway.%s.maxConcurrent=%d)", lane.laneName(), laneRunning,
-            lane.laneName(), limits.perLane().getOrDefault(lane, Integer.MAX_VALUE));
-    return String.format(java.util.Locale.ROOT, "not admitted after waiting %d ms"
-        + " (spark.serverless.gateway.queueTimeout): %s", TimeUnit.NANOSECONDS.toMillis(
-            limits.queueTimeout().toNanos()), limit);
+        ? String.format(java.util.Locale.ROOT, "user %s already runs %d operations (%s=%d)", user,
+            userRunning, GatewayConfig.USER_MAX_CONCURRENT.key(), limits.perUser())
+        : String.format(java.util.Locale.ROOT, "lane %s already runs %d operations (%s=%d)",
+            lane.name(), laneRunning, lane.keys().maxConcurrent(), lane.maxConcurrent());
+    return String.format(java.util.Locale.ROOT, "not admitted after waiting %d ms (%s): %s",
+        TimeUnit.NANOSECONDS.toMillis(limits.queueTimeout().toNanos()), GatewayConfig.QUEUE_TIMEOUT.key(),
+        limit);
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.LaneSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,13 +74,13 @@ public final class LaneGateway {
     final String id;
     final String user;
     final String session;
-    final Lane lane;
+    final LaneSpec lane;
     final Instant admittedAt;
     volatile boolean forwarded;
     volatile boolean demoted;
     volatile Instant lastCancel;
 
-    Operation(String id, String user, String session, Lane lane, Instant admittedAt) {
+    Operation(String id, String user, String session, LaneSpec lane, Instant admittedAt) {
       this.id = id;
       this.user = user;
       this.session = session;
@@ -94,15 +95,16 @@ public final class LaneGateway {
   }
 
   private final GatewayConfig config;
+  private final Lanes lanes;
   private final Supplier<ClusterLoad> load;
   private final Clock clock;
   private final LaneClassifier classifier;
   private final Admission admission;
   private final GatewayMetrics metrics;
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
-  private final Map<String, Deque<Lane>> history = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<String, Deque<LaneSpec>> history = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Deque<Lane>> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Deque<LaneSpec>> eldest) {
       return size() > MAX_SESSIONS_REMEMBERED;
     }
   };
@@ -122,11 +124,10 @@ public final class LaneGateway {
     this.config = requireNonNull(config, "config is null");
     this.load = requireNonNull(load, "load is null");
     this.clock = requireNonNull(clock, "clock is null");
-    this.classifier = new LaneClassifier(config.interactiveMaxMb() * 1024 * 1024);
-    this.admission = new Admission(new Admission.Limits(
-        Map.of(Lane.INTERACTIVE, config.interactiveMaxConcurrent(), Lane.ETL, config.etlMaxConcurrent()),
-        config.userMaxConcurrent(), config.maxQueued(), config.queueTimeout()));
-    this.metrics = new GatewayMetrics(admission::running, admission::queued, operations::size,
+    this.lanes = Lanes.of(config);
+    this.classifier = new LaneClassifier(lanes.small(), lanes.big(), config.interactiveMaxMb() * 1024 * 1024);
+    this.admission = new Admission(Admission.Limits.of(config));
+    this.metrics = new GatewayMetrics(lanes, admission::running, admission::queued, operations::size,
         this::rememberedSessions);
     this.sizer = new PlanSizer(config.analysisBudget(), analysisThreads);
     refreshLoad();
@@ -155,7 +156,7 @@ public final class LaneGateway {
     sc = context;
     analysisThreads.submit(LaneGateway::warmUpAnalysis);
     Decisions.LOG.info("Lane gateway active: lanes {}, interactive up to {} MiB of input, limits"
-        + " interactive {} / etl {} / user {} concurrent operations, {}", List.of(Lane.values()),
+        + " interactive {} / etl {} / user {} concurrent operations, {}", lanes.names(),
         config.interactiveMaxMb(), config.interactiveMaxConcurrent(), config.etlMaxConcurrent(),
         config.userMaxConcurrent(), tokens.isPresent() ? tokens.get().users()
             + " users with tokens (spark.serverless.gateway.tokensFile)" : "no per-user tokens");
@@ -200,7 +201,7 @@ public final class LaneGateway {
           + "' is not the user of this token; connect with user_id=" + verifiedUser.get());
     }
     List<String> keptTags = new ArrayList<>();
-    Optional<Lane> hint = Optional.empty();
+    Optional<LaneSpec> hint = Optional.empty();
     if (request.getTagsCount() > MAX_TAGS) {
       return invalid("an operation may carry at most " + MAX_TAGS + " tags, this one has "
           + request.getTagsCount());
@@ -212,7 +213,7 @@ public final class LaneGateway {
       }
       if (tag.startsWith(Lane.TAG_PREFIX)) {
         String name = tag.substring(Lane.TAG_PREFIX.length());
-        Optional<Lane> lane = Lane.named(name);
+        Optional<LaneSpec> lane = lanes.named(name);
         if (lane.isEmpty()) {
           return invalid("unknown lane '" + abbreviate(name) + "' in tag '" + abbreviate(tag)
               + "': lanes are " + laneNames());
@@ -223,7 +224,7 @@ public final class LaneGateway {
       }
     }
     if (laneHeader != null) {
-      Optional<Lane> lane = Lane.named(laneHeader.trim());
+      Optional<LaneSpec> lane = lanes.named(laneHeader.trim());
       if (lane.isEmpty()) {
         return invalid("unknown lane '" + abbreviate(laneHeader) + "' in header x-serverless-lane:"
             + " lanes are " + laneNames());
@@ -271,16 +272,16 @@ public final class LaneGateway {
     Admission.Outcome outcome = admission.admit(operationId, user, decision.lane(), cancellation);
     if (outcome instanceof Admission.Outcome.Cancelled) {
       Decisions.LOG.info("Operation {} of user {} left the queue of lane {}: its call was cancelled",
-          operationId, user, decision.lane().laneName());
+          operationId, user, decision.lane().name());
       return refuse(Status.Code.CANCELLED, "the call was cancelled while operation " + operationId
-          + " queued for lane " + decision.lane().laneName());
+          + " queued for lane " + decision.lane().name());
     }
     if (outcome instanceof Admission.Outcome.Rejected rejected) {
       metrics.rejected(decision.lane()).inc();
       Decisions.LOG.info("Operation {} of user {} not admitted to lane {}: {}", operationId, user,
-          decision.lane().laneName(), rejected.message());
+          decision.lane().name(), rejected.message());
       return new Verdict.Refuse(Status.Code.RESOURCE_EXHAUSTED, "Spark Serverless gateway: operation"
-          + " not admitted to lane " + decision.lane().laneName() + ": " + rejected.message());
+          + " not admitted to lane " + decision.lane().name() + ": " + rejected.message());
     }
     Duration waited = ((Admission.Outcome.Admitted) outcome).waited();
     metrics.queueWait(decision.lane()).update(waited);
@@ -294,7 +295,7 @@ public final class LaneGateway {
     }
     remember(sessionKey, decision.lane());
     Decisions.LOG.info("Operation {} of user {} runs in lane {} (plan: {}): {}; admitted{} ({} us in"
-        + " the gateway)", operationId, user, decision.lane().laneName(), facts.describe(), decision.reason(),
+        + " the gateway)", operationId, user, decision.lane().name(), facts.describe(), decision.reason(),
         waited.isZero() ? " at once" : " after queueing " + waited.toMillis() + " ms",
         TimeUnit.NANOSECONDS.toMicros(overheadNanos));
     return new Verdict.Proceed(rewrite(request, operationId, keptTags, decision.lane()));
@@ -336,19 +337,20 @@ public final class LaneGateway {
       if (operation == null) {
         return Optional.empty();
       }
-      Lane lane = operation.lane;
+      LaneSpec lane = operation.lane;
       Duration age = Duration.between(operation.admittedAt, clock.instant());
-      if (lane == Lane.INTERACTIVE && (operation.demoted
-          || age.compareTo(config.interactiveDemoteAfter()) > 0)) {
+      if (lane.demotion().isPresent() && (operation.demoted
+          || age.compareTo(lane.demotion().get().after()) > 0)) {
+        LaneSpec to = lanes.get(lane.demotion().get().toLane());
         if (!operation.demoted) {
           operation.demoted = true;
           metrics.demoted(lane).inc();
-          Decisions.LOG.info("Operation {} demoted: it ran {} s in lane interactive, over"
-              + " spark.serverless.gateway.interactive.demoteAfter={} s; stage {} and the rest run"
-              + " in pool etl", operation.id, age.toSeconds(), config.interactiveDemoteAfter().toSeconds(),
-              stageId);
+          Decisions.LOG.info("Operation {} demoted: it ran {} s in lane {}, over {}={} s; stage {} and the"
+              + " rest run in pool {}", operation.id, age.toSeconds(), lane.name(),
+              lane.keys().demoteAfter().orElseThrow(), lane.demotion().get().after().toSeconds(), stageId,
+              to.pool());
         }
-        lane = Lane.ETL;
+        lane = to;
       }
       String asked = properties.getProperty("spark.scheduler.pool");
       if (asked != null && !asked.equals(lane.pool())) {
@@ -360,6 +362,33 @@ public final class LaneGateway {
       Decisions.LOG.warn("Could not choose the pool of stage {}: {}", stageId, e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether tasks of this pool's lane already hold the lane's share of the executor slots
+   * ({@link LaneSpec#maxTaskSharePercent()}), so another of its task sets must wait. False for pools
+   * of no lane and lanes without a cap (the suppliers are not called then). Never throws.
+   *
+   * @param slots task slots of the registered executors
+   * @param runningInPool tasks of this pool running now
+   */
+  public boolean taskShareReached(String pool, java.util.function.IntSupplier slots,
+      java.util.function.IntSupplier runningInPool) {
+    try {
+      Optional<LaneSpec> lane = pool == null ? Optional.empty() : lanes.ofPool(pool);
+      if (lane.isEmpty() || !lane.get().capsTaskShare()) {
+        return false;
+      }
+      return runningInPool.getAsInt() >= allowedTasks(slots.getAsInt(), lane.get().maxTaskSharePercent());
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("Could not check the task share of pool {}: {}", pool, e.toString());
+      return false;
+    }
+  }
+
+  /** Tasks a lane with this share may run on this many slots: at least one, and never all of them. */
+  static int allowedTasks(int slots, int sharePercent) {
+    return Math.max(1, slots - (int) Math.ceil(slots * (100 - sharePercent) / 100.0));
   }
 
   /** Lets go of an operation that never reached Spark; for benchmarks that drive the gateway alone. */
@@ -390,9 +419,9 @@ public final class LaneGateway {
   }
 
   private static ExecutePlanRequest rewrite(ExecutePlanRequest request, String operationId,
-      List<String> keptTags, Lane lane) {
+      List<String> keptTags, LaneSpec lane) {
     return request.toBuilder().setOperationId(operationId).clearTags().addAllTags(keptTags)
-        .addTags(lane.tag()).build();
+        .addTags(Lane.tag(lane)).build();
   }
 
   private PlanSizer.LeafAnalysis analysisFor(String user, String sessionId) {
@@ -418,16 +447,16 @@ public final class LaneGateway {
     };
   }
 
-  private synchronized List<Lane> recentLanes(String sessionKey) {
-    Deque<Lane> lanes = history.get(sessionKey);
-    return lanes == null ? List.of() : List.copyOf(lanes);
+  private synchronized List<LaneSpec> recentLanes(String sessionKey) {
+    Deque<LaneSpec> recent = history.get(sessionKey);
+    return recent == null ? List.of() : List.copyOf(recent);
   }
 
-  private synchronized void remember(String sessionKey, Lane lane) {
-    Deque<Lane> lanes = history.computeIfAbsent(sessionKey, k -> new ArrayDeque<>());
-    lanes.addLast(lane);
-    while (lanes.size() > HISTORY_PER_SESSION) {
-      lanes.removeFirst();
+  private synchronized void remember(String sessionKey, LaneSpec lane) {
+    Deque<LaneSpec> recent = history.computeIfAbsent(sessionKey, k -> new ArrayDeque<>());
+    recent.addLast(lane);
+    while (recent.size() > HISTORY_PER_SESSION) {
+      recent.removeFirst();
     }
   }
 
@@ -437,7 +466,7 @@ public final class LaneGateway {
       Duration ran = Duration.between(operation.admittedAt, clock.instant());
       metrics.latency(operation.lane).update(ran);
       Decisions.LOG.debug("Operation {} released its {} slot after {} ms: {}", operation.id,
-          operation.lane.laneName(), ran.toMillis(), why);
+          operation.lane.name(), ran.toMillis(), why);
     }
   }
 
@@ -456,16 +485,14 @@ public final class LaneGateway {
     Set<String> active = null;
     for (Operation operation : operations.values()) {
       Duration age = Duration.between(operation.admittedAt, now);
-      Duration limit = operation.lane == Lane.INTERACTIVE ? config.interactiveMaxRunTime()
-          : config.etlMaxRunTime();
+      Duration limit = operation.lane.maxRunTime();
       if (age.compareTo(limit) > 0 && (operation.lastCancel == null
           || Duration.between(operation.lastCancel, now).compareTo(RECANCEL_EVERY) > 0)) {
         boolean first = operation.lastCancel == null;
         operation.lastCancel = now;
         String reason = String.format(Locale.ROOT, "by the Spark Serverless runaway guard: operation %s"
-            + " ran %.1f s in lane %s, over spark.serverless.gateway.%s.maxRunTime=%s", operation.id,
-            age.toMillis() / 1000.0, operation.lane.laneName(), operation.lane.laneName(),
-            formatDuration(limit));
+            + " ran %.1f s in lane %s, over %s=%s", operation.id, age.toMillis() / 1000.0,
+            operation.lane.name(), operation.lane.keys().maxRunTime(), formatDuration(limit));
         if (first) {
           metrics.cancelled(operation.lane).inc();
           Decisions.LOG.info("Cancelling the jobs of operation {} {}", operation.id, reason.substring(3));
@@ -547,12 +574,8 @@ public final class LaneGateway {
     }
   }
 
-  private static String laneNames() {
-    List<String> names = new ArrayList<>();
-    for (Lane lane : Lane.values()) {
-      names.add(lane.laneName());
-    }
-    return String.join(", ", names);
+  private String laneNames() {
+    return lanes.names();
   }
 
   private static String formatDuration(Duration duration) {

@@ -3,8 +3,8 @@ package io.sparkserverless.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.sparkserverless.config.LaneSpec;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -12,12 +12,13 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AdmissionRaceTest {
+  private static final LaneSpec ETL = TestLanes.withMaxConcurrent(TestLanes.ETL, 2);
+
   @Test
   void aRetryArrivingWhileTheFirstCallQueuesTakesNoSecondSlotAndTheCountersBalance() throws Exception {
-    Admission admission = new Admission(new Admission.Limits(Map.of(Lane.INTERACTIVE, 2, Lane.ETL, 2),
-        10, 10, Duration.ofSeconds(20)));
-    admission.admit("blocker-1", "bob", Lane.ETL);
-    admission.admit("blocker-2", "bob", Lane.ETL);
+    Admission admission = new Admission(new Admission.Limits(10, 10, Duration.ofSeconds(20)));
+    admission.admit("blocker-1", "bob", ETL);
+    admission.admit("blocker-2", "bob", ETL);
     CompletableFuture<Admission.Outcome> first = new CompletableFuture<>();
     Thread firstCall = admitOn(admission, "op-1", first);
     awaitWaiting(firstCall);
@@ -30,15 +31,15 @@ class AdmissionRaceTest {
     assertInstanceOf(Admission.Outcome.Admitted.class, first.get(10, TimeUnit.SECONDS));
     assertInstanceOf(Admission.Outcome.Admitted.class, retry.get(10, TimeUnit.SECONDS));
 
-    assertEquals(1, admission.running(Lane.ETL), "one operation, one slot");
+    assertEquals(1, admission.running(ETL), "one operation, one slot");
     admission.release("op-1");
-    assertEquals(0, admission.running(Lane.ETL), "the slot came back");
+    assertEquals(0, admission.running(ETL), "the slot came back");
   }
 
   private static Thread admitOn(Admission admission, String id, CompletableFuture<Admission.Outcome> out) {
     Thread thread = new Thread(() -> {
       try {
-        out.complete(admission.admit(id, "alice", Lane.ETL));
+        out.complete(admission.admit(id, "alice", ETL));
       } catch (Throwable e) {
         out.completeExceptionally(e);
       }

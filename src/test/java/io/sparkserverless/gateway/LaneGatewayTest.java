@@ -130,7 +130,7 @@ class LaneGatewayTest {
     clock.advance(Duration.ofSeconds(16));
 
     assertEquals(Optional.of("etl"), gateway.poolFor(2, jobOf("alice")));
-    assertEquals(1, gateway.metrics().demoted(Lane.INTERACTIVE).getCount());
+    assertEquals(1, gateway.metrics().demoted(TestLanes.INTERACTIVE).getCount());
   }
 
   @Test
@@ -139,12 +139,12 @@ class LaneGatewayTest {
 
     clock.advance(Duration.ofSeconds(30));
     gateway.guardOnce();
-    assertEquals(0, gateway.metrics().cancelled(Lane.INTERACTIVE).getCount());
+    assertEquals(0, gateway.metrics().cancelled(TestLanes.INTERACTIVE).getCount());
 
     clock.advance(Duration.ofSeconds(31));
     gateway.guardOnce();
     gateway.guardOnce();
-    assertEquals(1, gateway.metrics().cancelled(Lane.INTERACTIVE).getCount());
+    assertEquals(1, gateway.metrics().cancelled(TestLanes.INTERACTIVE).getCount());
   }
 
   @Test
