@@ -9,6 +9,7 @@ import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
 import io.sparkserverless.gateway.LaneGateway;
 import io.sparkserverless.gateway.LaneGatewayHost;
+import io.sparkserverless.gateway.SparkConnectServerView;
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     this.config = requireNonNull(config, "config is null");
     this.requirements = new TierRequirements(config.memoryTiers());
     this.policy = new EscalationPolicy(config.memoryTiers());
-    this.gateway = new LaneGateway(config.gateway(), this::clusterLoad, java.time.Clock.systemUTC());
+    this.gateway = LaneGateway.create(config.gateway(), this::clusterLoad, java.time.Clock.systemUTC(),
+        SparkConnectServerView.of(sc));
   }
 
   /** The Spark Connect lane gateway; idle unless a Connect server installs its interceptor. */

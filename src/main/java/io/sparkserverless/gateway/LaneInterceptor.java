@@ -3,6 +3,7 @@ package io.sparkserverless.gateway;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.Decisions;
+import io.sparkserverless.config.GatewayConfig;
 import java.util.Optional;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
@@ -58,7 +59,7 @@ public final class LaneInterceptor implements ServerInterceptor {
           + " spark-serverless://local (this one runs on " + sc.master() + ")");
     }
     LaneGateway gateway = host.laneGateway();
-    gateway.activate(sc);
+    gateway.activate();
     return gateway;
   }
 
@@ -74,7 +75,7 @@ public final class LaneInterceptor implements ServerInterceptor {
         // Nothing of the call is read: its messages are never parsed into plans or executed.
         call.close(Status.UNAUTHENTICATED.withDescription("Spark Serverless gateway: "
             + (headers.get(AUTHORIZATION) == null ? "no token; connect with ;token=<your token>"
-                : "unknown token") + " (tokens are set in spark.serverless.gateway.tokensFile)"),
+                : "unknown token") + " (tokens are set in " + GatewayConfig.TOKENS_FILE.key() + ")"),
             new Metadata());
         return new ServerCall.Listener<>() {};
       }
@@ -126,7 +127,7 @@ public final class LaneInterceptor implements ServerInterceptor {
           String claimed = claimedUser(proto);
           if (claimed != null && !claimed.equals(verifiedUser.get())) {
             refuse(Status.PERMISSION_DENIED.withDescription("Spark Serverless gateway: user_id '"
-                + LaneGateway.abbreviate(claimed) + "' is not the user of this token"));
+                + RequestValidation.abbreviate(claimed) + "' is not the user of this token"));
             return;
           }
         }

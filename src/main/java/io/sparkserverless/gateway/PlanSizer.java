@@ -146,7 +146,7 @@ public final class PlanSizer {
 
   /** One line of at most 64 characters, for decision lines. */
   static String abbreviate(String text) {
-    return LaneGateway.abbreviate(text.replaceAll("\\s+", " ").trim());
+    return RequestValidation.abbreviate(text.replaceAll("\\s+", " ").trim());
   }
 
   static long saturatedAdd(long a, long b) {

@@ -76,4 +76,10 @@ class PlanSizerPoolTest {
 
     assertEquals(2, skipped.get());
   }
+
+  @Test
+  void theGatewaysAnalysisPoolIsSmallAndBounded() {
+    assertTrue(LaneGateway.ANALYSIS_THREADS <= 4 && LaneGateway.ANALYSIS_QUEUE <= 64,
+        LaneGateway.ANALYSIS_THREADS + " threads, " + LaneGateway.ANALYSIS_QUEUE + " waiting");
+  }
 }
