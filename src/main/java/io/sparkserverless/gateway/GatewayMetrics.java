@@ -14,12 +14,12 @@ import java.util.function.ToIntFunction;
  * The gateway's Dropwizard metrics, published by ServerlessPlugin under {@code gateway.}: per lane
  * {@code lane.<lane>.admitted|rejected|demoted|cancelled} (counters), {@code running|queued}
  * (gauges), {@code latency} (admission to close) and {@code queueWait} (timers); {@code
- * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach}, {@code analysis.skipped}
- * (plans sized without analysis: its threads and queue were full) (counters), {@code
- * interceptor.overhead} (the
- * interceptor's own time per ExecutePlan; {@code interceptor.overhead.cheapPath} when the plan's
- * shape alone sized it) and {@code operations.tracked} and {@code sessions.remembered} (gauges: state that must return to
- * its baseline when operations and sessions end).
+ * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach} and {@code
+ * analysis.skipped} (plans sized without analysis because its threads and queue were full)
+ * (counters); {@code interceptor.overhead} (the interceptor's own time per ExecutePlan; {@code
+ * interceptor.overhead.cheapPath} when the plan's shape alone sized it); {@code operations.tracked}
+ * and {@code sessions.remembered} (gauges: state that must return to its baseline when operations
+ * and sessions end).
  */
 public final class GatewayMetrics {
   private final MetricRegistry registry = new MetricRegistry();

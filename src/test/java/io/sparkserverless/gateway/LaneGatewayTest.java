@@ -96,6 +96,45 @@ class LaneGatewayTest {
   }
 
   @Test
+  void aRetryOfAQueuedOperationIsAdmittedWithItsFirstCallOnOneSlot() throws Exception {
+    LaneGateway oneAtATime = new LaneGateway(GatewayConfig.from(Map.of(
+        GatewayConfig.USER_MAX_CONCURRENT.key(), "1", GatewayConfig.QUEUE_TIMEOUT.key(), "60s")),
+        () -> ClusterLoad.IDLE, clock, new FakeConnectServer(), decisions::add);
+    String blocker = "00000000-0000-4000-8000-000000000001";
+    oneAtATime.onExecutePlan(request("alice", 10).setOperationId(blocker).build(), Optional.empty(), null);
+    java.util.concurrent.CompletableFuture<LaneGateway.Verdict> first = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<LaneGateway.Verdict> retry = new java.util.concurrent.CompletableFuture<>();
+    AdmissionRaceTest.awaitWaiting(executePlanOn(oneAtATime, first));
+    AdmissionRaceTest.awaitWaiting(executePlanOn(oneAtATime, retry));
+
+    oneAtATime.releaseForBenchmark(blocker);
+
+    LaneGateway.Verdict firstVerdict = first.get(10, TimeUnit.SECONDS);
+    assertInstanceOf(LaneGateway.Verdict.Proceed.class, firstVerdict);
+    assertEquals(firstVerdict, retry.get(10, TimeUnit.SECONDS));
+    assertEquals(List.of(OPERATION), oneAtATime.slotHolders());
+    assertEquals(1, oneAtATime.trackedOperations());
+    assertEquals(1, oneAtATime.metrics().admitted(TestLanes.INTERACTIVE).getCount() - 1, "one more admitted");
+    oneAtATime.releaseForBenchmark(OPERATION);
+    assertEquals(List.of(), oneAtATime.slotHolders());
+    oneAtATime.stop();
+  }
+
+  private static Thread executePlanOn(LaneGateway gateway,
+      java.util.concurrent.CompletableFuture<LaneGateway.Verdict> out) {
+    Thread thread = new Thread(() -> {
+      try {
+        out.complete(gateway.onExecutePlan(request("alice", 10).build(), Optional.empty(), null));
+      } catch (Throwable e) {
+        out.completeExceptionally(e);
+      }
+    });
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  @Test
   void aClientLaneTagIsAHintThatOnlyAnAllowedUserGets() throws Exception {
     ExecutePlanRequest bobs = proceed(request("bob", 10).addTags("serverless-lane-etl").build());
     assertEquals(List.of("serverless-lane-interactive"), bobs.getTagsList());
