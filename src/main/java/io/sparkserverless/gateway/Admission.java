@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -103,6 +104,9 @@ public final class Admission {
         return new Outcome.Cancelled();
       }
       Waiter me = waiting.get(operationId);
+      if (me != null && !me.user.equals(user)) {
+        return new Outcome.Rejected("operation " + operationId + " is already queued for another user");
+      }
       if (me == null) {
         if (mayRun(user, lane, null)) {
           take(operationId, user, lane);
@@ -199,6 +203,17 @@ public final class Admission {
     lock.lock();
     try {
       return (int) waiting.values().stream().filter(w -> w.lane.name().equals(lane.name())).count();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The lane whose slot the operation holds, if it holds one. */
+  public Optional<LaneSpec> laneOf(String operationId) {
+    lock.lock();
+    try {
+      Holder holder = running.get(operationId);
+      return holder == null ? Optional.empty() : Optional.of(holder.lane());
     } finally {
       lock.unlock();
     }

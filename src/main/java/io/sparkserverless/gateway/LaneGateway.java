@@ -268,11 +268,16 @@ public final class LaneGateway {
           + ": " + rejected.message());
     }
     Duration waited = ((Admission.Outcome.Admitted) outcome).waited();
+    // A retry that queued behind its first call shares its slot, and so its lane.
+    lane = admission.laneOf(operationId).orElse(lane);
     TrackedOperation mine = TrackedOperation.admitted(operationId, user, valid.sessionId(), lane,
         clock.instant());
     TrackedOperation tracked = operations.addIfAbsent(mine);
     if (tracked != mine) {
-      // A retry that queued behind its first call and was admitted with it: one slot, one lane.
+      if (!tracked.inSession(user, valid.sessionId())) {
+        return refuse(Status.Code.PERMISSION_DENIED, "operation " + operationId
+            + " belongs to another session");
+      }
       return new Verdict.Proceed(rewrite(request, valid, tracked.lane()));
     }
     metrics.queueWait(lane).update(waited);

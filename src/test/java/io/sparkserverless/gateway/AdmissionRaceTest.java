@@ -84,6 +84,23 @@ class AdmissionRaceTest {
   }
 
   @Test
+  void anotherUsersCallWithTheIdOfAQueuedOperationDoesNotJoinIt() throws Exception {
+    Admission admission = new Admission(new Admission.Limits(10, 10, Duration.ofSeconds(60)));
+    admission.admit("blocker-1", "bob", ETL);
+    admission.admit("blocker-2", "bob", ETL);
+    CompletableFuture<Admission.Outcome> alices = new CompletableFuture<>();
+    awaitWaiting(admitOn(admission, "op-1", alices));
+
+    Admission.Outcome mallorys = admission.admit("op-1", "mallory", ETL);
+
+    Admission.Outcome.Rejected rejected = assertInstanceOf(Admission.Outcome.Rejected.class, mallorys);
+    assertEquals("operation op-1 is already queued for another user", rejected.message());
+    admission.release("blocker-1");
+    assertInstanceOf(Admission.Outcome.Admitted.class, alices.get(10, TimeUnit.SECONDS));
+    assertEquals(java.util.Optional.of(ETL), admission.laneOf("op-1"));
+  }
+
+  @Test
   void aCallCancelledBeforeItAsksIsNotAdmitted() throws Exception {
     Admission admission = new Admission(new Admission.Limits(10, 10, Duration.ofSeconds(60)));
     FakeCancellation cancellation = new FakeCancellation();
