@@ -2,7 +2,10 @@ package io.sparkserverless;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -11,7 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.lang.reflect.RecordComponent;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +36,7 @@ public final class DecisionJournal implements AutoCloseable {
   public static final String FILE_NAME = "decisions.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Optional<Path> file;
+  private volatile Optional<Path> file;
   private final Clock clock;
   private final List<Consumer<Decision>> listeners = new CopyOnWriteArrayList<>();
   private BufferedWriter writer;
@@ -43,6 +50,22 @@ public final class DecisionJournal implements AutoCloseable {
   /** A journal appending to {@code decisions.jsonl} in this directory, created on first use. */
   public static DecisionJournal in(Path directory, Clock clock) {
     return new DecisionJournal(Optional.of(directory.resolve(FILE_NAME)), clock);
+  }
+
+  /**
+   * A journal for an application whose directory is not known yet: decisions go to the log until
+   * {@link #writeTo} names it.
+   */
+  public static DecisionJournal unplaced(Clock clock) {
+    return new DecisionJournal(Optional.empty(), clock);
+  }
+
+  /** From now on, also appends to {@code decisions.jsonl} in this directory. */
+  public synchronized void writeTo(Path directory) {
+    if (file.isPresent()) {
+      throw new IllegalStateException("the journal is written to " + file.get() + " already");
+    }
+    file = Optional.of(directory.resolve(FILE_NAME));
   }
 
   /** Only the decision log: for tests and tools that drive parts without an application. */
@@ -72,28 +95,71 @@ public final class DecisionJournal implements AutoCloseable {
       }
     }
     listeners.forEach(listener -> listener.accept(decision));
-    if (file.isEmpty()) {
+    Optional<Path> target = file;
+    if (target.isEmpty()) {
       return;
     }
     ObjectNode entry = JSON.createObjectNode();
     entry.put("kind", decision.getClass().getSimpleName());
     entry.put("at", clock.instant().toString());
-    ObjectNode components = JSON.valueToTree(decision);
+    ObjectNode components = (ObjectNode) toJson(decision);
     components.remove("logLines");
-    components.remove("warning");
     entry.setAll(components);
     entry.put("text", String.join("\n", decision.logLines()));
-    append(entry.toString());
+    append(target.get(), entry.toString());
   }
 
-  private synchronized void append(String line) {
+  /**
+   * Records as objects of their components, Optional as its value or null, durations as seconds,
+   * collections and maps element by element, numbers, booleans and strings as they are, anything
+   * else as its text: a journal line never fails for a type Jackson does not know.
+   */
+  static JsonNode toJson(Object value) {
+    JsonNodeFactory nodes = JSON.getNodeFactory();
+    if (value == null) {
+      return nodes.nullNode();
+    }
+    if (value instanceof Optional<?> optional) {
+      return toJson(optional.orElse(null));
+    }
+    if (value instanceof Duration duration) {
+      return nodes.numberNode(duration.toMillis() / 1000.0);
+    }
+    if (value instanceof Number || value instanceof Boolean || value instanceof CharSequence) {
+      return JSON.valueToTree(value);
+    }
+    if (value instanceof Map<?, ?> map) {
+      ObjectNode object = nodes.objectNode();
+      map.forEach((key, element) -> object.set(String.valueOf(key), toJson(element)));
+      return object;
+    }
+    if (value instanceof Collection<?> collection) {
+      ArrayNode array = nodes.arrayNode();
+      collection.forEach(element -> array.add(toJson(element)));
+      return array;
+    }
+    if (value instanceof Record record) {
+      ObjectNode object = nodes.objectNode();
+      for (RecordComponent component : record.getClass().getRecordComponents()) {
+        try {
+          object.set(component.getName(), toJson(component.getAccessor().invoke(record)));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          object.put(component.getName(), "(unreadable: " + e + ")");
+        }
+      }
+      return object;
+    }
+    return nodes.textNode(String.valueOf(value));
+  }
+
+  private synchronized void append(Path target, String line) {
     if (failed) {
       return;
     }
     try {
       if (writer == null) {
-        Files.createDirectories(file.get().getParent());
-        writer = Files.newBufferedWriter(file.get(), StandardCharsets.UTF_8,
+        Files.createDirectories(target.getParent());
+        writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8,
             StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       }
       writer.write(line);
@@ -102,7 +168,7 @@ public final class DecisionJournal implements AutoCloseable {
     } catch (IOException | UncheckedIOException e) {
       failed = true;
       Decisions.LOG.warn("The decision journal {} cannot be written ({}); decisions go to the log only.",
-          file.get(), e.toString());
+          target, e.toString());
     }
   }
 

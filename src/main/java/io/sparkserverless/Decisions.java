@@ -2,6 +2,7 @@ package io.sparkserverless;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.MessageFormatter;
 
 /**
  * The decision log: one readable line for every choice the project makes (executors launched or
@@ -13,4 +14,9 @@ public final class Decisions {
   public static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
 
   private Decisions() {}
+
+  /** Fills an SLF4J pattern ({@code {}} placeholders), for decisions that build their log lines. */
+  public static String format(String pattern, Object... arguments) {
+    return MessageFormatter.arrayFormat(pattern, arguments).getMessage();
+  }
 }

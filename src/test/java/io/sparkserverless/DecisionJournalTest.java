@@ -42,6 +42,29 @@ class DecisionJournalTest {
     assertEquals(3, first.get("target").get("1g").asInt());
   }
 
+  record Nested(String name, java.util.Optional<java.time.Duration> after) {}
+
+  record WithTypesJacksonLacks(Nested lane, java.time.Duration ran, java.util.Optional<String> none,
+      Thread thread) implements Decision {
+    @Override
+    public List<String> logLines() {
+      return List.of("nested");
+    }
+  }
+
+  @Test
+  void recordsOptionalsAndDurationsAreWrittenAsPlainValues() {
+    JsonNode json = DecisionJournal.toJson(new WithTypesJacksonLacks(
+        new Nested("etl", java.util.Optional.of(java.time.Duration.ofMillis(1500))),
+        java.time.Duration.ofSeconds(2), java.util.Optional.empty(), Thread.currentThread()));
+
+    assertEquals("etl", json.get("lane").get("name").asText());
+    assertEquals(1.5, json.get("lane").get("after").asDouble());
+    assertEquals(2.0, json.get("ran").asDouble());
+    assertTrue(json.get("none").isNull());
+    assertTrue(json.get("thread").isTextual());
+  }
+
   @Test
   void aJournalThatCannotBeWrittenLosesNoDecisionItCouldLog(@TempDir Path directory) throws Exception {
     Path notADirectory = directory.resolve("file");

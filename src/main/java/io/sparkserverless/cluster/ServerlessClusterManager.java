@@ -5,6 +5,7 @@ import io.sparkserverless.config.InvalidConfigException;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorPool;
 import io.sparkserverless.gateway.LaneGateway;
+import io.sparkserverless.gateway.SparkConnectServerView;
 import io.sparkserverless.launcher.ClassDataSharing;
 import io.sparkserverless.launcher.LocalProcessLauncher;
 import io.sparkserverless.pressure.PressureTracker;
@@ -55,8 +56,11 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
           "the only supported form is " + MASTER_URL + " (executors as local JVMs)");
     }
     ServerlessConfig config = ServerlessConfig.from(settingsOf(sc.conf()));
-    return new ServerlessTaskScheduler(sc, config,
-        load -> new LaneGateway(config.gateway(), load, clock), new SparkSchedulerInternals(sc));
+    DecisionJournal journal = DecisionJournal.unplaced(clock);
+    return new ServerlessTaskScheduler(sc, config, journal,
+        load -> LaneGateway.create(config.gateway(), load, clock, SparkConnectServerView.of(sc),
+            journal::record),
+        new SparkSchedulerInternals(sc));
   }
 
   @Override
@@ -75,7 +79,8 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
 
     ExecutorSpecFactory specs = new ExecutorSpecFactory(sc, backend.applicationId());
     Path applicationDirectory = config.workDir().resolve(backend.applicationId());
-    DecisionJournal journal = DecisionJournal.in(applicationDirectory, clock);
+    DecisionJournal journal = scheduler.journal();
+    journal.writeTo(applicationDirectory);
     Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
         ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
         : Optional.empty();

@@ -2,13 +2,14 @@ package io.sparkserverless.cluster;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
-import io.sparkserverless.gateway.Lane;
 import io.sparkserverless.gateway.LaneGateway;
+import io.sparkserverless.gateway.LaneGatewayHost;
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.pressure.PressureTracker;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * task runs on executors of its memory tier and memory failures move it up a tier. Later hooks
  * (lanes) are added here as collaborators, not as logic in this class.
  */
-public class ServerlessTaskScheduler extends TaskSchedulerImpl {
+public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGatewayHost {
   private final ServerlessConfig config;
   private final TierRequirements requirements;
   private final EscalationPolicy policy;
@@ -43,19 +44,26 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   private volatile TierServices services;
   private final LaneGateway gateway;
   private final SparkSchedulerInternals internals;
+  private final DecisionJournal journal;
 
   /**
    * @param gateway builds the lane gateway, given this scheduler's exact load
    * @param internals reads the DAGScheduler's stages
    */
-  ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config,
+  ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config, DecisionJournal journal,
       Function<Supplier<ClusterLoad>, LaneGateway> gateway, SparkSchedulerInternals internals) {
     super(sc);
     this.config = requireNonNull(config, "config is null");
     this.requirements = new TierRequirements(config.memoryTiers());
     this.policy = new EscalationPolicy(config.memoryTiers());
     this.internals = requireNonNull(internals, "internals is null");
+    this.journal = requireNonNull(journal, "journal is null");
     this.gateway = gateway.apply(this::clusterLoad);
+  }
+
+  /** The application's decision journal, which the cluster manager places with the backend. */
+  DecisionJournal journal() {
+    return journal;
   }
 
   /** Stops the lane gateway's threads with the SparkContext. */
@@ -69,30 +77,31 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl {
   }
 
   /** The Spark Connect lane gateway; idle unless a Connect server installs its interceptor. */
-  public LaneGateway gateway() {
+  @Override
+  public LaneGateway laneGateway() {
     return gateway;
   }
 
   /**
-   * Whether an etl-lane task set must wait: etl tasks already hold their share of the slots
-   * (spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock held, per offer.
+   * Whether the task set must wait: tasks of its lane's pool already hold the lane's share of the
+   * slots (for etl, spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock
+   * held, per offer.
    */
   boolean laneShareReached(TierAwareTaskSetManager candidate) {
-    int share = config.gateway().etlMaxTaskShare();
-    if (share >= 100 || !Lane.ETL.pool().equals(candidate.poolName())) {
-      return false;
-    }
     TierServices backend = services;
     if (backend == null) {
       return false;
     }
-    int running = 0;
-    for (TierAwareTaskSetManager manager : managers) {
-      if (Lane.ETL.pool().equals(manager.poolName())) {
-        running += manager.runningTasks();
+    String pool = candidate.poolName();
+    return gateway.taskShareReached(pool, () -> liveSlots(backend), () -> {
+      int running = 0;
+      for (TierAwareTaskSetManager manager : managers) {
+        if (pool.equals(manager.poolName())) {
+          running += manager.runningTasks();
+        }
       }
-    }
-    return !LaneTaskShare.mayStartAnother(share, liveSlots(backend), running);
+      return running;
+    });
   }
 
   /** Exact load from this scheduler's own counters, for the gateway. */

@@ -29,6 +29,10 @@ public record GatewayConfig(
     int etlMaxTaskShare) {
 
   private static final String GATEWAY = ServerlessConfig.PREFIX + "gateway.";
+  /** The lane of small, latency-sensitive queries: a heavier FAIR pool with a guaranteed slot. */
+  public static final String INTERACTIVE_LANE = "interactive";
+  /** The lane of large scans, joins and writes: admitted a few at a time, behind interactive work. */
+  public static final String ETL_LANE = "etl";
 
   public static final ConfigEntry<Long> INTERACTIVE_MAX_SIZE =
       ConfigEntry.withDefault(
@@ -201,6 +205,31 @@ public record GatewayConfig(
         ETL_MAX_RUN_TIME.readFrom(settings),
         INTERACTIVE_DEMOTE_AFTER.readFrom(settings),
         ETL_MAX_TASK_SHARE.readFrom(settings));
+  }
+
+  /**
+   * The lanes, small first. The classifier chooses between {@link #smallLane()} and
+   * {@link #bigLane()} by size; every lane can be asked for by a hint.
+   */
+  public List<LaneSpec> lanes() {
+    return List.of(
+        new LaneSpec(INTERACTIVE_LANE, INTERACTIVE_LANE, interactiveMaxConcurrent, interactiveMaxRunTime,
+            Optional.of(new LaneSpec.Demotion(interactiveDemoteAfter, ETL_LANE)), 100,
+            new LaneSpec.Keys(INTERACTIVE_MAX_CONCURRENT.key(), INTERACTIVE_MAX_RUN_TIME.key(),
+                Optional.of(INTERACTIVE_DEMOTE_AFTER.key()), Optional.empty())),
+        new LaneSpec(ETL_LANE, ETL_LANE, etlMaxConcurrent, etlMaxRunTime, Optional.empty(),
+            etlMaxTaskShare, new LaneSpec.Keys(ETL_MAX_CONCURRENT.key(), ETL_MAX_RUN_TIME.key(),
+                Optional.empty(), Optional.of(ETL_MAX_TASK_SHARE.key()))));
+  }
+
+  /** The lane of operations estimated to read at most {@link #interactiveMaxMb()}. */
+  public String smallLane() {
+    return INTERACTIVE_LANE;
+  }
+
+  /** The lane of operations estimated to read more. */
+  public String bigLane() {
+    return ETL_LANE;
   }
 
   public boolean hintAllowedFor(String user) {

@@ -4,7 +4,8 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
-import java.util.EnumMap;
+import io.sparkserverless.config.LaneSpec;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.ToIntFunction;
@@ -13,35 +14,38 @@ import java.util.function.ToIntFunction;
  * The gateway's Dropwizard metrics, published by ServerlessPlugin under {@code gateway.}: per lane
  * {@code lane.<lane>.admitted|rejected|demoted|cancelled} (counters), {@code running|queued}
  * (gauges), {@code latency} (admission to close) and {@code queueWait} (timers); {@code
- * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach} (counters), {@code interceptor.overhead} (the
- * interceptor's own time per ExecutePlan; {@code interceptor.overhead.cheapPath} when the plan's
- * shape alone sized it) and {@code operations.tracked} and {@code sessions.remembered} (gauges: state that must return to
- * its baseline when operations and sessions end).
+ * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach} and {@code
+ * analysis.skipped} (plans sized without analysis because its threads and queue were full)
+ * (counters); {@code interceptor.overhead} (the interceptor's own time per ExecutePlan; {@code
+ * interceptor.overhead.cheapPath} when the plan's shape alone sized it); {@code operations.tracked}
+ * and {@code sessions.remembered} (gauges: state that must return to its baseline when operations
+ * and sessions end).
  */
 public final class GatewayMetrics {
   private final MetricRegistry registry = new MetricRegistry();
-  private final Map<Lane, Counter> admitted = new EnumMap<>(Lane.class);
-  private final Map<Lane, Counter> rejected = new EnumMap<>(Lane.class);
-  private final Map<Lane, Counter> demoted = new EnumMap<>(Lane.class);
-  private final Map<Lane, Counter> cancelled = new EnumMap<>(Lane.class);
-  private final Map<Lane, Timer> latency = new EnumMap<>(Lane.class);
-  private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
+  private final Map<String, Counter> admitted = new HashMap<>();
+  private final Map<String, Counter> rejected = new HashMap<>();
+  private final Map<String, Counter> demoted = new HashMap<>();
+  private final Map<String, Counter> cancelled = new HashMap<>();
+  private final Map<String, Timer> latency = new HashMap<>();
+  private final Map<String, Timer> queueWait = new HashMap<>();
   private final Counter unauthenticated = registry.counter("refused.unauthenticated");
   private final Counter invalid = registry.counter("refused.invalid");
   private final Timer overhead = registry.timer("interceptor.overhead");
   private final Timer cheapPathOverhead = registry.timer("interceptor.overhead.cheapPath");
   private final Counter reattached = registry.counter("calls.reattach");
+  private final Counter analysisSkipped = registry.counter("analysis.skipped");
 
-  GatewayMetrics(ToIntFunction<Lane> running, ToIntFunction<Lane> queued, IntSupplier tracked,
-      IntSupplier sessions) {
-    for (Lane lane : Lane.values()) {
-      String prefix = "lane." + lane.laneName() + ".";
-      admitted.put(lane, registry.counter(prefix + "admitted"));
-      rejected.put(lane, registry.counter(prefix + "rejected"));
-      demoted.put(lane, registry.counter(prefix + "demoted"));
-      cancelled.put(lane, registry.counter(prefix + "cancelled"));
-      latency.put(lane, registry.timer(prefix + "latency"));
-      queueWait.put(lane, registry.timer(prefix + "queueWait"));
+  GatewayMetrics(Lanes lanes, ToIntFunction<LaneSpec> running, ToIntFunction<LaneSpec> queued,
+      IntSupplier tracked, IntSupplier sessions) {
+    for (LaneSpec lane : lanes.all()) {
+      String prefix = "lane." + lane.name() + ".";
+      admitted.put(lane.name(), registry.counter(prefix + "admitted"));
+      rejected.put(lane.name(), registry.counter(prefix + "rejected"));
+      demoted.put(lane.name(), registry.counter(prefix + "demoted"));
+      cancelled.put(lane.name(), registry.counter(prefix + "cancelled"));
+      latency.put(lane.name(), registry.timer(prefix + "latency"));
+      queueWait.put(lane.name(), registry.timer(prefix + "queueWait"));
       registry.register(prefix + "running", (Gauge<Integer>) () -> running.applyAsInt(lane));
       registry.register(prefix + "queued", (Gauge<Integer>) () -> queued.applyAsInt(lane));
     }
@@ -53,28 +57,28 @@ public final class GatewayMetrics {
     return registry;
   }
 
-  Counter admitted(Lane lane) {
-    return admitted.get(lane);
+  Counter admitted(LaneSpec lane) {
+    return admitted.get(lane.name());
   }
 
-  Counter rejected(Lane lane) {
-    return rejected.get(lane);
+  Counter rejected(LaneSpec lane) {
+    return rejected.get(lane.name());
   }
 
-  Counter demoted(Lane lane) {
-    return demoted.get(lane);
+  Counter demoted(LaneSpec lane) {
+    return demoted.get(lane.name());
   }
 
-  Counter cancelled(Lane lane) {
-    return cancelled.get(lane);
+  Counter cancelled(LaneSpec lane) {
+    return cancelled.get(lane.name());
   }
 
-  Timer latency(Lane lane) {
-    return latency.get(lane);
+  Timer latency(LaneSpec lane) {
+    return latency.get(lane.name());
   }
 
-  Timer queueWait(Lane lane) {
-    return queueWait.get(lane);
+  Timer queueWait(LaneSpec lane) {
+    return queueWait.get(lane.name());
   }
 
   Counter unauthenticated() {
@@ -88,6 +92,11 @@ public final class GatewayMetrics {
 
   Counter invalid() {
     return invalid;
+  }
+
+  /** Plans sized without analysis because every analysis thread was busy and the queue full. */
+  public Counter analysisSkipped() {
+    return analysisSkipped;
   }
 
   /** The same, for operations sized from the plan's shape alone (no session analysis). */

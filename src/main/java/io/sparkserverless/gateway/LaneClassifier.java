@@ -2,6 +2,8 @@ package io.sparkserverless.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.LaneSpec;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,7 +12,8 @@ import java.util.Optional;
  *
  * <ol>
  *   <li>A lane hint from a user allowed to give one wins (spark.serverless.gateway.hintUsers).
- *   <li>Otherwise the estimated input size: at most {@code interactiveMaxBytes} is interactive. While
+ *   <li>Otherwise the estimated input size: at most {@code smallMaxBytes} runs in the small lane
+ *       (interactive), more in the big lane (etl). While
  *       the cluster is saturated the threshold halves, so that borderline queries do not compete
  *       with the interactive ones that are waiting for slots.
  *   <li>When the size is unknown, the session's recent operations decide (a session that ran big
@@ -19,13 +22,17 @@ import java.util.Optional;
  * </ol>
  */
 public final class LaneClassifier {
-  private final long interactiveMaxBytes;
+  private final LaneSpec small;
+  private final LaneSpec big;
+  private final long smallMaxBytes;
 
-  public LaneClassifier(long interactiveMaxBytes) {
-    if (interactiveMaxBytes <= 0) {
-      throw new IllegalArgumentException("interactiveMaxBytes must be positive: " + interactiveMaxBytes);
+  public LaneClassifier(LaneSpec small, LaneSpec big, long smallMaxBytes) {
+    this.small = requireNonNull(small, "small is null");
+    this.big = requireNonNull(big, "big is null");
+    if (smallMaxBytes <= 0) {
+      throw new IllegalArgumentException("smallMaxBytes must be positive: " + smallMaxBytes);
     }
-    this.interactiveMaxBytes = interactiveMaxBytes;
+    this.smallMaxBytes = smallMaxBytes;
   }
 
   /**
@@ -35,8 +42,8 @@ public final class LaneClassifier {
    * @param recentLanes lanes of the session's latest operations, oldest first
    * @param load the cluster's load now
    */
-  public LaneDecision classify(SizeEstimate size, Optional<Lane> hint, boolean hintAllowed,
-      List<Lane> recentLanes, ClusterLoad load) {
+  public LaneDecision classify(SizeEstimate size, Optional<LaneSpec> hint, boolean hintAllowed,
+      List<LaneSpec> recentLanes, ClusterLoad load) {
     requireNonNull(size, "size is null");
     requireNonNull(hint, "hint is null");
     requireNonNull(recentLanes, "recentLanes is null");
@@ -44,31 +51,32 @@ public final class LaneClassifier {
     String ignoredHint = "";
     if (hint.isPresent()) {
       if (hintAllowed) {
-        return new LaneDecision(hint.get(), "the client asked for " + hint.get().laneName()
+        return new LaneDecision(hint.get(), "the client asked for " + hint.get().name()
             + " and its user may give lane hints");
       }
-      ignoredHint = "; its hint " + hint.get().laneName()
-          + " was ignored (user not in spark.serverless.gateway.hintUsers)";
+      ignoredHint = "; its hint " + hint.get().name()
+          + " was ignored (user not in " + GatewayConfig.HINT_USERS.key() + ")";
     }
     if (size.bytes().isPresent()) {
-      long limit = load.saturated() ? interactiveMaxBytes / 2 : interactiveMaxBytes;
+      long limit = load.saturated() ? smallMaxBytes / 2 : smallMaxBytes;
       long bytes = size.bytes().getAsLong();
-      Lane lane = bytes <= limit ? Lane.INTERACTIVE : Lane.ETL;
+      LaneSpec lane = bytes <= limit ? small : big;
       return new LaneDecision(lane, String.format(java.util.Locale.ROOT,
           "estimated input %s %s the %s limit%s (%s; cluster: %s)%s", mebibytes(bytes),
-          lane == Lane.INTERACTIVE ? "within" : "over", mebibytes(limit),
+          lane == small ? "within" : "over", mebibytes(limit),
           load.saturated() ? ", halved while the cluster is saturated" : "", size.how(), load,
           ignoredHint));
     }
-    long etl = recentLanes.stream().filter(l -> l == Lane.ETL).count();
-    if (!recentLanes.isEmpty() && etl * 2 > recentLanes.size()) {
-      return new LaneDecision(Lane.ETL, "size unknown (" + size.how() + "); " + etl + " of the"
-          + " session's last " + recentLanes.size() + " operations were etl" + ignoredHint);
+    long bigOnes = recentLanes.stream().filter(l -> l.name().equals(big.name())).count();
+    if (!recentLanes.isEmpty() && bigOnes * 2 > recentLanes.size()) {
+      return new LaneDecision(big, "size unknown (" + size.how() + "); " + bigOnes + " of the"
+          + " session's last " + recentLanes.size() + " operations were " + big.name() + ignoredHint);
     }
-    return new LaneDecision(Lane.INTERACTIVE, "size unknown (" + size.how() + "); "
+    return new LaneDecision(small, "size unknown (" + size.how() + "); "
         + (recentLanes.isEmpty() ? "no history in this session" : "the session's recent operations"
-            + " were mostly interactive")
-        + ", so interactive until it runs long enough to be demoted" + ignoredHint);
+            + " were mostly " + small.name())
+        + ", so " + small.name() + (small.demotion().isPresent()
+            ? " until it runs long enough to be demoted" : "") + ignoredHint);
   }
 
   static String mebibytes(long bytes) {

@@ -2,63 +2,60 @@ package io.sparkserverless.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.LaneSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import org.apache.spark.SparkContext;
+import java.util.stream.Collectors;
 import org.apache.spark.connect.proto.ExecutePlanRequest;
 import org.apache.spark.connect.proto.Plan;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerEvent;
-import org.apache.spark.sql.connect.service.ExecuteInfo;
-import org.apache.spark.sql.connect.service.SessionHolder;
-import org.apache.spark.sql.connect.service.SessionKey;
-import org.apache.spark.sql.connect.service.SparkConnectService$;
-import org.apache.spark.sql.connect.service.SparkListenerConnectOperationClosed;
-import org.apache.spark.sql.connect.service.SparkListenerConnectSessionClosed;
-import org.apache.spark.sql.connect.utils.PlanCompressionUtils$;
 import org.sparkproject.connect.grpc.Status;
 
 /**
- * The state of the Connect lane gateway: which lane each operation runs in, who holds admission
- * slots, and the runaway guard. {@link LaneInterceptor} feeds it requests; the task scheduler asks it
- * for the pool of each stage ({@link #poolFor}). One per SparkContext, created with the task
- * scheduler and activated by the first interceptor.
+ * The Connect lane gateway of one SparkContext: it coordinates the parts that each do one job and
+ * applies their decisions. {@link RequestValidation} checks a request, {@link PlanSizer} and
+ * {@link LaneClassifier} choose its lane, {@link Admission} gives it a slot, {@link OperationRegistry}
+ * and {@link SessionHistory} remember it, {@link PoolAssignment} gives each of its stages a pool and
+ * {@link RunawayGuard} decides what to cancel. Spark is reached only through a
+ * {@link ConnectServerView}. {@link LaneInterceptor} feeds it requests; the task scheduler, a
+ * {@link LaneGatewayHost}, asks it for the pool of each stage ({@link #poolFor}) and whether a lane
+ * holds its share of the slots ({@link #taskShareReached}).
+ *
+ * <p>Lifecycle: created with the task scheduler, idle until the first interceptor calls
+ * {@link #activate}; stops when the application ends, or when {@link #stop} is called (either may
+ * come first; stopping twice is harmless).
  *
  * <p>Threads: request methods run on gRPC threads (and may block while an operation queues); the
- * guard runs on its own daemon thread; {@link #poolFor} runs on the DAGScheduler's thread and never
- * blocks or throws.
+ * guard runs on its own daemon thread; analyses on a small bounded pool; {@link #poolFor} and
+ * {@link #taskShareReached} run on the scheduler's threads and never block or throw.
  */
 public final class LaneGateway {
-  /** Retried or reattached operations older than this that Spark no longer knows are forgotten. */
-  static final Duration REAP_GRACE = Duration.ofSeconds(2);
-  /** A runaway operation whose jobs were cancelled is cancelled again if it starts more jobs. */
-  static final Duration RECANCEL_EVERY = Duration.ofSeconds(5);
-  static final int MAX_TAGS = 32;
-  static final int MAX_TAG_LENGTH = 256;
   static final int HISTORY_PER_SESSION = 5;
   static final int MAX_SESSIONS_REMEMBERED = 10_000;
-  private static final String OPERATION_TAG_PREFIX = "SparkConnect_OperationTag_";
+  /** Plans analysed at once through their session; each can take a core for a while. */
+  static final int ANALYSIS_THREADS = 2;
+  /** Plans waiting for an analysis thread; past it a plan is sized by its shape alone. */
+  static final int ANALYSIS_QUEUE = 8;
+  static final Duration GUARD_EVERY = Duration.ofMillis(250);
 
   /** What to do with one ExecutePlan request. */
   public sealed interface Verdict {
@@ -69,66 +66,72 @@ public final class LaneGateway {
     record Refuse(Status.Code code, String message) implements Verdict {}
   }
 
-  private static final class Operation {
-    final String id;
-    final String user;
-    final String session;
-    final Lane lane;
-    final Instant admittedAt;
-    volatile boolean forwarded;
-    volatile boolean demoted;
-    volatile Instant lastCancel;
-
-    Operation(String id, String user, String session, Lane lane, Instant admittedAt) {
-      this.id = id;
-      this.user = user;
-      this.session = session;
-      this.lane = lane;
-      this.admittedAt = admittedAt;
-    }
-
-    /** The job tag Spark Connect gives every job of this operation. */
-    String jobTag() {
-      return org.apache.spark.sql.connect.service.ExecuteJobTag.apply(user, session, id);
-    }
-  }
+  private enum State { IDLE, ACTIVE, STOPPED }
 
   private final GatewayConfig config;
+  private final Lanes lanes;
   private final Supplier<ClusterLoad> load;
   private final Clock clock;
+  private final ConnectServerView server;
+  private final Consumer<GatewayDecision> decisions;
   private final LaneClassifier classifier;
   private final Admission admission;
+  private final OperationRegistry operations = new OperationRegistry();
+  private final SessionHistory history = new SessionHistory(HISTORY_PER_SESSION, MAX_SESSIONS_REMEMBERED);
+  private final PoolAssignment pools;
   private final GatewayMetrics metrics;
-  private final Map<String, Operation> operations = new ConcurrentHashMap<>();
-  private final Map<String, Deque<Lane>> history = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Deque<Lane>> eldest) {
-      return size() > MAX_SESSIONS_REMEMBERED;
-    }
-  };
+  private final ThreadPoolExecutor analysisThreads;
+  private final PlanSizer sizer;
   private volatile Optional<UserTokens> tokens = Optional.empty();
   /**
-   * Load as of the guard's last tick (every 250 ms). Requests read this copy: asking the scheduler
-   * directly would wait for its lock, which task offers and status updates hold under load.
+   * Load as of the guard's last tick. Requests read this copy: asking the scheduler directly would
+   * wait for its lock, which task offers and status updates hold under load.
    */
   private volatile ClusterLoad currentLoad = ClusterLoad.IDLE;
-  private volatile SparkContext sc;
-  private final ExecutorService analysisThreads =
-      Executors.newCachedThreadPool(daemon("serverless-gateway-analysis"));
-  private final PlanSizer sizer;
+  private State state = State.IDLE;
   private ScheduledExecutorService guard;
+  private volatile Thread guardThread;
 
+  /**
+   * The gateway of a SparkContext.
+   *
+   * @param load the cluster's load, exact (the task scheduler's own counters); read every guard tick
+   * @param server the Connect server, e.g. {@link SparkConnectServerView#of}
+   */
+  public static LaneGateway create(GatewayConfig config, Supplier<ClusterLoad> load, Clock clock,
+      ConnectServerView server) {
+    return create(config, load, clock, server, DecisionJournal.logOnly()::record);
+  }
+
+  /** @param decisions records every decision: the application's decision journal */
+  public static LaneGateway create(GatewayConfig config, Supplier<ClusterLoad> load, Clock clock,
+      ConnectServerView server, Consumer<? super GatewayDecision> decisions) {
+    return new LaneGateway(config, load, clock, server, decisions::accept);
+  }
+
+  /** A gateway with no SparkContext behind it (benchmarks): nothing is cancelled or listened to. */
   public LaneGateway(GatewayConfig config, Supplier<ClusterLoad> load, Clock clock) {
+    this(config, load, clock, SparkConnectServerView.withoutContext(), DecisionJournal.logOnly()::record);
+  }
+
+  /** @param decisions receives every decision (the public factories log them) */
+  LaneGateway(GatewayConfig config, Supplier<ClusterLoad> load, Clock clock, ConnectServerView server,
+      Consumer<GatewayDecision> decisions) {
     this.config = requireNonNull(config, "config is null");
     this.load = requireNonNull(load, "load is null");
     this.clock = requireNonNull(clock, "clock is null");
-    this.classifier = new LaneClassifier(config.interactiveMaxMb() * 1024 * 1024);
-    this.admission = new Admission(new Admission.Limits(
-        Map.of(Lane.INTERACTIVE, config.interactiveMaxConcurrent(), Lane.ETL, config.etlMaxConcurrent()),
-        config.userMaxConcurrent(), config.maxQueued(), config.queueTimeout()));
-    this.metrics = new GatewayMetrics(admission::running, admission::queued, operations::size,
-        this::rememberedSessions);
-    this.sizer = new PlanSizer(config.analysisBudget(), analysisThreads);
+    this.server = requireNonNull(server, "server is null");
+    this.decisions = requireNonNull(decisions, "decisions is null");
+    this.lanes = Lanes.of(config);
+    this.classifier = new LaneClassifier(lanes.small(), lanes.big(), config.interactiveMaxMb() * 1024 * 1024);
+    this.admission = new Admission(Admission.Limits.of(config));
+    this.pools = new PoolAssignment(lanes);
+    this.metrics = new GatewayMetrics(lanes, admission::running, admission::queued, operations::size,
+        history::sessions);
+    this.analysisThreads = new ThreadPoolExecutor(ANALYSIS_THREADS, ANALYSIS_THREADS, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(ANALYSIS_QUEUE), daemon("serverless-gateway-analysis", thread -> {}));
+    this.analysisThreads.allowCoreThreadTimeOut(true);
+    this.sizer = new PlanSizer(config.analysisBudget(), analysisThreads, metrics.analysisSkipped()::inc);
     refreshLoad();
   }
 
@@ -140,202 +143,226 @@ public final class LaneGateway {
     return config;
   }
 
+  public Lanes lanes() {
+    return lanes;
+  }
+
   /**
-   * Starts the guard and the listener on first use; later calls return at once. Reads the tokens
-   * file, so a bad one stops the Connect server from starting, with a message naming the line.
+   * Starts the guard and listens to the Connect server on first use; later calls return at once,
+   * and so does a call after {@link #stop}. Reads the tokens file, so a bad one stops the Connect
+   * server from starting, with a message naming the line.
    */
-  public synchronized void activate(SparkContext context) {
-    if (sc != null) {
+  public synchronized void activate() {
+    if (state != State.IDLE) {
       return;
     }
     tokens = config.tokensFile().map(UserTokens::load);
-    guard = Executors.newSingleThreadScheduledExecutor(daemon("serverless-gateway-guard"));
-    guard.scheduleWithFixedDelay(this::guardSafely, 250, 250, TimeUnit.MILLISECONDS);
-    context.addSparkListener(new ConnectEvents());
-    sc = context;
-    analysisThreads.submit(LaneGateway::warmUpAnalysis);
-    Decisions.LOG.info("Lane gateway active: lanes {}, interactive up to {} MiB of input, limits"
-        + " interactive {} / etl {} / user {} concurrent operations, {}", List.of(Lane.values()),
-        config.interactiveMaxMb(), config.interactiveMaxConcurrent(), config.etlMaxConcurrent(),
-        config.userMaxConcurrent(), tokens.isPresent() ? tokens.get().users()
-            + " users with tokens (spark.serverless.gateway.tokensFile)" : "no per-user tokens");
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+        daemon("serverless-gateway-guard", thread -> guardThread = thread));
+    executor.scheduleWithFixedDelay(this::guardSafely, GUARD_EVERY.toMillis(), GUARD_EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
+    guard = executor;
+    server.listen(new ServerEvents());
+    state = State.ACTIVE;
+    try {
+      analysisThreads.execute(server::warmUpAnalysis);
+    } catch (RejectedExecutionException e) {
+      Decisions.LOG.debug("Analysis warm-up skipped: {}", e.toString());
+    }
+    Decisions.LOG.info("Lane gateway active: lanes {}; {} up to {} MiB of input, else {}; {} concurrent"
+        + " operations per user; {}", lanes.all().stream().map(lane -> lane.name() + " (pool "
+            + lane.pool() + ", " + lane.maxConcurrent() + " at once)").collect(Collectors.joining(", ")),
+        lanes.small().name(), config.interactiveMaxMb(), lanes.big().name(), config.userMaxConcurrent(),
+        tokens.isPresent() ? tokens.get().users() + " users with tokens ("
+            + GatewayConfig.TOKENS_FILE.key() + ")" : "no per-user tokens");
   }
 
+  /**
+   * Stops the guard and the analysis threads. Called when the application ends, and may be called by
+   * the scheduler too; idempotent, and a stopped gateway does not activate again.
+   */
   public synchronized void stop() {
+    if (state == State.STOPPED) {
+      return;
+    }
+    state = State.STOPPED;
     if (guard != null) {
       guard.shutdownNow();
     }
     analysisThreads.shutdownNow();
   }
 
+  /** The guard's thread once it started, for tests that check it ends. */
+  Optional<Thread> guardThread() {
+    return Optional.ofNullable(guardThread);
+  }
+
   Optional<UserTokens> tokens() {
     return tokens;
   }
 
+  /** {@link #onExecutePlan(ExecutePlanRequest, Optional, String, Cancellation)} for a call never cancelled. */
+  public Verdict onExecutePlan(ExecutePlanRequest request, Optional<String> verifiedUser,
+      String laneHeader) throws InterruptedException {
+    return onExecutePlan(request, verifiedUser, laneHeader, Cancellation.NEVER);
+  }
+
   /**
-   * Classifies, admits and tags one ExecutePlan. Blocks while the operation queues for a slot.
+   * Classifies, admits and tags one ExecutePlan. Blocks while the operation queues for a slot, until
+   * it is admitted, rejected, or its call is cancelled.
    *
    * @param verifiedUser the token's user when tokens are configured
    * @param laneHeader the x-serverless-lane header, or null
+   * @param cancellation the call's cancellation: a cancelled call leaves the queue at once
    */
   public Verdict onExecutePlan(ExecutePlanRequest request, Optional<String> verifiedUser,
-      String laneHeader) throws InterruptedException {
+      String laneHeader, Cancellation cancellation) throws InterruptedException {
     long started = System.nanoTime();
-    String user = request.getUserContext().getUserId();
-    if (verifiedUser.isPresent() && !verifiedUser.get().equals(user)) {
-      return refuse(Status.Code.PERMISSION_DENIED, "user_id '" + abbreviate(user)
-          + "' is not the user of this token; connect with user_id=" + verifiedUser.get());
-    }
-    List<String> keptTags = new ArrayList<>();
-    Optional<Lane> hint = Optional.empty();
-    if (request.getTagsCount() > MAX_TAGS) {
-      return invalid("an operation may carry at most " + MAX_TAGS + " tags, this one has "
-          + request.getTagsCount());
-    }
-    for (String tag : request.getTagsList()) {
-      if (tag.isEmpty() || tag.contains(",") || tag.length() > MAX_TAG_LENGTH) {
-        return invalid("tag '" + abbreviate(tag) + "' is not allowed: tags must be non-empty, at most "
-            + MAX_TAG_LENGTH + " characters, without commas");
+    RequestValidation.Result validation =
+        RequestValidation.validate(request, verifiedUser, laneHeader, lanes, UUID::randomUUID);
+    if (validation instanceof RequestValidation.Result.Invalid invalid) {
+      if (invalid.code() == Status.Code.INVALID_ARGUMENT) {
+        metrics.invalid().inc();
       }
-      if (tag.startsWith(Lane.TAG_PREFIX)) {
-        String name = tag.substring(Lane.TAG_PREFIX.length());
-        Optional<Lane> lane = Lane.named(name);
-        if (lane.isEmpty()) {
-          return invalid("unknown lane '" + abbreviate(name) + "' in tag '" + abbreviate(tag)
-              + "': lanes are " + laneNames());
-        }
-        hint = lane;
-      } else {
-        keptTags.add(tag);
-      }
+      return refuse(invalid.code(), invalid.message());
     }
-    if (laneHeader != null) {
-      Optional<Lane> lane = Lane.named(laneHeader.trim());
-      if (lane.isEmpty()) {
-        return invalid("unknown lane '" + abbreviate(laneHeader) + "' in header x-serverless-lane:"
-            + " lanes are " + laneNames());
-      }
-      hint = lane;
-    }
-    String operationId = request.hasOperationId() ? request.getOperationId() : UUID.randomUUID().toString();
-    try {
-      operationId = UUID.fromString(operationId).toString();
-    } catch (IllegalArgumentException e) {
-      return invalid("operation_id '" + abbreviate(operationId) + "' is not a UUID");
-    }
-    Operation known = operations.get(operationId);
-    if (known != null) {
+    RequestValidation.Result.Valid valid = (RequestValidation.Result.Valid) validation;
+    String operationId = valid.operationId();
+    String user = valid.user();
+    Optional<TrackedOperation> known = operations.get(operationId);
+    if (known.isPresent()) {
       // A retry of the same operation: the same lane and the same rewrite, and no second slot.
-      if (!known.user.equals(user) || !known.session.equals(request.getSessionId())) {
+      if (!known.get().inSession(user, valid.sessionId())) {
         return refuse(Status.Code.PERMISSION_DENIED, "operation " + operationId
             + " belongs to another session");
       }
-      return new Verdict.Proceed(rewrite(request, operationId, keptTags, known.lane));
+      return new Verdict.Proceed(rewrite(request, valid, known.get().lane()));
     }
 
     Plan plan = request.getPlan();
     if (plan.hasCompressedOperation()) {
       try {
-        plan = PlanCompressionUtils$.MODULE$.decompressPlan(plan);
+        plan = server.decompress(plan);
       } catch (RuntimeException e) {
-        return invalid("the compressed plan cannot be read: " + abbreviate(String.valueOf(e.getMessage())));
+        metrics.invalid().inc();
+        return refuse(Status.Code.INVALID_ARGUMENT, "the compressed plan cannot be read: "
+            + RequestValidation.abbreviate(String.valueOf(e.getMessage())));
       }
     }
     PlanFacts facts = PlanShape.of(plan);
     Optional<SizeEstimate> fromShape = PlanSizer.fromShape(facts);
     SizeEstimate size = fromShape.isPresent() ? fromShape.get()
-        : sizer.estimate(facts, analysisFor(user, request.getSessionId()));
-    String sessionKey = user + "/" + request.getSessionId();
-    boolean hintAllowed = config.hintAllowedFor(user);
-    LaneDecision decision = classifier.classify(size, hint, hintAllowed, recentLanes(sessionKey),
-        currentLoad);
+        : sizer.estimate(facts, analysisFor(user, valid.sessionId()));
+    LaneDecision decision = classifier.classify(size, valid.hint(), config.hintAllowedFor(user),
+        history.recent(user, valid.sessionId()), currentLoad);
+    LaneSpec lane = decision.lane();
     long overheadNanos = System.nanoTime() - started;
     metrics.overhead().update(overheadNanos, TimeUnit.NANOSECONDS);
     if (fromShape.isPresent()) {
       metrics.cheapPathOverhead().update(overheadNanos, TimeUnit.NANOSECONDS);
     }
 
-    Admission.Outcome outcome = admission.admit(operationId, user, decision.lane());
+    Admission.Outcome outcome = admission.admit(operationId, user, lane, cancellation);
+    if (outcome instanceof Admission.Outcome.Cancelled) {
+      decisions.accept(new GatewayDecision.LeftQueue(operationId, user, lane));
+      return refuse(Status.Code.CANCELLED, "the call was cancelled while operation " + operationId
+          + " queued for lane " + lane.name());
+    }
     if (outcome instanceof Admission.Outcome.Rejected rejected) {
-      metrics.rejected(decision.lane()).inc();
-      Decisions.LOG.info("Operation {} of user {} not admitted to lane {}: {}", operationId, user,
-          decision.lane().laneName(), rejected.message());
-      return new Verdict.Refuse(Status.Code.RESOURCE_EXHAUSTED, "Spark Serverless gateway: operation"
-          + " not admitted to lane " + decision.lane().laneName() + ": " + rejected.message());
+      metrics.rejected(lane).inc();
+      decisions.accept(new GatewayDecision.NotAdmitted(operationId, user, lane, rejected.message()));
+      return refuse(Status.Code.RESOURCE_EXHAUSTED, "operation not admitted to lane " + lane.name()
+          + ": " + rejected.message());
     }
     Duration waited = ((Admission.Outcome.Admitted) outcome).waited();
-    metrics.queueWait(decision.lane()).update(waited);
-    metrics.admitted(decision.lane()).inc();
-    operations.put(operationId, new Operation(operationId, user, request.getSessionId(),
-        decision.lane(), clock.instant()));
-    remember(sessionKey, decision.lane());
-    Decisions.LOG.info("Operation {} of user {} runs in lane {} (plan: {}): {}; admitted{} ({} us in"
-        + " the gateway)", operationId, user, decision.lane().laneName(), facts.describe(), decision.reason(),
-        waited.isZero() ? " at once" : " after queueing " + waited.toMillis() + " ms",
-        TimeUnit.NANOSECONDS.toMicros(overheadNanos));
-    return new Verdict.Proceed(rewrite(request, operationId, keptTags, decision.lane()));
+    // A retry that queued behind its first call shares its slot, and so its lane.
+    lane = admission.laneOf(operationId).orElse(lane);
+    TrackedOperation mine = TrackedOperation.admitted(operationId, user, valid.sessionId(), lane,
+        clock.instant());
+    TrackedOperation tracked = operations.addIfAbsent(mine);
+    if (tracked != mine) {
+      if (!tracked.inSession(user, valid.sessionId())) {
+        return refuse(Status.Code.PERMISSION_DENIED, "operation " + operationId
+            + " belongs to another session");
+      }
+      return new Verdict.Proceed(rewrite(request, valid, tracked.lane()));
+    }
+    metrics.queueWait(lane).update(waited);
+    metrics.admitted(lane).inc();
+    history.remember(user, valid.sessionId(), lane);
+    decisions.accept(new GatewayDecision.LaneChoice(operationId, user, lane, facts.describe(),
+        decision.reason(), waited, TimeUnit.NANOSECONDS.toMicros(overheadNanos)));
+    return new Verdict.Proceed(rewrite(request, valid, lane));
   }
 
   /** The ExecutePlan call of this operation reached Spark's handler. */
   void forwarded(String operationId) {
-    Operation operation = operations.get(operationId);
-    if (operation != null) {
-      operation.forwarded = true;
-    }
+    operations.update(operationId, TrackedOperation::withForwarded);
   }
 
   /** An ExecutePlan that was admitted but never reached Spark (the call was cancelled first). */
   void abandoned(String operationId) {
-    Operation operation = operations.get(operationId);
-    if (operation != null && !operation.forwarded) {
-      close(operation, "its call ended before it started");
+    Optional<TrackedOperation> operation = operations.get(operationId);
+    if (operation.isPresent() && !operation.get().forwarded()) {
+      close(operationId, "its call ended before it started");
     }
   }
 
   /**
    * The pool a stage of a Connect operation runs in: its lane's, whatever pool the client set, or
-   * etl once an interactive operation has run longer than interactive.demoteAfter. Empty for jobs
-   * the gateway did not admit. Never throws: it runs where an exception would stop the SparkContext.
+   * the pool of the lane it demotes to once it has run longer than its lane's demoteAfter. Empty for
+   * jobs the gateway did not admit. Never throws: it runs where an exception would stop the
+   * SparkContext.
    */
   public Optional<String> poolFor(int stageId, Properties properties) {
     try {
-      String tags = properties == null ? null : properties.getProperty(org.apache.spark.SparkContext$.MODULE$.SPARK_JOB_TAGS());
-      if (tags == null) {
+      Optional<TrackedOperation> found = server.operationIdOf(properties).flatMap(operations::get);
+      if (found.isEmpty()) {
         return Optional.empty();
       }
-      Operation operation = null;
-      for (String tag : tags.split(",")) {
-        if (tag.startsWith(OPERATION_TAG_PREFIX) && tag.length() >= 36) {
-          operation = operations.get(tag.substring(tag.length() - 36));
+      TrackedOperation operation = found.get();
+      PoolAssignment.PoolChoice choice = pools.choose(operation, stageId,
+          Duration.between(operation.admittedAt(), clock.instant()),
+          Optional.ofNullable(properties.getProperty("spark.scheduler.pool")));
+      if (choice.demotion().isPresent()) {
+        Optional<TrackedOperation> before = operations.update(operation.id(), TrackedOperation::withDemoted);
+        if (before.isPresent() && !before.get().demoted()) {
+          metrics.demoted(operation.lane()).inc();
+          decisions.accept(choice.demotion().get());
         }
       }
-      if (operation == null) {
-        return Optional.empty();
-      }
-      Lane lane = operation.lane;
-      Duration age = Duration.between(operation.admittedAt, clock.instant());
-      if (lane == Lane.INTERACTIVE && (operation.demoted
-          || age.compareTo(config.interactiveDemoteAfter()) > 0)) {
-        if (!operation.demoted) {
-          operation.demoted = true;
-          metrics.demoted(lane).inc();
-          Decisions.LOG.info("Operation {} demoted: it ran {} s in lane interactive, over"
-              + " spark.serverless.gateway.interactive.demoteAfter={} s; stage {} and the rest run"
-              + " in pool etl", operation.id, age.toSeconds(), config.interactiveDemoteAfter().toSeconds(),
-              stageId);
-        }
-        lane = Lane.ETL;
-      }
-      String asked = properties.getProperty("spark.scheduler.pool");
-      if (asked != null && !asked.equals(lane.pool())) {
-        Decisions.LOG.info("Stage {} of operation {} runs in pool {} of its lane, not pool '{}'"
-            + " that the client set", stageId, operation.id, lane.pool(), abbreviate(asked));
-      }
-      return Optional.of(lane.pool());
+      choice.clientPoolOverridden().ifPresent(decisions);
+      return Optional.of(choice.pool());
     } catch (RuntimeException e) {
       Decisions.LOG.warn("Could not choose the pool of stage {}: {}", stageId, e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether tasks of this pool's lane already hold the lane's share of the executor slots
+   * ({@link LaneSpec#maxTaskSharePercent()}), so another of its task sets must wait. False for pools
+   * of no lane and lanes without a cap (the suppliers are not called then). Never throws.
+   *
+   * @param slots task slots of the registered executors
+   * @param runningInPool tasks of this pool running now
+   */
+  public boolean taskShareReached(String pool, IntSupplier slots, IntSupplier runningInPool) {
+    try {
+      Optional<LaneSpec> lane = pool == null ? Optional.empty() : lanes.ofPool(pool);
+      if (lane.isEmpty() || !lane.get().capsTaskShare()) {
+        return false;
+      }
+      return runningInPool.getAsInt() >= allowedTasks(slots.getAsInt(), lane.get().maxTaskSharePercent());
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("Could not check the task share of pool {}: {}", pool, e.toString());
+      return false;
+    }
+  }
+
+  /** Tasks a lane with this share may run on this many slots: at least one, and never all of them. */
+  static int allowedTasks(int slots, int sharePercent) {
+    return Math.max(1, slots - (int) Math.ceil(slots * (100 - sharePercent) / 100.0));
   }
 
   /** Lets go of an operation that never reached Spark; for benchmarks that drive the gateway alone. */
@@ -348,73 +375,49 @@ public final class LaneGateway {
     return operations.size();
   }
 
-  public synchronized int rememberedSessions() {
-    return history.size();
+  public int rememberedSessions() {
+    return history.sessions();
   }
 
   public List<String> slotHolders() {
     return admission.holders();
   }
 
-  private Verdict invalid(String message) {
-    metrics.invalid().inc();
-    return refuse(Status.Code.INVALID_ARGUMENT, message);
-  }
-
   private static Verdict refuse(Status.Code code, String message) {
     return new Verdict.Refuse(code, "Spark Serverless gateway: " + message);
   }
 
-  private static ExecutePlanRequest rewrite(ExecutePlanRequest request, String operationId,
-      List<String> keptTags, Lane lane) {
-    return request.toBuilder().setOperationId(operationId).clearTags().addAllTags(keptTags)
-        .addTags(lane.tag()).build();
+  private static ExecutePlanRequest rewrite(ExecutePlanRequest request, RequestValidation.Result.Valid valid,
+      LaneSpec lane) {
+    return request.toBuilder().setOperationId(valid.operationId()).clearTags().addAllTags(valid.keptTags())
+        .addTags(Lane.tag(lane)).build();
   }
 
+  /** Analysis through the session, looked up on the analysis thread (the lookup may wait for Spark). */
   private PlanSizer.LeafAnalysis analysisFor(String user, String sessionId) {
     return new PlanSizer.LeafAnalysis() {
       @Override
-      public java.util.OptionalLong bytesOf(PlanLeaf leaf) throws Exception {
-        Optional<SessionLeafAnalysis> session = session();
-        return session.isPresent() ? session.get().bytesOf(leaf) : java.util.OptionalLong.empty();
+      public OptionalLong bytesOf(PlanLeaf leaf) throws Exception {
+        Optional<PlanSizer.LeafAnalysis> session = server.sessionAnalysis(user, sessionId);
+        return session.isPresent() ? session.get().bytesOf(leaf) : OptionalLong.empty();
       }
 
       @Override
-      public java.util.OptionalLong sqlCommandBytes(String sql) throws Exception {
-        Optional<SessionLeafAnalysis> session = session();
-        return session.isPresent() ? session.get().sqlCommandBytes(sql) : java.util.OptionalLong.empty();
-      }
-
-      private Optional<SessionLeafAnalysis> session() {
-        scala.Option<SessionHolder> holder = SparkConnectService$.MODULE$.sessionManager()
-            .getIsolatedSessionIfPresent(SessionKey.apply(user, sessionId));
-        return holder.isEmpty() ? Optional.empty()
-            : Optional.of(new SessionLeafAnalysis(holder.get().session()));
+      public OptionalLong sqlCommandBytes(String sql) throws Exception {
+        Optional<PlanSizer.LeafAnalysis> session = server.sessionAnalysis(user, sessionId);
+        return session.isPresent() ? session.get().sqlCommandBytes(sql) : OptionalLong.empty();
       }
     };
   }
 
-  private synchronized List<Lane> recentLanes(String sessionKey) {
-    Deque<Lane> lanes = history.get(sessionKey);
-    return lanes == null ? List.of() : List.copyOf(lanes);
-  }
-
-  private synchronized void remember(String sessionKey, Lane lane) {
-    Deque<Lane> lanes = history.computeIfAbsent(sessionKey, k -> new ArrayDeque<>());
-    lanes.addLast(lane);
-    while (lanes.size() > HISTORY_PER_SESSION) {
-      lanes.removeFirst();
-    }
-  }
-
-  private void close(Operation operation, String why) {
-    if (operations.remove(operation.id, operation)) {
-      admission.release(operation.id);
-      Duration ran = Duration.between(operation.admittedAt, clock.instant());
-      metrics.latency(operation.lane).update(ran);
-      Decisions.LOG.debug("Operation {} released its {} slot after {} ms: {}", operation.id,
-          operation.lane.laneName(), ran.toMillis(), why);
-    }
+  private void close(String operationId, String why) {
+    operations.remove(operationId).ifPresent(operation -> {
+      admission.release(operationId);
+      Duration ran = Duration.between(operation.admittedAt(), clock.instant());
+      metrics.latency(operation.lane()).update(ran);
+      Decisions.LOG.debug("Operation {} released its {} slot after {} ms: {}", operationId,
+          operation.lane().name(), ran.toMillis(), why);
+    });
   }
 
   private void guardSafely() {
@@ -425,59 +428,25 @@ public final class LaneGateway {
     }
   }
 
-  /** The runaway guard, and the reaper of operations whose close event was missed. */
+  /** One tick of the runaway guard and the reaper of operations whose close event was missed. */
   void guardOnce() {
     refreshLoad();
     Instant now = clock.instant();
-    Set<String> active = null;
-    for (Operation operation : operations.values()) {
-      Duration age = Duration.between(operation.admittedAt, now);
-      Duration limit = operation.lane == Lane.INTERACTIVE ? config.interactiveMaxRunTime()
-          : config.etlMaxRunTime();
-      if (age.compareTo(limit) > 0 && (operation.lastCancel == null
-          || Duration.between(operation.lastCancel, now).compareTo(RECANCEL_EVERY) > 0)) {
-        boolean first = operation.lastCancel == null;
-        operation.lastCancel = now;
-        String reason = String.format(Locale.ROOT, "by the Spark Serverless runaway guard: operation %s"
-            + " ran %.1f s in lane %s, over spark.serverless.gateway.%s.maxRunTime=%s", operation.id,
-            age.toMillis() / 1000.0, operation.lane.laneName(), operation.lane.laneName(),
-            formatDuration(limit));
-        if (first) {
-          metrics.cancelled(operation.lane).inc();
-          Decisions.LOG.info("Cancelling the jobs of operation {} {}", operation.id, reason.substring(3));
+    List<TrackedOperation> tracked = operations.snapshot();
+    Set<String> active = RunawayGuard.needsActiveOperations(tracked, now) ? server.activeOperationIds()
+        : Set.of();
+    for (RunawayGuard.Action action : RunawayGuard.decide(tracked, now, active)) {
+      if (action instanceof RunawayGuard.Action.Cancel cancel) {
+        TrackedOperation operation = cancel.operation();
+        operations.update(operation.id(), o -> o.withCancelledAt(now));
+        if (cancel.first()) {
+          metrics.cancelled(operation.lane()).inc();
+          decisions.accept(cancel.decision());
         }
-        SparkContext context = sc;
-        if (context != null && !context.isStopped()) {
-          context.cancelJobsWithTag(operation.jobTag(), reason);
-        }
+        server.cancelJobs(operation.user(), operation.session(), operation.id(), cancel.decision().reason());
+      } else if (action instanceof RunawayGuard.Action.Reap reap) {
+        close(reap.operation().id(), "Spark no longer runs it");
       }
-      if (age.compareTo(REAP_GRACE) > 0 && operation.forwarded) {
-        if (active == null) {
-          active = activeOperationIds();
-        }
-        if (!active.contains(operation.id)) {
-          close(operation, "Spark no longer runs it");
-        }
-      }
-    }
-  }
-
-  /**
-   * Parses and optimizes one query on the server's default session, so that the first user query is
-   * not the one paying for the cold parser and optimizer (about a second here, over the budget).
-   */
-  private static void warmUpAnalysis() {
-    try {
-      scala.Option<org.apache.spark.sql.classic.SparkSession> session =
-          org.apache.spark.sql.classic.SparkSession$.MODULE$.getDefaultSession();
-      if (session.isDefined()) {
-        SessionLeafAnalysis analysis = new SessionLeafAnalysis(session.get());
-        String warmUp = "SELECT id % 10 AS k, count(*) FROM range(1000) GROUP BY id % 10";
-        analysis.sqlCommandBytes(warmUp);
-        analysis.bytesOf(new PlanLeaf.Sql(warmUp));
-      }
-    } catch (Exception e) {
-      Decisions.LOG.debug("Analysis warm-up failed: {}", e.toString());
     }
   }
 
@@ -489,61 +458,34 @@ public final class LaneGateway {
     }
   }
 
-  private static Set<String> activeOperationIds() {
-    Set<String> ids = new HashSet<>();
-    scala.util.Either<Object, scala.collection.immutable.Seq<ExecuteInfo>> active =
-        SparkConnectService$.MODULE$.executionManager().listActiveExecutions();
-    if (active.isRight()) {
-      scala.jdk.javaapi.CollectionConverters.asJava(active.toOption().get())
-          .forEach(info -> ids.add(info.operationId()));
-    }
-    return ids;
-  }
-
-  private final class ConnectEvents extends SparkListener {
+  /** The server's events, applied at once (each is a few map operations). */
+  private final class ServerEvents implements ConnectServerView.Events {
     @Override
-    public void onOtherEvent(SparkListenerEvent event) {
-      // Copy the id and return: the listener bus must not wait on the gateway.
-      if (event instanceof SparkListenerConnectOperationClosed closed) {
-        Operation operation = operations.get(closed.operationId());
-        if (operation != null) {
-          close(operation, "closed");
-        }
-      } else if (event instanceof SparkListenerConnectSessionClosed session) {
-        String key = session.userId() + "/" + session.sessionId();
-        synchronized (LaneGateway.this) {
-          history.remove(key);
-        }
-        for (Operation operation : operations.values()) {
-          if (operation.user.equals(session.userId()) && operation.session.equals(session.sessionId())) {
-            close(operation, "its session closed");
-          }
+    public void operationClosed(String operationId) {
+      close(operationId, "closed");
+    }
+
+    @Override
+    public void sessionClosed(String user, String sessionId) {
+      history.forget(user, sessionId);
+      for (TrackedOperation operation : operations.snapshot()) {
+        if (operation.inSession(user, sessionId)) {
+          close(operation.id(), "its session closed");
         }
       }
     }
-  }
 
-  private static String laneNames() {
-    List<String> names = new ArrayList<>();
-    for (Lane lane : Lane.values()) {
-      names.add(lane.laneName());
+    @Override
+    public void applicationEnded() {
+      stop();
     }
-    return String.join(", ", names);
   }
 
-  private static String formatDuration(Duration duration) {
-    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
-  }
-
-  static String abbreviate(String text) {
-    String clean = text.replaceAll("[\\p{Cntrl}]", "?");
-    return clean.length() <= 64 ? clean : clean.substring(0, 61) + "...";
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name, Consumer<Thread> created) {
     return runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
+      created.accept(thread);
       return thread;
     };
   }

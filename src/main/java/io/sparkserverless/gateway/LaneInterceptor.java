@@ -3,12 +3,13 @@ package io.sparkserverless.gateway;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.Decisions;
-import io.sparkserverless.cluster.ServerlessTaskScheduler;
+import io.sparkserverless.config.GatewayConfig;
 import java.util.Optional;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
 import org.apache.spark.connect.proto.ExecutePlanRequest;
 import org.apache.spark.connect.proto.UserContext;
+import org.sparkproject.connect.grpc.Context;
 import org.sparkproject.connect.grpc.ForwardingServerCallListener;
 import org.sparkproject.connect.grpc.Metadata;
 import org.sparkproject.connect.grpc.ServerCall;
@@ -51,14 +52,15 @@ public final class LaneInterceptor implements ServerInterceptor {
       throw new IllegalStateException("The Spark Serverless lane gateway needs a running SparkContext");
     }
     SparkContext sc = active.get();
-    if (!(sc.taskScheduler() instanceof ServerlessTaskScheduler scheduler)) {
+    if (!(sc.taskScheduler() instanceof LaneGatewayHost host)) {
       throw new IllegalStateException("The Spark Serverless lane gateway"
           + " (spark.connect.grpc.interceptor.classes=" + LaneInterceptor.class.getName()
           + ") enforces lanes in its own task scheduler: start the server with --master"
           + " spark-serverless://local (this one runs on " + sc.master() + ")");
     }
-    scheduler.gateway().activate(sc);
-    return scheduler.gateway();
+    LaneGateway gateway = host.laneGateway();
+    gateway.activate();
+    return gateway;
   }
 
   @Override
@@ -73,7 +75,7 @@ public final class LaneInterceptor implements ServerInterceptor {
         // Nothing of the call is read: its messages are never parsed into plans or executed.
         call.close(Status.UNAUTHENTICATED.withDescription("Spark Serverless gateway: "
             + (headers.get(AUTHORIZATION) == null ? "no token; connect with ;token=<your token>"
-                : "unknown token") + " (tokens are set in spark.serverless.gateway.tokensFile)"),
+                : "unknown token") + " (tokens are set in " + GatewayConfig.TOKENS_FILE.key() + ")"),
             new Metadata());
         return new ServerCall.Listener<>() {};
       }
@@ -105,7 +107,8 @@ public final class LaneInterceptor implements ServerInterceptor {
       }
       try {
         if (message instanceof ExecutePlanRequest request) {
-          LaneGateway.Verdict verdict = gateway.onExecutePlan(request, verifiedUser, laneHeader);
+          LaneGateway.Verdict verdict = gateway.onExecutePlan(request, verifiedUser, laneHeader,
+              new CallCancellation(call));
           if (verdict instanceof LaneGateway.Verdict.Refuse refuse) {
             refuse(Status.fromCode(refuse.code()).withDescription(refuse.message()));
             return;
@@ -124,7 +127,7 @@ public final class LaneInterceptor implements ServerInterceptor {
           String claimed = claimedUser(proto);
           if (claimed != null && !claimed.equals(verifiedUser.get())) {
             refuse(Status.PERMISSION_DENIED.withDescription("Spark Serverless gateway: user_id '"
-                + LaneGateway.abbreviate(claimed) + "' is not the user of this token"));
+                + RequestValidation.abbreviate(claimed) + "' is not the user of this token"));
             return;
           }
         }
@@ -161,6 +164,32 @@ public final class LaneInterceptor implements ServerInterceptor {
     private void refuse(Status status) {
       refused = true;
       call.close(status, new Metadata());
+    }
+  }
+
+  /**
+   * The cancellation of a call, as gRPC reports it. {@code onMessage} runs on the call's serialized
+   * executor, so {@code onCancel} cannot run while it blocks in admission; the call's {@link Context}
+   * is cancelled on the transport's thread instead, and its listener wakes the queue.
+   */
+  static final class CallCancellation implements Cancellation {
+    private final ServerCall<?, ?> call;
+    private final Context context = Context.current();
+
+    CallCancellation(ServerCall<?, ?> call) {
+      this.call = requireNonNull(call, "call is null");
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return context.isCancelled() || call.isCancelled();
+    }
+
+    @Override
+    public Registration onCancel(Runnable action) {
+      Context.CancellationListener listener = cancelled -> action.run();
+      context.addListener(listener, Runnable::run);
+      return () -> context.removeListener(listener);
     }
   }
 

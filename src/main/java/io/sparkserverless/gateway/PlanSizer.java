@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -45,10 +46,21 @@ public final class PlanSizer {
 
   private final Duration budget;
   private final ExecutorService analysisThreads;
+  private final Runnable whenFull;
 
   public PlanSizer(Duration budget, ExecutorService analysisThreads) {
+    this(budget, analysisThreads, () -> {});
+  }
+
+  /**
+   * @param analysisThreads runs analyses; a bounded pool may refuse work, and then the plan is sized
+   *     as if analysis had timed out (its size is unknown), at once
+   * @param whenFull called each time the pool refuses an analysis (for a metric)
+   */
+  public PlanSizer(Duration budget, ExecutorService analysisThreads, Runnable whenFull) {
     this.budget = requireNonNull(budget, "budget is null");
     this.analysisThreads = requireNonNull(analysisThreads, "analysisThreads is null");
+    this.whenFull = requireNonNull(whenFull, "whenFull is null");
   }
 
   /** The cheap path alone: empty when the proto shape cannot size the plan. */
@@ -83,13 +95,21 @@ public final class PlanSizer {
       return cheap.get();
     }
     long started = System.nanoTime();
-    Future<SizeEstimate> work = analysisThreads.submit(() -> analyse(facts, analysis));
+    Future<SizeEstimate> work;
+    try {
+      work = analysisThreads.submit(() -> analyse(facts, analysis));
+    } catch (RejectedExecutionException e) {
+      whenFull.run();
+      return SizeEstimate.unknown("analysis skipped: every analysis thread is busy and its queue is"
+          + " full, so the plan's shape alone decides");
+    }
     try {
       return work.get(budget.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       work.cancel(true);
       return SizeEstimate.unknown(String.format(Locale.ROOT, "analysis did not finish within the"
-          + " %d ms budget (spark.serverless.gateway.analysisBudget)", budget.toMillis()));
+          + " %d ms budget (%s)", budget.toMillis(),
+          io.sparkserverless.config.GatewayConfig.ANALYSIS_BUDGET.key()));
     } catch (ExecutionException e) {
       return SizeEstimate.unknown("analysis failed: " + e.getCause());
     } catch (InterruptedException e) {
@@ -126,7 +146,7 @@ public final class PlanSizer {
 
   /** One line of at most 64 characters, for decision lines. */
   static String abbreviate(String text) {
-    return LaneGateway.abbreviate(text.replaceAll("\\s+", " ").trim());
+    return RequestValidation.abbreviate(text.replaceAll("\\s+", " ").trim());
   }
 
   static long saturatedAdd(long a, long b) {

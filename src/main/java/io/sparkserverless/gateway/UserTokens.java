@@ -31,7 +31,7 @@ public final class UserTokens {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot read the tokens file " + file
-          + " (spark.serverless.gateway.tokensFile): " + e.getMessage(), e);
+          + " (" + io.sparkserverless.config.GatewayConfig.TOKENS_FILE.key() + "): " + e.getMessage(), e);
     }
     return parse(lines, file.toString());
   }

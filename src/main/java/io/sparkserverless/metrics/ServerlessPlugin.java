@@ -64,7 +64,7 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
       registry.register("tasks.escalated", backend.get().escalations());
       if (sc.taskScheduler() instanceof io.sparkserverless.cluster.ServerlessTaskScheduler scheduler) {
-        registry.register("gateway", scheduler.gateway().metrics().registry());
+        registry.register("gateway", scheduler.laneGateway().metrics().registry());
         // State that must stay bounded however long the application runs.
         registry.register("state.taskSets", (Gauge<Integer>) scheduler::trackedTaskSets);
         registry.register("state.tierTasks", (Gauge<Integer>) scheduler::trackedTierTasks);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkserverless.config.LaneSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -14,27 +14,31 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AdmissionTest {
-  private static Admission admission(int interactive, int etl, int perUser, int maxQueued, Duration wait) {
-    return new Admission(new Admission.Limits(Map.of(Lane.INTERACTIVE, interactive, Lane.ETL, etl),
-        perUser, maxQueued, wait));
+  private LaneSpec interactive = TestLanes.INTERACTIVE;
+  private LaneSpec etl = TestLanes.ETL;
+
+  private Admission admission(int interactiveMax, int etlMax, int perUser, int maxQueued, Duration wait) {
+    interactive = TestLanes.withMaxConcurrent(TestLanes.INTERACTIVE, interactiveMax);
+    etl = TestLanes.withMaxConcurrent(TestLanes.ETL, etlMax);
+    return new Admission(new Admission.Limits(perUser, maxQueued, wait));
   }
 
   @Test
   void anOperationWithinTheLimitsIsAdmittedAtOnce() throws Exception {
     Admission admission = admission(2, 1, 2, 10, Duration.ofSeconds(1));
 
-    Admission.Outcome outcome = admission.admit("op-1", "alice", Lane.INTERACTIVE);
+    Admission.Outcome outcome = admission.admit("op-1", "alice", interactive);
 
     assertEquals(new Admission.Outcome.Admitted(Duration.ZERO), outcome);
-    assertEquals(1, admission.running(Lane.INTERACTIVE));
+    assertEquals(1, admission.running(interactive));
   }
 
   @Test
   void aRetriedOperationDoesNotTakeASecondSlot() throws Exception {
     Admission admission = admission(1, 1, 1, 10, Duration.ofMillis(50));
-    admission.admit("op-1", "alice", Lane.ETL);
+    admission.admit("op-1", "alice", etl);
 
-    Admission.Outcome again = admission.admit("op-1", "alice", Lane.ETL);
+    Admission.Outcome again = admission.admit("op-1", "alice", etl);
 
     assertInstanceOf(Admission.Outcome.Admitted.class, again);
     assertEquals(List.of("op-1"), admission.holders());
@@ -43,11 +47,11 @@ class AdmissionTest {
   @Test
   void anOperationOverTheUserLimitWaitsAndRunsWhenASlotFrees() throws Exception {
     Admission admission = admission(10, 10, 1, 10, Duration.ofSeconds(10));
-    admission.admit("op-1", "alice", Lane.INTERACTIVE);
+    admission.admit("op-1", "alice", interactive);
 
     CompletableFuture<Admission.Outcome> second = CompletableFuture.supplyAsync(() -> admit(admission,
-        "op-2", "alice", Lane.INTERACTIVE));
-    awaitQueued(admission, Lane.INTERACTIVE, 1);
+        "op-2", "alice", interactive));
+    awaitQueued(admission, interactive, 1);
     admission.release("op-1");
 
     Admission.Outcome outcome = second.get(10, TimeUnit.SECONDS);
@@ -58,23 +62,23 @@ class AdmissionTest {
   @Test
   void anOperationStillWaitingAfterTheQueueTimeoutIsRejectedNamingTheLimit() throws Exception {
     Admission admission = admission(10, 10, 1, 10, Duration.ofMillis(100));
-    admission.admit("op-1", "alice", Lane.INTERACTIVE);
+    admission.admit("op-1", "alice", interactive);
 
-    Admission.Outcome outcome = admission.admit("op-2", "alice", Lane.INTERACTIVE);
+    Admission.Outcome outcome = admission.admit("op-2", "alice", interactive);
 
     Admission.Outcome.Rejected rejected = assertInstanceOf(Admission.Outcome.Rejected.class, outcome);
     assertTrue(rejected.message().contains("user alice already runs 1 operations"), rejected.message());
     assertTrue(rejected.message().contains("spark.serverless.gateway.user.maxConcurrent=1"), rejected.message());
-    assertEquals(0, admission.queued(Lane.INTERACTIVE), "a rejected operation leaves the queue");
+    assertEquals(0, admission.queued(interactive), "a rejected operation leaves the queue");
   }
 
   @Test
   void aFullQueueRejectsAtOnce() throws Exception {
     Admission admission = admission(1, 1, 10, 0, Duration.ofSeconds(10));
-    admission.admit("op-1", "alice", Lane.ETL);
+    admission.admit("op-1", "alice", etl);
 
     long start = System.nanoTime();
-    Admission.Outcome outcome = admission.admit("op-2", "bob", Lane.ETL);
+    Admission.Outcome outcome = admission.admit("op-2", "bob", etl);
 
     Admission.Outcome.Rejected rejected = assertInstanceOf(Admission.Outcome.Rejected.class, outcome);
     assertTrue(rejected.message().contains("spark.serverless.gateway.maxQueued=0"), rejected.message());
@@ -84,26 +88,26 @@ class AdmissionTest {
   @Test
   void aFullLaneDoesNotHoldUpAnotherLane() throws Exception {
     Admission admission = admission(1, 1, 10, 10, Duration.ofMillis(100));
-    admission.admit("etl-1", "alice", Lane.ETL);
+    admission.admit("etl-1", "alice", etl);
 
-    Admission.Outcome interactive = admission.admit("int-1", "bob", Lane.INTERACTIVE);
+    Admission.Outcome outcome = admission.admit("int-1", "bob", interactive);
 
-    assertInstanceOf(Admission.Outcome.Admitted.class, interactive);
+    assertInstanceOf(Admission.Outcome.Admitted.class, outcome);
   }
 
   @Test
   void releasingTwiceOrReleasingAnUnknownOperationIsHarmless() throws Exception {
     Admission admission = admission(1, 1, 1, 10, Duration.ofMillis(100));
-    admission.admit("op-1", "alice", Lane.ETL);
+    admission.admit("op-1", "alice", etl);
 
     assertTrue(admission.release("op-1"));
     assertEquals(false, admission.release("op-1"));
     assertEquals(false, admission.release("never-admitted"));
-    assertEquals(0, admission.running(Lane.ETL));
-    assertInstanceOf(Admission.Outcome.Admitted.class, admission.admit("op-2", "alice", Lane.ETL));
+    assertEquals(0, admission.running(etl));
+    assertInstanceOf(Admission.Outcome.Admitted.class, admission.admit("op-2", "alice", etl));
   }
 
-  private static Admission.Outcome admit(Admission admission, String id, String user, Lane lane) {
+  private static Admission.Outcome admit(Admission admission, String id, String user, LaneSpec lane) {
     try {
       return admission.admit(id, user, lane);
     } catch (InterruptedException e) {
@@ -111,7 +115,7 @@ class AdmissionTest {
     }
   }
 
-  private static void awaitQueued(Admission admission, Lane lane, int count) throws InterruptedException {
+  private static void awaitQueued(Admission admission, LaneSpec lane, int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (admission.queued(lane) < count) {
       if (System.nanoTime() > deadline) {

@@ -1,53 +1,44 @@
 package io.sparkserverless.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.config.GatewayConfig;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.connect.proto.ExecutePlanRequest;
 import org.apache.spark.connect.proto.UserContext;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.sparkproject.connect.grpc.Status;
 
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class LaneGatewayTest {
   private static final String OPERATION = "6f1c2a52-3c4e-4d4e-9a55-0d2b0b5e8c11";
 
-  /** A clock the test moves by hand. */
-  private static final class ManualClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   private final ManualClock clock = new ManualClock();
+  private final FakeConnectServer server = new FakeConnectServer();
+  private final List<GatewayDecision> decisions = new CopyOnWriteArrayList<>();
   private final LaneGateway gateway = new LaneGateway(GatewayConfig.from(Map.of(
       "spark.serverless.gateway.hintUsers", "ops",
-      "spark.serverless.gateway.interactive.maxRunTime", "60s")), () -> ClusterLoad.IDLE, clock);
+      "spark.serverless.gateway.interactive.maxRunTime", "60s")), () -> ClusterLoad.IDLE, clock, server,
+      decision -> {
+        decisions.add(decision);
+        decision.logLines();
+      });
+
+  @AfterEach
+  void stopTheGateway() {
+    gateway.stop();
+  }
 
   private static ExecutePlanRequest.Builder request(String user, long rows) {
     return ExecutePlanRequest.newBuilder().setSessionId("session-1").setOperationId(OPERATION)
@@ -73,14 +64,24 @@ class LaneGatewayTest {
     return properties;
   }
 
+  private <T extends GatewayDecision> List<T> decisionsOf(Class<T> type) {
+    return decisions.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
   @Test
   void anAdmittedOperationCarriesItsLaneTagAndItsStagesRunInTheLanePool() throws Exception {
     ExecutePlanRequest forwarded = proceed(request("alice", 1000).addTags("mine").build());
 
-    assertEquals(java.util.List.of("mine", "serverless-lane-interactive"), forwarded.getTagsList());
+    assertEquals(List.of("mine", "serverless-lane-interactive"), forwarded.getTagsList());
     Properties job = jobOf("alice");
     job.setProperty("spark.scheduler.pool", "etl");
     assertEquals(Optional.of("interactive"), gateway.poolFor(3, job));
+    GatewayDecision.LaneChoice choice = decisionsOf(GatewayDecision.LaneChoice.class).get(0);
+    assertEquals(OPERATION, choice.operationId());
+    assertEquals("interactive", choice.lane().name());
+    assertEquals(Duration.ZERO, choice.waited());
+    assertEquals(List.of(new GatewayDecision.ClientPoolOverridden(3, OPERATION, "interactive", "etl")),
+        decisionsOf(GatewayDecision.ClientPoolOverridden.class));
   }
 
   @Test
@@ -89,21 +90,63 @@ class LaneGatewayTest {
     ExecutePlanRequest retry = proceed(request("alice", 1_000_000_000L).build());
 
     assertEquals(first, retry);
-    assertEquals(java.util.List.of(OPERATION), gateway.slotHolders());
+    assertEquals(List.of(OPERATION), gateway.slotHolders());
     assertEquals(1, gateway.trackedOperations());
+    assertEquals(1, decisionsOf(GatewayDecision.LaneChoice.class).size(), "one decision per operation");
+  }
+
+  @Test
+  void aRetryOfAQueuedOperationIsAdmittedWithItsFirstCallOnOneSlot() throws Exception {
+    LaneGateway oneAtATime = new LaneGateway(GatewayConfig.from(Map.of(
+        GatewayConfig.USER_MAX_CONCURRENT.key(), "1", GatewayConfig.QUEUE_TIMEOUT.key(), "60s")),
+        () -> ClusterLoad.IDLE, clock, new FakeConnectServer(), decisions::add);
+    String blocker = "00000000-0000-4000-8000-000000000001";
+    oneAtATime.onExecutePlan(request("alice", 10).setOperationId(blocker).build(), Optional.empty(), null);
+    java.util.concurrent.CompletableFuture<LaneGateway.Verdict> first = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<LaneGateway.Verdict> retry = new java.util.concurrent.CompletableFuture<>();
+    AdmissionRaceTest.awaitWaiting(executePlanOn(oneAtATime, first));
+    AdmissionRaceTest.awaitWaiting(executePlanOn(oneAtATime, retry));
+
+    oneAtATime.releaseForBenchmark(blocker);
+
+    LaneGateway.Verdict firstVerdict = first.get(10, TimeUnit.SECONDS);
+    assertInstanceOf(LaneGateway.Verdict.Proceed.class, firstVerdict);
+    assertEquals(firstVerdict, retry.get(10, TimeUnit.SECONDS));
+    assertEquals(List.of(OPERATION), oneAtATime.slotHolders());
+    assertEquals(1, oneAtATime.trackedOperations());
+    assertEquals(1, oneAtATime.metrics().admitted(TestLanes.INTERACTIVE).getCount() - 1, "one more admitted");
+    oneAtATime.releaseForBenchmark(OPERATION);
+    assertEquals(List.of(), oneAtATime.slotHolders());
+    oneAtATime.stop();
+  }
+
+  private static Thread executePlanOn(LaneGateway gateway,
+      java.util.concurrent.CompletableFuture<LaneGateway.Verdict> out) {
+    Thread thread = new Thread(() -> {
+      try {
+        out.complete(gateway.onExecutePlan(request("alice", 10).build(), Optional.empty(), null));
+      } catch (Throwable e) {
+        out.completeExceptionally(e);
+      }
+    });
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
   }
 
   @Test
   void aClientLaneTagIsAHintThatOnlyAnAllowedUserGets() throws Exception {
     ExecutePlanRequest bobs = proceed(request("bob", 10).addTags("serverless-lane-etl").build());
-    assertEquals(java.util.List.of("serverless-lane-interactive"), bobs.getTagsList());
+    assertEquals(List.of("serverless-lane-interactive"), bobs.getTagsList());
+    assertTrue(decisionsOf(GatewayDecision.LaneChoice.class).get(0).reason()
+        .contains("user not in " + GatewayConfig.HINT_USERS.key()));
   }
 
   @Test
   void anAllowedUsersHeaderHintIsFollowed() throws Exception {
     LaneGateway.Verdict verdict = gateway.onExecutePlan(request("ops", 10).build(), Optional.empty(), "etl");
     ExecutePlanRequest forwarded = assertInstanceOf(LaneGateway.Verdict.Proceed.class, verdict).request();
-    assertEquals(java.util.List.of("serverless-lane-etl"), forwarded.getTagsList());
+    assertEquals(List.of("serverless-lane-etl"), forwarded.getTagsList());
   }
 
   @Test
@@ -120,6 +163,7 @@ class LaneGatewayTest {
     assertEquals(Status.Code.PERMISSION_DENIED, refusal(request("mallory", 1).build(),
         Optional.of("bob"), null));
     assertEquals(0, gateway.trackedOperations(), "nothing refused is tracked");
+    assertEquals(5, gateway.metrics().invalid().getCount());
   }
 
   @Test
@@ -130,7 +174,13 @@ class LaneGatewayTest {
     clock.advance(Duration.ofSeconds(16));
 
     assertEquals(Optional.of("etl"), gateway.poolFor(2, jobOf("alice")));
-    assertEquals(1, gateway.metrics().demoted(Lane.INTERACTIVE).getCount());
+    assertEquals(Optional.of("etl"), gateway.poolFor(3, jobOf("alice")));
+    assertEquals(1, gateway.metrics().demoted(TestLanes.INTERACTIVE).getCount());
+    GatewayDecision.Demotion demotion = decisionsOf(GatewayDecision.Demotion.class).get(0);
+    assertEquals(List.of(demotion), decisionsOf(GatewayDecision.Demotion.class), "demoted once");
+    assertEquals(2, demotion.stageId());
+    assertEquals("etl", demotion.to().name());
+    assertEquals(GatewayConfig.INTERACTIVE_DEMOTE_AFTER.key(), demotion.afterKey());
   }
 
   @Test
@@ -139,12 +189,38 @@ class LaneGatewayTest {
 
     clock.advance(Duration.ofSeconds(30));
     gateway.guardOnce();
-    assertEquals(0, gateway.metrics().cancelled(Lane.INTERACTIVE).getCount());
+    assertEquals(0, gateway.metrics().cancelled(TestLanes.INTERACTIVE).getCount());
 
     clock.advance(Duration.ofSeconds(31));
     gateway.guardOnce();
     gateway.guardOnce();
-    assertEquals(1, gateway.metrics().cancelled(Lane.INTERACTIVE).getCount());
+    assertEquals(1, gateway.metrics().cancelled(TestLanes.INTERACTIVE).getCount());
+    assertEquals(1, server.cancelled.size(), "not cancelled again within " + RunawayGuard.RECANCEL_EVERY);
+    FakeConnectServer.Cancelled cancel = server.cancelled.get(0);
+    assertEquals(List.of("alice", "session-1", OPERATION),
+        List.of(cancel.user(), cancel.sessionId(), cancel.operationId()));
+    assertTrue(cancel.reason().contains("spark.serverless.gateway.interactive.maxRunTime=60s"), cancel.reason());
+
+    clock.advance(RunawayGuard.RECANCEL_EVERY.plusSeconds(1));
+    gateway.guardOnce();
+    assertEquals(2, server.cancelled.size(), "jobs started since are cancelled too");
+    assertEquals(1, decisionsOf(GatewayDecision.RunawayCancel.class).size(), "logged once");
+  }
+
+  @Test
+  void anOperationSparkNoLongerRunsIsForgottenAfterTheGrace() throws Exception {
+    proceed(request("alice", 10).build());
+    gateway.forwarded(OPERATION);
+    server.active.add(OPERATION);
+
+    clock.advance(RunawayGuard.REAP_GRACE.plusSeconds(1));
+    gateway.guardOnce();
+    assertEquals(1, gateway.trackedOperations(), "Spark still runs it");
+
+    server.active.clear();
+    gateway.guardOnce();
+    assertEquals(0, gateway.trackedOperations());
+    assertEquals(List.of(), gateway.slotHolders());
   }
 
   @Test
@@ -164,5 +240,62 @@ class LaneGatewayTest {
 
     assertTrue(gateway.slotHolders().isEmpty());
     assertEquals(0, gateway.trackedOperations());
+  }
+
+  @Test
+  void closeEventsOfTheServerReleaseOperationsAndForgetSessions() throws Exception {
+    gateway.activate();
+    proceed(request("alice", 10).build());
+    assertEquals(1, gateway.rememberedSessions());
+
+    server.events.sessionClosed("alice", "session-1");
+
+    assertEquals(0, gateway.trackedOperations());
+    assertEquals(0, gateway.rememberedSessions());
+    assertEquals(List.of(), gateway.slotHolders());
+  }
+
+  @Test
+  void theGatewayStopsItsGuardThreadWhenTheApplicationEnds() throws Exception {
+    gateway.activate();
+    Thread guard = awaitGuardThread();
+    assertTrue(guard.isAlive());
+
+    server.events.applicationEnded();
+
+    guard.join(TimeUnit.SECONDS.toMillis(10));
+    assertFalse(guard.isAlive(), "the guard thread ended");
+    gateway.stop();
+    gateway.activate();
+    assertEquals(Optional.of(guard), gateway.guardThread(), "a stopped gateway does not start again");
+  }
+
+  @Test
+  void stoppingBeforeActivationOrTwiceIsHarmless() {
+    gateway.stop();
+    gateway.stop();
+    gateway.activate();
+    assertEquals(Optional.empty(), gateway.guardThread());
+    assertEquals(null, server.events, "a stopped gateway does not listen");
+  }
+
+  @Test
+  void onlyCappedLanesReachTheirTaskShare() {
+    assertFalse(gateway.taskShareReached("interactive", () -> 4, () -> 100));
+    assertFalse(gateway.taskShareReached("default", () -> 4, () -> 100));
+    assertFalse(gateway.taskShareReached("etl", () -> 4, () -> 2));
+    assertTrue(gateway.taskShareReached("etl", () -> 4, () -> 3), "75% of 4 slots is 3");
+    assertTrue(gateway.taskShareReached("etl", () -> 0, () -> 1), "at least one task, never none");
+  }
+
+  private Thread awaitGuardThread() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (gateway.guardThread().isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the guard never started");
+      }
+      Thread.onSpinWait();
+    }
+    return gateway.guardThread().get();
   }
 }

@@ -29,7 +29,7 @@ class PlanShapeTest {
     return Plan.newBuilder().setRoot(root).build();
   }
 
-  private static Relation table(String name) {
+  static Relation table(String name) {
     return Relation.newBuilder().setRead(Read.newBuilder()
         .setNamedTable(Read.NamedTable.newBuilder().setUnparsedIdentifier(name))).build();
   }

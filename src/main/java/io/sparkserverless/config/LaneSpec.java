@@ -1,0 +1,80 @@
+package io.sparkserverless.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One lane of the Connect gateway, as data: operations of a lane share admission limits, a FAIR pool
+ * and a runaway guard. Built from the {@code spark.serverless.gateway.*} settings by
+ * {@link GatewayConfig#lanes()}; a new lane is one more entry there (and a pool of the same name in
+ * fairscheduler.xml).
+ *
+ * @param name the lane's name, in tags ({@code serverless-lane-<name>}), hints, metrics and logs
+ * @param pool the FAIR pool its stages run in
+ * @param maxConcurrent operations running at once in the lane
+ * @param maxRunTime past this the runaway guard cancels an operation's jobs
+ * @param demotion whether, and when, a long operation's later stages move to another lane's pool
+ * @param maxTaskSharePercent percent of the executor slots its tasks may hold; 100 is no cap
+ * @param keys the settings that change these values, for messages
+ */
+public record LaneSpec(
+    String name,
+    String pool,
+    int maxConcurrent,
+    Duration maxRunTime,
+    Optional<Demotion> demotion,
+    int maxTaskSharePercent,
+    Keys keys) {
+
+  /** Operations still running {@code after} admission run their later stages in lane {@code toLane}'s pool. */
+  public record Demotion(Duration after, String toLane) {
+    public Demotion {
+      requireNonNull(after, "after is null");
+      requireNonNull(toLane, "toLane is null");
+    }
+  }
+
+  /** The config keys of a lane's settings. */
+  public record Keys(String maxConcurrent, String maxRunTime, Optional<String> demoteAfter,
+      Optional<String> maxTaskShare) {
+    public Keys {
+      requireNonNull(maxConcurrent, "maxConcurrent is null");
+      requireNonNull(maxRunTime, "maxRunTime is null");
+      requireNonNull(demoteAfter, "demoteAfter is null");
+      requireNonNull(maxTaskShare, "maxTaskShare is null");
+    }
+  }
+
+  public LaneSpec {
+    requireNonNull(name, "name is null");
+    if (!name.matches("[a-z][a-z0-9-]*")) {
+      throw new IllegalArgumentException("lane name must be lower-case letters, digits and dashes: " + name);
+    }
+    requireNonNull(pool, "pool is null");
+    if (maxConcurrent < 1) {
+      throw new IllegalArgumentException("maxConcurrent of lane " + name + " must be >= 1: " + maxConcurrent);
+    }
+    requireNonNull(maxRunTime, "maxRunTime is null");
+    requireNonNull(demotion, "demotion is null");
+    if (maxTaskSharePercent < 1 || maxTaskSharePercent > 100) {
+      throw new IllegalArgumentException("maxTaskSharePercent of lane " + name + " must be 1..100: "
+          + maxTaskSharePercent);
+    }
+    requireNonNull(keys, "keys is null");
+    if (demotion.isPresent() != keys.demoteAfter().isPresent()) {
+      throw new IllegalArgumentException("lane " + name + ": a demotion needs its key, and only then");
+    }
+  }
+
+  /** Whether the lane's tasks may hold fewer than all executor slots. */
+  public boolean capsTaskShare() {
+    return maxTaskSharePercent < 100;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,148 @@
+package io.sparkserverless.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.sparkserverless.Decision;
+import io.sparkserverless.Decisions;
+import io.sparkserverless.config.LaneSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A choice the gateway made, as a value: tests assert on these, and {@link #log()} writes the line
+ * of the decision log ({@link Decisions#LOG}).
+ */
+public sealed interface GatewayDecision extends Decision {
+
+  /**
+   * An operation was admitted to a lane.
+   *
+   * @param plan what the plan is, e.g. "range of 1000 rows"
+   * @param reason why this lane
+   * @param waited time queued for a slot (zero when one was free)
+   * @param gatewayMicros the gateway's own time on the request, excluding the queue
+   */
+  record LaneChoice(String operationId, String user, LaneSpec lane, String plan, String reason,
+      Duration waited, long gatewayMicros) implements GatewayDecision {
+    public LaneChoice {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(user, "user is null");
+      requireNonNull(lane, "lane is null");
+      requireNonNull(plan, "plan is null");
+      requireNonNull(reason, "reason is null");
+      requireNonNull(waited, "waited is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Operation {} of user {} runs in lane {} (plan: {}): {}; admitted{} ({} us in"
+          + " the gateway)", operationId, user, lane.name(), plan, reason,
+          waited.isZero() ? " at once" : " after queueing " + waited.toMillis() + " ms", gatewayMicros));
+    }
+  }
+
+  /** An operation was refused a slot: the queue was full or it waited too long. */
+  record NotAdmitted(String operationId, String user, LaneSpec lane, String message)
+      implements GatewayDecision {
+    public NotAdmitted {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(user, "user is null");
+      requireNonNull(lane, "lane is null");
+      requireNonNull(message, "message is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Operation {} of user {} not admitted to lane {}: {}", operationId, user,
+          lane.name(), message));
+    }
+  }
+
+  /** A queued operation's call was cancelled by its client; it left the queue without a slot. */
+  record LeftQueue(String operationId, String user, LaneSpec lane) implements GatewayDecision {
+    public LeftQueue {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(user, "user is null");
+      requireNonNull(lane, "lane is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Operation {} of user {} left the queue of lane {}: its call was cancelled",
+          operationId, user, lane.name()));
+    }
+  }
+
+  /**
+   * An operation ran past its lane's demoteAfter: from this stage on it runs in another lane's pool.
+   *
+   * @param ran its age when the stage was submitted
+   */
+  record Demotion(String operationId, Duration ran, LaneSpec from, Duration after, String afterKey,
+      int stageId, LaneSpec to) implements GatewayDecision {
+    public Demotion {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(ran, "ran is null");
+      requireNonNull(from, "from is null");
+      requireNonNull(after, "after is null");
+      requireNonNull(afterKey, "afterKey is null");
+      requireNonNull(to, "to is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Operation {} demoted: it ran {} s in lane {}, over {}={} s; stage {} and the"
+          + " rest run in pool {}", operationId, ran.toSeconds(), from.name(), afterKey, after.toSeconds(),
+          stageId, to.pool()));
+    }
+  }
+
+  /** A stage runs in its lane's pool, not in the pool its client set. */
+  record ClientPoolOverridden(int stageId, String operationId, String pool, String asked)
+      implements GatewayDecision {
+    public ClientPoolOverridden {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(pool, "pool is null");
+      requireNonNull(asked, "asked is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Stage {} of operation {} runs in pool {} of its lane, not pool '{}' that the"
+          + " client set", stageId, operationId, pool, RequestValidation.abbreviate(asked)));
+    }
+  }
+
+  /**
+   * The runaway guard cancels an operation's jobs: it ran longer than its lane allows.
+   *
+   * @param limit the lane's maxRunTime, set by {@code key}
+   */
+  record RunawayCancel(String operationId, LaneSpec lane, Duration ran, Duration limit, String key)
+      implements GatewayDecision {
+    public RunawayCancel {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(lane, "lane is null");
+      requireNonNull(ran, "ran is null");
+      requireNonNull(limit, "limit is null");
+      requireNonNull(key, "key is null");
+    }
+
+    /** The reason Spark gives the client, completing "Job cancelled ...". */
+    public String reason() {
+      return String.format(Locale.ROOT, "by the Spark Serverless runaway guard: operation %s ran %.1f s"
+          + " in lane %s, over %s=%s", operationId, ran.toMillis() / 1000.0, lane.name(), key,
+          formatDuration(limit));
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Cancelling the jobs of operation {} {}", operationId, reason().substring(3)));
+    }
+
+    private static String formatDuration(Duration duration) {
+      return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
+  }
+}
