@@ -40,7 +40,7 @@ class ConnectChurnIT {
 
         try (ConnectUser vanishing = ConnectUser.connect(work, "vanishing", server.url("vanishing"))) {
           vanishing.send("sql gone " + ConnectUser.sleepingSql(4, 30_000));
-          server.awaitDecisions(2, QUERY, "of user vanishing runs in lane");
+          server.awaitLaneChoices(2, QUERY, "vanishing");
           vanishing.kill();
         }
 

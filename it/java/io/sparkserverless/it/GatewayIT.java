@@ -1,5 +1,7 @@
 package io.sparkserverless.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,10 +82,14 @@ class GatewayIT {
       String large = user.run("large", "range large 200000000 4 10", QUERY);
       assertTrue(large.startsWith("OK large 10 rows"), large);
     }
-    assertTrue(server.awaitDecision(QUERY, "of user sizes runs in lane interactive",
-        "range of 1234 rows").contains("within the 256.0 MiB limit"));
-    assertTrue(server.awaitDecision(QUERY, "of user sizes runs in lane etl",
-        "range of 200000000 rows").contains("over the 256.0 MiB limit"));
+    JsonNode small = server.awaitLaneChoice(QUERY, "sizes", "range of 1234 rows");
+    assertEquals("interactive", small.path("lane").path("name").asText(), small.toString());
+    assertEquals("SIZE", small.path("basis").asText(), small.toString());
+    assertTrue(small.path("estimatedBytes").asLong() <= small.path("limitBytes").asLong(), small.toString());
+    JsonNode large = server.awaitLaneChoice(QUERY, "sizes", "range of 200000000 rows");
+    assertEquals("etl", large.path("lane").path("name").asText(), large.toString());
+    assertEquals("SIZE", large.path("basis").asText(), large.toString());
+    assertTrue(large.path("estimatedBytes").asLong() > large.path("limitBytes").asLong(), large.toString());
   }
 
   @Test
@@ -93,10 +99,12 @@ class GatewayIT {
       assertStartsWith("OK q", ops.run("q", "range q 2345 1 10", QUERY));
       assertStartsWith("OK q", bob.run("q", "range q 3456 1 10", QUERY));
     }
-    assertTrue(server.awaitDecision(QUERY, "of user ops runs in lane etl",
-        "the client asked for etl and its user may give lane hints") != null);
-    assertTrue(server.awaitDecision(QUERY, "of user bob runs in lane interactive", "range of 3456 rows")
-        .contains("its hint etl was ignored"));
+    JsonNode followed = server.awaitLaneChoice(QUERY, "ops", "range of 2345 rows");
+    assertEquals("etl", followed.path("lane").path("name").asText(), followed.toString());
+    assertEquals("HINT", followed.path("basis").asText(), followed.toString());
+    JsonNode ignored = server.awaitLaneChoice(QUERY, "bob", "range of 3456 rows");
+    assertEquals("interactive", ignored.path("lane").path("name").asText(), ignored.toString());
+    assertEquals("etl", ignored.path("ignoredHint").asText(), ignored.toString());
   }
 
   @Test
@@ -105,10 +113,13 @@ class GatewayIT {
       user.send("conf spark.scheduler.pool etl");
       assertStartsWith("OK q", user.run("q", "range q 4567 2 10", QUERY));
     }
-    String admitted = server.awaitDecision(QUERY, "of user pooler runs in lane interactive", "range of 4567 rows");
-    String operation = admitted.replaceAll(".*Operation (\\S+) of user.*", "$1");
-    server.awaitDecision(QUERY, "of operation " + operation, "runs in pool interactive of its lane",
-        "not pool 'etl' that the client set");
+    JsonNode admitted = server.awaitLaneChoice(QUERY, "pooler", "range of 4567 rows");
+    assertEquals("interactive", admitted.path("lane").path("name").asText(), admitted.toString());
+    String operation = admitted.path("operationId").asText();
+    JsonNode overridden = server.decisions().await("ClientPoolOverridden",
+        record -> record.path("operationId").asText().equals(operation), QUERY);
+    assertEquals("interactive", overridden.path("pool").asText(), overridden.toString());
+    assertEquals("etl", overridden.path("asked").asText(), overridden.toString());
   }
 
   @Test
@@ -117,15 +128,16 @@ class GatewayIT {
     try (ConnectUser carol = ConnectUser.connect(work, "carol", server.url("carol"))) {
       // Queues behind a 2 s query, then runs (well within the 8 s queue timeout).
       carol.send("async first " + sleeping(2000));
-      server.awaitDecisions(2, QUERY, "of user carol runs in lane");
+      server.awaitLaneChoices(2, QUERY, "carol");
       String queued = carol.run("second", "sql second SELECT 7", QUERY);
       assertTrue(queued.startsWith("OK second"), queued);
       assertStartsWith("OK first", carol.result("first", QUERY));
-      server.awaitDecision(QUERY, "of user carol runs in lane", "admitted after queueing");
+      assertTrue(server.awaitLaneChoices(4, QUERY, "carol").stream()
+          .anyMatch(choice -> choice.path("waited").asDouble() > 0), "an operation queued before it ran");
 
       // Rejected after the 8 s wait behind a 30 s query, with the status and the setting to change.
       carol.send("async long " + sleeping(30_000));
-      server.awaitDecisions(6, QUERY, "of user carol runs in lane");
+      server.awaitLaneChoices(6, QUERY, "carol");
       String rejected = carol.run("third", "sql third SELECT 8", QUERY);
       assertTrue(rejected.startsWith("FAILED third"), rejected);
       assertTrue(rejected.contains("RESOURCE_EXHAUSTED"), rejected);
@@ -155,6 +167,6 @@ class GatewayIT {
     }
     assertTrue(server.gatewayMetric("calls.reattach") > reattachedBefore, "the client reattached");
     // Two operations (the SQL command and the collect), each admitted once, not once per call.
-    assertEquals(2, server.countLines("of user erin runs in lane"));
+    assertEquals(2, server.awaitLaneChoices(2, QUERY, "erin").size());
   }
 }

@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -122,10 +123,14 @@ public final class DecisionJournal implements AutoCloseable {
     if (value instanceof Optional<?> optional) {
       return toJson(optional.orElse(null));
     }
+    if (value instanceof OptionalLong optional) {
+      return optional.isPresent() ? nodes.numberNode(optional.getAsLong()) : nodes.nullNode();
+    }
     if (value instanceof Duration duration) {
       return nodes.numberNode(duration.toMillis() / 1000.0);
     }
-    if (value instanceof Number || value instanceof Boolean || value instanceof CharSequence) {
+    if (value instanceof Number || value instanceof Boolean || value instanceof CharSequence
+        || value instanceof Enum<?>) {
       return JSON.valueToTree(value);
     }
     if (value instanceof Map<?, ?> map) {

@@ -30,8 +30,10 @@ public final class ConnectServer implements AutoCloseable {
   private final ChildJvm jvm;
   private final int port;
   private final String metricsUrl;
+  private final Path work;
 
-  private ConnectServer(ChildJvm jvm, int port, String metricsUrl) {
+  private ConnectServer(ChildJvm jvm, int port, String metricsUrl, Path work) {
+    this.work = work;
     this.jvm = jvm;
     this.port = port;
     this.metricsUrl = metricsUrl;
@@ -68,7 +70,7 @@ public final class ConnectServer implements AutoCloseable {
       String startedLine = jvm.awaitLine(line -> STARTED.matcher(line).find(), Duration.ofMinutes(2));
       Matcher started = STARTED.matcher(startedLine);
       started.find();
-      return new ConnectServer(jvm, Integer.parseInt(started.group(1)), metrics.group(1));
+      return new ConnectServer(jvm, Integer.parseInt(started.group(1)), metrics.group(1), work);
     } catch (RuntimeException | Error e) {
       try {
         jvm.close();
@@ -101,20 +103,32 @@ public final class ConnectServer implements AutoCloseable {
   }
 
   /** The first decision line (after {@code from}) containing all the given texts. */
-  public String awaitDecision(Duration timeout, String... texts) {
-    return jvm.awaitLine(line -> line.contains(" decisions: ") && containsAll(line, texts), timeout);
+  /** The server's decision journal. */
+  public DecisionRecords decisions() {
+    return DecisionRecords.under(work);
   }
 
-  /** Waits until {@code count} decision lines contain all the texts. */
-  public void awaitDecisions(int count, Duration timeout, String... texts) {
-    jvm.awaitLine(new java.util.function.Predicate<>() {
-      private int seen;
+  /** Waits until the user's lane choice for a plan so described is recorded, and returns it. */
+  public JsonNode awaitLaneChoice(Duration timeout, String user, String plan) throws InterruptedException {
+    return decisions().await("LaneChoice", choice -> choice.path("user").asText().equals(user)
+        && choice.path("plan").asText().contains(plan), timeout);
+  }
 
-      @Override
-      public boolean test(String line) {
-        return line.contains(" decisions: ") && containsAll(line, texts) && ++seen == count;
+  /** Waits until the user has at least {@code count} lane choices recorded. */
+  public List<JsonNode> awaitLaneChoices(int count, Duration timeout, String user) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<JsonNode> choices = decisions().ofKind("LaneChoice").stream()
+          .filter(choice -> choice.path("user").asText().equals(user)).toList();
+      if (choices.size() >= count) {
+        return choices;
       }
-    }, timeout);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(count + " lane choices of " + user + " not recorded within " + timeout
+            + ": " + choices);
+      }
+      Thread.sleep(100); // polling interval, not a correctness wait
+    }
   }
 
   public long countLines(String... texts) {

@@ -7,6 +7,8 @@ import io.sparkserverless.Decisions;
 import io.sparkserverless.config.LaneSpec;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Locale;
 
 /**
@@ -22,9 +24,11 @@ public sealed interface GatewayDecision extends Decision {
    * @param reason why this lane
    * @param waited time queued for a slot (zero when one was free)
    * @param gatewayMicros the gateway's own time on the request, excluding the queue
+   * @param basis what decided the lane; see {@link LaneDecision}
    */
   record LaneChoice(String operationId, String user, LaneSpec lane, String plan, String reason,
-      Duration waited, long gatewayMicros) implements GatewayDecision {
+      Duration waited, long gatewayMicros, LaneDecision.Basis basis, OptionalLong estimatedBytes,
+      OptionalLong limitBytes, Optional<String> ignoredHint) implements GatewayDecision {
     public LaneChoice {
       requireNonNull(operationId, "operationId is null");
       requireNonNull(user, "user is null");

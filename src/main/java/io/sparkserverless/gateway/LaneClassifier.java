@@ -6,6 +6,7 @@ import io.sparkserverless.config.GatewayConfig;
 import io.sparkserverless.config.LaneSpec;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Chooses an operation's lane. Pure: facts in, a decision out.
@@ -49,11 +50,13 @@ public final class LaneClassifier {
     requireNonNull(recentLanes, "recentLanes is null");
     requireNonNull(load, "load is null");
     String ignoredHint = "";
+    Optional<String> ignored = Optional.empty();
     if (hint.isPresent()) {
       if (hintAllowed) {
-        return new LaneDecision(hint.get(), "the client asked for " + hint.get().name()
-            + " and its user may give lane hints");
+        return new LaneDecision(hint.get(), LaneDecision.Basis.HINT, size.bytes(), OptionalLong.empty(),
+            Optional.empty(), "the client asked for " + hint.get().name() + " and its user may give lane hints");
       }
+      ignored = Optional.of(hint.get().name());
       ignoredHint = "; its hint " + hint.get().name()
           + " was ignored (user not in " + GatewayConfig.HINT_USERS.key() + ")";
     }
@@ -61,7 +64,8 @@ public final class LaneClassifier {
       long limit = load.saturated() ? smallMaxBytes / 2 : smallMaxBytes;
       long bytes = size.bytes().getAsLong();
       LaneSpec lane = bytes <= limit ? small : big;
-      return new LaneDecision(lane, String.format(java.util.Locale.ROOT,
+      return new LaneDecision(lane, LaneDecision.Basis.SIZE, size.bytes(), OptionalLong.of(limit), ignored,
+          String.format(java.util.Locale.ROOT,
           "estimated input %s %s the %s limit%s (%s; cluster: %s)%s", mebibytes(bytes),
           lane == small ? "within" : "over", mebibytes(limit),
           load.saturated() ? ", halved while the cluster is saturated" : "", size.how(), load,
@@ -69,10 +73,12 @@ public final class LaneClassifier {
     }
     long bigOnes = recentLanes.stream().filter(l -> l.name().equals(big.name())).count();
     if (!recentLanes.isEmpty() && bigOnes * 2 > recentLanes.size()) {
-      return new LaneDecision(big, "size unknown (" + size.how() + "); " + bigOnes + " of the"
+      return new LaneDecision(big, LaneDecision.Basis.HISTORY, OptionalLong.empty(), OptionalLong.empty(),
+          ignored, "size unknown (" + size.how() + "); " + bigOnes + " of the"
           + " session's last " + recentLanes.size() + " operations were " + big.name() + ignoredHint);
     }
-    return new LaneDecision(small, "size unknown (" + size.how() + "); "
+    return new LaneDecision(small, recentLanes.isEmpty() ? LaneDecision.Basis.DEFAULT
+        : LaneDecision.Basis.HISTORY, OptionalLong.empty(), OptionalLong.empty(), ignored, "size unknown (" + size.how() + "); "
         + (recentLanes.isEmpty() ? "no history in this session" : "the session's recent operations"
             + " were mostly " + small.name())
         + ", so " + small.name() + (small.demotion().isPresent()

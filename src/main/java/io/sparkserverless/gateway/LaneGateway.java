@@ -291,7 +291,8 @@ public final class LaneGateway {
     metrics.admitted(lane).inc();
     history.remember(user, valid.sessionId(), lane);
     decisions.accept(new GatewayDecision.LaneChoice(operationId, user, lane, facts.describe(),
-        decision.reason(), waited, TimeUnit.NANOSECONDS.toMicros(overheadNanos)));
+        decision.reason(), waited, TimeUnit.NANOSECONDS.toMicros(overheadNanos), decision.basis(),
+        decision.estimatedBytes(), decision.limitBytes(), decision.ignoredHint()));
     return new Verdict.Proceed(rewrite(request, valid, lane));
   }
 
