@@ -1,5 +1,7 @@
 package io.sparkserverless.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +10,7 @@ import io.sparkserverless.it.apps.KillableTaskJob;
 import io.sparkserverless.it.apps.SkewedAggregationSql;
 import io.sparkserverless.it.apps.SkewedMemoryJob;
 import io.sparkserverless.it.support.ChildJvm;
+import io.sparkserverless.it.support.DecisionRecords;
 import io.sparkserverless.it.support.SparkSubmitter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,14 +56,20 @@ class OomEscalationIT {
         });
       }
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      String log = driver.output();
-      assertTrue(log.contains("retrying it on tier 1g"), log);
-      assertTrue(log.contains("retrying it on tier 2g"), log);
-      assertTrue(log.contains("1 partition(s) start on a larger tier (2g: partitions 3), as an earlier"
-              + " stage with the same signature needed"),
-          "the second run of the same stage started on the tier it needed: " + driver.tail(40));
-      assertEquals(2, countOccurrences(log, "ran out of heap memory on tier"),
-          "only the first run escalated (512m to 1g, 1g to 2g): " + driver.tail(40));
+      DecisionRecords journal = DecisionRecords.under(work);
+      List<String> steps = journal.ofKind("TierEscalationEvent").stream()
+          .filter(event -> event.path("decision").asText().equals("escalate"))
+          .map(event -> event.path("partition").asInt() + ":" + event.path("fromTier").asText() + "->"
+              + event.path("toTier").asText())
+          .toList();
+      assertEquals(List.of(SKEWED + ":512m->1g", SKEWED + ":1g->2g"), steps,
+          "only the first run escalated, one tier at a time: " + driver.tail(40));
+      List<JsonNode> learned = journal.ofKind("LearnedTierStart");
+      assertEquals(1, learned.size(), "the second run of the same stage started on the tier it needed: "
+          + learned);
+      assertEquals("2g", learned.get(0).path("tierByPartition").path(Integer.toString(SKEWED)).asText(),
+          learned.toString());
+      assertEquals(1, learned.get(0).path("tierByPartition").size(), learned.toString());
     }
   }
 
@@ -78,10 +87,14 @@ class OomEscalationIT {
     long started = System.nanoTime();
     try (ChildJvm driver = submitSkewed(work, Map.of("spark.task.maxFailures", "2"), 2600, 1)) {
       assertNotEquals(0, driver.awaitExit(Duration.ofMinutes(3)), driver.tail(30));
-      String log = driver.output();
-      assertTrue(log.contains("partition " + SKEWED + " of stage 0 ran out of heap memory with 2g of heap,"
-          + " the largest tier. Raise spark.serverless.executor.memoryTiers"), driver.tail(40));
-      assertTrue(log.contains("Job aborted"), "the job failed: " + driver.tail(40));
+      JsonNode counted = DecisionRecords.under(work).ofKind("TierEscalationEvent").stream()
+          .filter(event -> event.path("decision").asText().equals("count-at-top-tier")).findFirst()
+          .orElseThrow(() -> new AssertionError("no failure counted at the top tier: " + driver.tail(40)));
+      assertEquals(SKEWED, counted.path("partition").asInt(), counted.toString());
+      assertEquals("2g", counted.path("fromTier").asText(), counted.toString());
+      // What the user reads names the key that fixes it.
+      assertTrue(counted.path("explanation").asText().contains("spark.serverless.executor.memoryTiers"),
+          counted.toString());
       assertTrue(ChildJvm.executorsWorkingUnder(work).isEmpty(), "no executor JVM left behind");
     }
     assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMinutes(3)) < 0);
@@ -111,8 +124,11 @@ class OomEscalationIT {
 
       assertEquals("10", driver.awaitLineStartingWith("RESULT sum=", Duration.ofMinutes(2)));
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      assertTrue(driver.output().contains("to SIGKILL; retrying on the same tier without counting"),
-          driver.tail(40));
+      JsonNode killed = DecisionRecords.under(work).ofKind("TierEscalationEvent").stream()
+          .filter(event -> event.path("kind").asText().equals("EXECUTOR_KILLED")).findFirst()
+          .orElseThrow(() -> new AssertionError("the kill was not judged: " + driver.tail(40)));
+      assertEquals("retry-without-counting", killed.path("decision").asText(), killed.toString());
+      assertEquals(killed.path("fromTier").asText(), killed.path("toTier").asText(), killed.toString());
     }
   }
 
@@ -128,7 +144,10 @@ class OomEscalationIT {
       assertEquals("groups=700001 skewed=300000",
           driver.awaitLineStartingWith("RESULT ", Duration.ofMinutes(4)));
       assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
-      assertTrue(driver.output().contains("ran out of heap memory on tier 512m"), driver.tail(40));
+      assertTrue(DecisionRecords.under(work).ofKind("TierEscalationEvent").stream()
+          .anyMatch(event -> event.path("decision").asText().equals("escalate")
+              && event.path("fromTier").asText().equals("512m")),
+          "the skewed group's task moved up from 512m: " + driver.tail(40));
     }
   }
 
@@ -154,13 +173,5 @@ class OomEscalationIT {
     return Arrays.stream(line.split(","))
         .map(pair -> pair.split(":"))
         .collect(Collectors.toMap(p -> Integer.parseInt(p[0]), p -> Long.parseLong(p[1])));
-  }
-
-  private static int countOccurrences(String text, String part) {
-    int count = 0;
-    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
-      count++;
-    }
-    return count;
   }
 }

@@ -3,7 +3,7 @@ package io.sparkserverless.cluster;
 import static java.util.Objects.requireNonNull;
 
 import com.codahale.metrics.Counter;
-import io.sparkserverless.Decisions;
+import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierEscalationEvent;
@@ -14,15 +14,19 @@ import java.util.function.Consumer;
  * on Spark's listener bus (and so in the event log), and the escalation counter.
  */
 final class EscalationReporter {
+  private final DecisionJournal journal;
   private final Consumer<TierEscalationEvent> listenerBus;
   private final Runnable escalated;
   private final Counter escalations = new Counter();
 
   /**
+   * @param journal records each decision
    * @param listenerBus posts to Spark's listener bus
    * @param escalated called after a task moved up a tier (the pool may need a larger executor)
    */
-  EscalationReporter(Consumer<TierEscalationEvent> listenerBus, Runnable escalated) {
+  EscalationReporter(DecisionJournal journal, Consumer<TierEscalationEvent> listenerBus,
+      Runnable escalated) {
+    this.journal = requireNonNull(journal, "journal is null");
     this.listenerBus = requireNonNull(listenerBus, "listenerBus is null");
     this.escalated = requireNonNull(escalated, "escalated is null");
   }
@@ -40,18 +44,16 @@ final class EscalationReporter {
       escalations.inc();
       decisionName = "escalate";
       toTier = escalate.to().toString();
-      Decisions.LOG.info("Task {} ({}) on executor {}: {}", taskId, failure.kind(), executorId,
-          decision.explanation());
     } else if (decision instanceof EscalationDecision.CountAtTopTier) {
       decisionName = "count-at-top-tier";
-      Decisions.LOG.warn("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
     } else {
       decisionName = "retry-without-counting";
-      Decisions.LOG.info("Task {} on executor {}: {}", taskId, executorId, decision.explanation());
     }
-    listenerBus.accept(new TierEscalationEvent(failure.stageId(), failure.partition(), taskId,
+    TierEscalationEvent event = new TierEscalationEvent(failure.stageId(), failure.partition(), taskId,
         executorId, failure.failedOnTier().toString(), toTier, failure.kind().name(), decisionName,
-        decision.explanation(), originalError));
+        decision.explanation(), originalError);
+    journal.record(event);
+    listenerBus.accept(event);
     if (decision instanceof EscalationDecision.Escalate) {
       escalated.run();
     }

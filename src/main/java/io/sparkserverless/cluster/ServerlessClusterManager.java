@@ -73,7 +73,8 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     PressureTracker pressure = new PressureTracker();
     ShuffleUseTracker shuffleUse = new ShuffleUseTracker();
     ScaleLoopHolder scaleLoop = new ScaleLoopHolder();
-    EscalationReporter escalations = new EscalationReporter(sc.listenerBus()::post, scaleLoop::wake);
+    EscalationReporter escalations = new EscalationReporter(scheduler.journal(), sc.listenerBus()::post,
+        scaleLoop::wake);
     ServerlessSchedulerBackend backend = new ServerlessSchedulerBackend(scheduler, sc, config,
         registry, escalations, pressure, shuffleUse, clock);
 

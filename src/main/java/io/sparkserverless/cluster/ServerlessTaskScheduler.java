@@ -6,6 +6,7 @@ import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
+import io.sparkserverless.escalation.LearnedTierStart;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
 import io.sparkserverless.gateway.LaneGateway;
@@ -166,9 +167,9 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
       internals.stageSignature(taskSet.stageId()).ifPresent(signature -> {
         Map<Integer, MemoryTier> learned = requirements.startStage(taskSet.stageId(), signature);
         if (!learned.isEmpty()) {
-          io.sparkserverless.Decisions.LOG.info("Stage {}: {} partition(s) start on a larger tier"
-              + " ({}), as an earlier stage with the same signature needed.", taskSet.stageId(),
-              learned.size(), summary(learned));
+          Map<Integer, String> tiers = new TreeMap<>();
+          learned.forEach((partition, tier) -> tiers.put(partition, tier.toString()));
+          journal.record(new LearnedTierStart(taskSet.stageId(), signature, tiers, summary(learned)));
         }
       });
     } catch (RuntimeException e) {

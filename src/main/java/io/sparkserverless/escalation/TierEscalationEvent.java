@@ -1,5 +1,7 @@
 package io.sparkserverless.escalation;
 
+import io.sparkserverless.Decision;
+import java.util.List;
 import org.apache.spark.scheduler.SparkListenerEvent;
 
 /**
@@ -13,7 +15,19 @@ import org.apache.spark.scheduler.SparkListenerEvent;
 public record TierEscalationEvent(
     int stageId, int partition, long taskId, String executorId, String fromTier, String toTier,
     String kind, String decision, String explanation, String originalError)
-    implements SparkListenerEvent {
+    implements SparkListenerEvent, Decision {
+
+  @Override
+  public List<String> logLines() {
+    return List.of(decision.equals("escalate")
+        ? "Task " + taskId + " (" + kind + ") on executor " + executorId + ": " + explanation
+        : "Task " + taskId + " on executor " + executorId + ": " + explanation);
+  }
+
+  @Override
+  public boolean warning() {
+    return decision.equals("count-at-top-tier");
+  }
 
   @Override
   public boolean logEvent() {
