@@ -12,8 +12,11 @@ public interface Decision {
   /** The decision-log lines, without the logger's prefix. */
   List<String> logLines();
 
-  /** Whether the decision log shows it as a warning: something went wrong and was handled. */
-  default boolean warning() {
-    return false;
+  /** How the decision log shows it. */
+  enum Severity { INFO, WARNING, ERROR }
+
+  /** INFO unless something went wrong: WARNING when it was handled, ERROR when the application ends. */
+  default Severity severity() {
+    return Severity.INFO;
   }
 }

@@ -9,39 +9,53 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.lang.reflect.RecordComponent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * Where decisions go: each is logged, line by line, to the decision log, and appended as one JSON
- * object to {@code decisions.jsonl} in the application's directory, with its kind (the record's
- * simple name), the time and its components. Tools and tests read the journal; people read the log.
+ * object to {@code decisions.jsonl} in the application's directory: its components, then
+ * {@code record} (the record's simple name), {@code at} (the time) and {@code text} (its log
+ * lines). Tools and tests read the journal; people read the log.
  *
- * <p>Thread-safe; a line is written and flushed whole before the next. A journal that cannot be
- * written is reported once and then only the log is kept: decisions never fail for it.
+ * <p>Thread-safe, and {@link #record} never blocks on the disk and never throws: it is called
+ * with the task scheduler's lock held and from gRPC threads. Lines are written, whole and in
+ * order, by the journal's own daemon thread from a bounded queue; when the queue is full a line is
+ * dropped and counted. A journal that cannot be written is reported once, and from then on, as
+ * after {@link #close}, decisions go to the log only.
  */
 public final class DecisionJournal implements AutoCloseable {
   public static final String FILE_NAME = "decisions.jsonl";
+  /** Lines waiting for the writer: far more than the decisions of a busy second. */
+  static final int QUEUE_CAPACITY = 10_000;
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STOP = "";
 
   private volatile Optional<Path> file;
   private final Clock clock;
   private final List<Consumer<Decision>> listeners = new CopyOnWriteArrayList<>();
-  private BufferedWriter writer;
-  private boolean failed;
+  private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final AtomicLong dropped = new AtomicLong();
+  private volatile boolean closed;
+  private volatile boolean failed;
+  private Thread writerThread; // guarded by this
 
   private DecisionJournal(Optional<Path> file, Clock clock) {
     this.file = file;
@@ -61,6 +75,11 @@ public final class DecisionJournal implements AutoCloseable {
     return new DecisionJournal(Optional.empty(), clock);
   }
 
+  /** Only the decision log: for tests and tools that drive parts without an application. */
+  public static DecisionJournal logOnly() {
+    return new DecisionJournal(Optional.empty(), Clock.systemUTC());
+  }
+
   /** From now on, also appends to {@code decisions.jsonl} in this directory. */
   public synchronized void writeTo(Path directory) {
     if (file.isPresent()) {
@@ -69,14 +88,9 @@ public final class DecisionJournal implements AutoCloseable {
     file = Optional.of(directory.resolve(FILE_NAME));
   }
 
-  /** Only the decision log: for tests and tools that drive parts without an application. */
-  public static DecisionJournal logOnly() {
-    return new DecisionJournal(Optional.empty(), Clock.systemUTC());
-  }
-
   /**
    * Also hands every decision to this listener, on the deciding thread: it must return at once.
-   * Tests collect decisions this way; the application posts them to Spark's listener bus.
+   * Tests collect decisions this way; the application may post them to Spark's listener bus.
    */
   public DecisionJournal withListener(Consumer<Decision> listener) {
     listeners.add(requireNonNull(listener, "listener is null"));
@@ -87,33 +101,83 @@ public final class DecisionJournal implements AutoCloseable {
     return file;
   }
 
+  /** Lines dropped because the writer fell behind by a full queue. */
+  public long dropped() {
+    return dropped.get();
+  }
+
   public void record(Decision decision) {
+    try {
+      log(decision);
+      listeners.forEach(listener -> listener.accept(decision));
+      Optional<Path> target = file;
+      if (target.isEmpty() || closed || failed) {
+        return;
+      }
+      ObjectNode entry = toJson(decision) instanceof ObjectNode object ? object : JSON.createObjectNode();
+      entry.remove("logLines");
+      entry.put("record", decision.getClass().getSimpleName());
+      entry.put("at", clock.instant().toString());
+      entry.put("text", String.join("\n", decision.logLines()));
+      startWriter(target.get());
+      if (!lines.offer(entry.toString()) && dropped.getAndIncrement() == 0) {
+        Decisions.LOG.warn("The decision journal {} falls behind; lines are dropped (the log has them).",
+            target.get());
+      }
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("A decision could not be journaled ({}); the log has it.", e.toString());
+    }
+  }
+
+  private static void log(Decision decision) {
     for (String line : decision.logLines()) {
-      if (decision.warning()) {
-        Decisions.LOG.warn(line);
-      } else {
-        Decisions.LOG.info(line);
+      switch (decision.severity()) {
+        case INFO -> Decisions.LOG.info(line);
+        case WARNING -> Decisions.LOG.warn(line);
+        case ERROR -> Decisions.LOG.error(line);
       }
     }
-    listeners.forEach(listener -> listener.accept(decision));
-    Optional<Path> target = file;
-    if (target.isEmpty()) {
-      return;
+  }
+
+  private synchronized void startWriter(Path target) {
+    if (writerThread == null && !closed) {
+      writerThread = new Thread(() -> writeLines(target), "serverless-decision-journal");
+      writerThread.setDaemon(true);
+      writerThread.start();
     }
-    ObjectNode entry = JSON.createObjectNode();
-    entry.put("kind", decision.getClass().getSimpleName());
-    entry.put("at", clock.instant().toString());
-    ObjectNode components = (ObjectNode) toJson(decision);
-    components.remove("logLines");
-    entry.setAll(components);
-    entry.put("text", String.join("\n", decision.logLines()));
-    append(target.get(), entry.toString());
+  }
+
+  private void writeLines(Path target) {
+    try {
+      Files.createDirectories(target.getParent());
+      try (BufferedWriter writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        while (true) {
+          String line = lines.take();
+          if (line == STOP) {
+            return;
+          }
+          writer.write(line);
+          writer.newLine();
+          if (lines.isEmpty()) {
+            writer.flush();
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      lines.clear();
+      Decisions.LOG.warn("The decision journal {} cannot be written ({}); decisions go to the log only.",
+          target, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
    * Records as objects of their components, Optional as its value or null, durations as seconds,
-   * collections and maps element by element, numbers, booleans and strings as they are, anything
-   * else as its text: a journal line never fails for a type Jackson does not know.
+   * collections and maps element by element, numbers, booleans, enums and strings as they are,
+   * anything else as its text: a journal line never fails for a type Jackson does not know.
    */
   static JsonNode toJson(Object value) {
     JsonNodeFactory nodes = JSON.getNodeFactory();
@@ -157,35 +221,27 @@ public final class DecisionJournal implements AutoCloseable {
     return nodes.textNode(String.valueOf(value));
   }
 
-  private synchronized void append(Path target, String line) {
-    if (failed) {
+  /** Writes what is queued (waiting a bounded time) and stops the writer; later decisions are logged only. */
+  @Override
+  public void close() {
+    Thread writer;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      writer = writerThread;
+    }
+    if (writer == null) {
       return;
     }
     try {
-      if (writer == null) {
-        Files.createDirectories(target.getParent());
-        writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      if (!lines.offer(STOP, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        writer.interrupt();
       }
-      writer.write(line);
-      writer.newLine();
-      writer.flush();
-    } catch (IOException | UncheckedIOException e) {
-      failed = true;
-      Decisions.LOG.warn("The decision journal {} cannot be written ({}); decisions go to the log only.",
-          target, e.toString());
-    }
-  }
-
-  @Override
-  public synchronized void close() {
-    if (writer != null) {
-      try {
-        writer.close();
-      } catch (IOException e) {
-        Decisions.LOG.debug("Closing the decision journal: {}", e.toString());
-      }
-      writer = null;
+      writer.join(CLOSE_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -35,7 +35,9 @@ class DecisionJournalTest {
     List<String> lines = Files.readAllLines(directory.resolve("app").resolve(DecisionJournal.FILE_NAME));
     assertEquals(2, lines.size());
     JsonNode first = new ObjectMapper().readTree(lines.get(0));
-    assertEquals("Example", first.get("kind").asText());
+    assertEquals("Example", first.get("record").asText());
+    assertEquals("example 1", first.get("text").asText());
+    assertTrue(first.get("logLines") == null, "the log lines are written once, as text");
     assertEquals("2026-01-01T00:00:00Z", first.get("at").asText());
     assertEquals(4, first.get("cores").asInt());
     assertEquals("2", first.get("release").get(0).asText());
@@ -63,6 +65,46 @@ class DecisionJournalTest {
     assertEquals(2.0, json.get("ran").asDouble());
     assertTrue(json.get("none").isNull());
     assertTrue(json.get("thread").isTextual());
+  }
+
+  record WithAKindOfItsOwn(String kind) implements Decision {
+    @Override
+    public List<String> logLines() {
+      return List.of("kind " + kind);
+    }
+  }
+
+  @Test
+  void aComponentNamedKindKeepsItsValueBesideTheRecordsName(@TempDir Path directory) throws Exception {
+    try (DecisionJournal journal = DecisionJournal.in(directory, Clock.systemUTC())) {
+      journal.record(new WithAKindOfItsOwn("HEAP_OUT_OF_MEMORY"));
+    }
+
+    JsonNode line = new ObjectMapper().readTree(Files.readAllLines(directory.resolve(DecisionJournal.FILE_NAME)).get(0));
+    assertEquals("HEAP_OUT_OF_MEMORY", line.get("kind").asText());
+    assertEquals("WithAKindOfItsOwn", line.get("record").asText());
+  }
+
+  @Test
+  void afterCloseDecisionsAreLoggedOnlyAndNoFileIsReopened(@TempDir Path directory) throws Exception {
+    DecisionJournal journal = DecisionJournal.in(directory, Clock.systemUTC());
+    journal.record(new Example("1", 1, List.of(), Map.of()));
+    journal.close();
+
+    journal.record(new Example("2", 1, List.of(), Map.of()));
+    journal.close();
+
+    assertEquals(1, Files.readAllLines(directory.resolve(DecisionJournal.FILE_NAME)).size());
+  }
+
+  @Test
+  void aDecisionThatCannotBeReadNeverThrowsIntoTheCaller(@TempDir Path directory) {
+    Decision broken = () -> {
+      throw new IllegalStateException("broken");
+    };
+    try (DecisionJournal journal = DecisionJournal.in(directory, Clock.systemUTC())) {
+      journal.record(broken);
+    }
   }
 
   @Test

@@ -44,9 +44,15 @@ class PackageDependenciesTest {
           "launcher", "pressure", "sizing", "tier")));
 
   /** Spark-internal packages and the only classes that may import them. */
+  private static final Set<String> SCHEDULER_READERS = Set.of("cluster/SparkSchedulerInternals.java",
+      "cluster/StageSignatures.java");
   private static final Map<String, Set<String>> SPARK_INTERNALS = Map.of(
       "org.apache.spark.MapOutputTrackerMaster", Set.of("cluster/SparkSchedulerInternals.java"),
+      "mapOutputTracker()", Set.of("cluster/SparkSchedulerInternals.java"),
       "org.apache.spark.scheduler.ShuffleMapStage", Set.of("cluster/SparkSchedulerInternals.java"),
+      "dagScheduler()", SCHEDULER_READERS,
+      "stageIdToStage", SCHEDULER_READERS,
+      "org.apache.spark.sql.connect.service.", Set.of("gateway/SparkConnectServerView.java"),
       "org.apache.spark.util.Utils", Set.of("cluster/SparkSchedulerInternals.java",
           "cluster/ExecutorSpecFactory.java"));
 

@@ -55,9 +55,9 @@ public final class DecisionRecords {
     return records;
   }
 
-  /** The records of one kind, e.g. {@code ExecutorRegistered}. */
+  /** The records of one kind (the record's simple name), e.g. {@code Registered}. */
   public List<JsonNode> ofKind(String kind) {
-    return all().stream().filter(record -> kind.equals(record.path("kind").asText())).toList();
+    return all().stream().filter(record -> kind.equals(record.path("record").asText())).toList();
   }
 
   /** Waits, polling, until a record of this kind matches; fails after the timeout. */

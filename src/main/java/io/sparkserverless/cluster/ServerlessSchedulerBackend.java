@@ -6,7 +6,6 @@ import com.codahale.metrics.Counter;
 import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.ServerlessConfig;
-import io.sparkserverless.escalation.ExitCause;
 import io.sparkserverless.executor.ExecutorExitReason;
 import io.sparkserverless.executor.ExecutorPool;
 import io.sparkserverless.executor.PoolListener;
@@ -155,8 +154,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       super.stop();
     } finally {
       lossReasonTimer.shutdownNow();
-      pool.close();
-      journal.close();
+      try {
+        pool.close();
+      } finally {
+        journal.close();
+      }
     }
   }
 
@@ -209,21 +211,6 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
   public ServerlessConfig config() {
     return config;
-  }
-
-  /** What an exit says about memory, for the task set managers' classification. */
-  static ExitCause causeOf(ExecutorExitReason reason) {
-    if (reason.heapOutOfMemory()) {
-      return ExitCause.HEAP_OUT_OF_MEMORY;
-    }
-    if (reason.memoryKilled()) {
-      return ExitCause.MEMORY_KILLED;
-    }
-    // A local SIGKILL may be the kernel's OOM killer; an eviction may be the node's memory pressure.
-    if (reason.killedFromOutside()) {
-      return ExitCause.KILLED_FROM_OUTSIDE;
-    }
-    return ExitCause.OTHER;
   }
 
   @SuppressWarnings("unchecked")
@@ -288,7 +275,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     @Override
     public void executorExited(String executorId, ExecutorExitReason reason, LaunchedExecutor executor) {
       // Recorded before Spark hears of the loss: the task set managers read it to judge the tasks.
-      registry.exited(executorId, executor.tier(), causeOf(reason));
+      registry.exited(executorId, executor.tier(), ExitCauses.of(reason));
       removeExecutor(executorId, new ExecutorExited(reason.exitCodeForSpark(), reason.causedByApp(),
           "Executor " + executorId + " (tier " + executor.tier() + ", " + executor.description()
               + ") " + reason.describe()));

@@ -112,8 +112,11 @@ public record ServerlessConfig(
   public static final ConfigEntry<Integer> MAX_LAUNCH_FAILURES =
       ConfigEntry.withDefault(
           PREFIX + "executor.maxLaunchFailures",
-          "Consecutive executor JVMs that may exit before registering (bad JVM option, heap too"
-              + " small, unwritable directory) before the application is failed instead of relaunching.",
+          "Consecutive executors that may fail to start before the application is failed instead of"
+              + " relaunching: ones that exit by themselves before registering (bad JVM option, heap"
+              + " too small, unwritable directory) or within 10 s of it, cannot be created, or miss"
+              + " spark.serverless.executor.registrationTimeout. Kills from outside never count here"
+              + " (see spark.serverless.executor.maxExternalKills).",
           "3",
           "an integer >= 1",
           Values.integerAtLeast(1));

@@ -25,8 +25,8 @@ public record TierEscalationEvent(
   }
 
   @Override
-  public boolean warning() {
-    return decision.equals("count-at-top-tier");
+  public Severity severity() {
+    return decision.equals("count-at-top-tier") ? Severity.WARNING : Severity.INFO;
   }
 
   @Override

@@ -44,8 +44,8 @@ public final class ExecutorLifecycle {
     }
 
     @Override
-    public boolean warning() {
-      return !"StoppedByPool".equals(reason);
+    public Severity severity() {
+      return "StoppedByPool".equals(reason) ? Severity.INFO : Severity.WARNING;
     }
   }
 
@@ -57,8 +57,8 @@ public final class ExecutorLifecycle {
     }
 
     @Override
-    public boolean warning() {
-      return true;
+    public Severity severity() {
+      return Severity.ERROR;
     }
   }
 }

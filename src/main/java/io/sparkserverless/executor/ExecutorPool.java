@@ -473,7 +473,10 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   private List<Tracked> liveOf(MemoryTier tier) {
     return new java.util.ArrayList<>(executors.values().stream()
-        .filter(t -> t.handle.tier().equals(tier) && t.phase != Phase.STOPPING)
+        // One that missed its registration stays counted until its exit is handled: its
+        // replacement waits for the launch failure's backoff.
+        .filter(t -> t.handle.tier().equals(tier) && (t.phase != Phase.STOPPING
+            || t.stopRequest == StopRequest.REGISTRATION_TIMEOUT))
         .toList());
   }
 

@@ -39,7 +39,8 @@ public final class MemoryPressureListener extends SparkListener {
     // A heap OOM that moved up a tier reaches Spark as a non-counting executor loss; the
     // escalation event, posted just before on the same bus, says what it was.
     boolean outOfMemory = taskEnd.reason() instanceof ExceptionFailure failure
-        && failure.className().equals(FailureClassifier.OUT_OF_MEMORY_ERROR)
+        && (failure.className().equals(FailureClassifier.OUT_OF_MEMORY_ERROR)
+            || failure.className().equals(FailureClassifier.SPARK_OUT_OF_MEMORY_ERROR))
         || taskEnd.reason() instanceof ExecutorLostFailure && outOfMemoryTasks.remove(taskEnd.taskInfo().taskId());
     String executorId = taskEnd.taskInfo().executorId();
     tracker.add(new TaskMemorySample(
