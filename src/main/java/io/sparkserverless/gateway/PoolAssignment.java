@@ -54,8 +54,11 @@ final class PoolAssignment {
       }
     }
     String pool = lane.pool();
+    // After a demotion the job's properties still name the admitted lane's pool, which the gateway
+    // itself set for the earlier stages: that is no client's choice.
+    String admittedPool = operation.lane().pool();
     Optional<GatewayDecision.ClientPoolOverridden> overridden = askedPool
-        .filter(asked -> !asked.equals(pool))
+        .filter(asked -> !asked.equals(pool) && !asked.equals(admittedPool))
         .map(asked -> new GatewayDecision.ClientPoolOverridden(stageId, operation.id(), pool, asked));
     return new PoolChoice(pool, lane, demotion, overridden);
   }

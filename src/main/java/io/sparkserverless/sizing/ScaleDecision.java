@@ -1,6 +1,8 @@
 package io.sparkserverless.sizing;
 
 import io.sparkserverless.Decision;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +24,7 @@ public record ScaleDecision(String sizing, Map<String, Integer> target, List<Str
     int slotsPerNewExecutor, Map<Integer, String> raisedStages, List<String> keptForShuffle,
     List<String> reasons, List<String> logLines) implements Decision {
   public ScaleDecision {
-    target = Map.copyOf(target);
+    target = Collections.unmodifiableMap(new LinkedHashMap<>(target)); // smallest tier first
     release = List.copyOf(release);
     raisedStages = Map.copyOf(raisedStages);
     keptForShuffle = List.copyOf(keptForShuffle);
