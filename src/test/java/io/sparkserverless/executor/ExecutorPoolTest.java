@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sparkserverless.Decision;
+import io.sparkserverless.ManualClock;
 import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.launcher.ContainerExit;
@@ -20,9 +21,9 @@ import io.sparkserverless.launcher.LauncherCapacity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
+
+
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -680,30 +681,6 @@ class ExecutorPoolTest {
     @Override
     public void launchesKeepFailing(String message) {
       failureMessages.add(message);
-    }
-  }
-
-  /** A clock the test moves by hand; read from the pool's thread. */
-  static final class ManualClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
     }
   }
 }

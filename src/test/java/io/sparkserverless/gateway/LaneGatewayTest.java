@@ -1,5 +1,6 @@
 package io.sparkserverless.gateway;
 
+import io.sparkserverless.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package io.sparkserverless.sizing;
+package io.sparkserverless;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,15 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when a test moves it. */
-final class ManualClock extends Clock {
-  private Instant now;
+/** A clock that moves only when a test moves it; safe to read from the threads a test starts. */
+public final class ManualClock extends Clock {
+  private volatile Instant now;
 
-  ManualClock(Instant start) {
+  public ManualClock() {
+    this(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  public ManualClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     now = now.plus(by);
   }
 
