@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +36,9 @@ import java.util.function.Consumer;
  * lines). Tools and tests read the journal; people read the log.
  *
  * <p>Thread-safe, and {@link #record} never blocks on the disk and never throws: it is called
- * with the task scheduler's lock held and from gRPC threads. Lines are written, whole and in
- * order, by the journal's own daemon thread from a bounded queue; when the queue is full a line is
- * dropped and counted. A journal that cannot be written is reported once, and from then on, as
+ * with the task scheduler's lock held and from gRPC threads. It logs and queues the decision; the
+ * journal's own daemon thread turns it into JSON and writes the lines, whole and in order. When
+ * the bounded queue is full a line is dropped and counted. A journal that cannot be written is reported once, and from then on, as
  * after {@link #close}, decisions go to the log only.
  */
 public final class DecisionJournal implements AutoCloseable {
@@ -46,12 +47,15 @@ public final class DecisionJournal implements AutoCloseable {
   static final int QUEUE_CAPACITY = 10_000;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String STOP = "";
+  /** A decision waiting for the writer, with the time it was made. */
+  private record Pending(Decision decision, Instant at) {}
+
+  private static final Pending STOP = new Pending(null, Instant.EPOCH);
 
   private volatile Optional<Path> file;
   private final Clock clock;
   private final List<Consumer<Decision>> listeners = new CopyOnWriteArrayList<>();
-  private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final BlockingQueue<Pending> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean closed;
   private volatile boolean failed;
@@ -114,13 +118,9 @@ public final class DecisionJournal implements AutoCloseable {
       if (target.isEmpty() || closed || failed) {
         return;
       }
-      ObjectNode entry = toJson(decision) instanceof ObjectNode object ? object : JSON.createObjectNode();
-      entry.remove("logLines");
-      entry.put("record", decision.getClass().getSimpleName());
-      entry.put("at", clock.instant().toString());
-      entry.put("text", String.join("\n", decision.logLines()));
       startWriter(target.get());
-      if (!lines.offer(entry.toString()) && dropped.getAndIncrement() == 0) {
+      // Decisions are immutable records: the writer turns them into JSON off the deciding thread.
+      if (!lines.offer(new Pending(decision, clock.instant())) && dropped.getAndIncrement() == 0) {
         Decisions.LOG.warn("The decision journal {} falls behind; lines are dropped (the log has them).",
             target.get());
       }
@@ -153,11 +153,11 @@ public final class DecisionJournal implements AutoCloseable {
       try (BufferedWriter writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
         while (true) {
-          String line = lines.take();
-          if (line == STOP) {
+          Pending pending = lines.take();
+          if (pending == STOP) {
             return;
           }
-          writer.write(line);
+          writer.write(jsonLine(pending));
           writer.newLine();
           if (lines.isEmpty()) {
             writer.flush();
@@ -172,6 +172,22 @@ public final class DecisionJournal implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static String jsonLine(Pending pending) {
+    Decision decision = pending.decision();
+    ObjectNode entry;
+    try {
+      entry = toJson(decision) instanceof ObjectNode object ? object : JSON.createObjectNode();
+      entry.remove("logLines");
+      entry.put("text", String.join("\n", decision.logLines()));
+    } catch (RuntimeException e) {
+      entry = JSON.createObjectNode();
+      entry.put("text", "(unreadable: " + e + ")");
+    }
+    entry.put("record", decision.getClass().getSimpleName());
+    entry.put("at", pending.at().toString());
+    return entry.toString();
   }
 
   /**

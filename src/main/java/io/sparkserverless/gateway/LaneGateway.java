@@ -56,6 +56,9 @@ public final class LaneGateway {
   /** Plans waiting for an analysis thread; past it a plan is sized by its shape alone. */
   static final int ANALYSIS_QUEUE = 8;
   static final Duration GUARD_EVERY = Duration.ofMillis(250);
+  static final String SCHEDULER_POOL_PROPERTY = "spark.scheduler.pool";
+  /** A job property of the gateway's own: the pool the client set, empty for none. */
+  static final String CLIENT_POOL_PROPERTY = "serverless.gateway.clientPool";
 
   /** What to do with one ExecutePlan request. */
   public sealed interface Verdict {
@@ -323,8 +326,7 @@ public final class LaneGateway {
       }
       TrackedOperation operation = found.get();
       PoolAssignment.PoolChoice choice = pools.choose(operation, stageId,
-          Duration.between(operation.admittedAt(), clock.instant()),
-          Optional.ofNullable(properties.getProperty("spark.scheduler.pool")));
+          Duration.between(operation.admittedAt(), clock.instant()), clientPool(properties));
       if (choice.demotion().isPresent()) {
         Optional<TrackedOperation> before = operations.update(operation.id(), TrackedOperation::withDemoted);
         if (before.isPresent() && !before.get().demoted()) {
@@ -338,6 +340,20 @@ public final class LaneGateway {
       Decisions.LOG.warn("Could not choose the pool of stage {}: {}", stageId, e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * The pool the client set for this job. The stages of one job share its properties, where the
+   * scheduler writes the lane's pool over the client's: the client's is kept aside at the first
+   * stage, so a later one (after a demotion, say) does not take the gateway's own pool for it.
+   */
+  private static Optional<String> clientPool(Properties properties) {
+    String kept = properties.getProperty(CLIENT_POOL_PROPERTY);
+    if (kept == null) {
+      kept = properties.getProperty(SCHEDULER_POOL_PROPERTY, "");
+      properties.setProperty(CLIENT_POOL_PROPERTY, kept);
+    }
+    return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
   }
 
   /**

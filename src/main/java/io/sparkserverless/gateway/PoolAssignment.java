@@ -54,11 +54,8 @@ final class PoolAssignment {
       }
     }
     String pool = lane.pool();
-    // After a demotion the job's properties still name the admitted lane's pool, which the gateway
-    // itself set for the earlier stages: that is no client's choice.
-    String admittedPool = operation.lane().pool();
     Optional<GatewayDecision.ClientPoolOverridden> overridden = askedPool
-        .filter(asked -> !asked.equals(pool) && !asked.equals(admittedPool))
+        .filter(asked -> !asked.equals(pool))
         .map(asked -> new GatewayDecision.ClientPoolOverridden(stageId, operation.id(), pool, asked));
     return new PoolChoice(pool, lane, demotion, overridden);
   }

@@ -86,6 +86,20 @@ class LaneGatewayTest {
   }
 
   @Test
+  void theLanePoolTheSchedulerWroteForAnEarlierStageIsNotTakenForTheClients() throws Exception {
+    proceed(request("alice", 1000).build());
+    Properties job = jobOf("alice");
+    // The scheduler writes each stage's pool into the job's properties, which its stages share.
+    job.setProperty("spark.scheduler.pool", gateway.poolFor(3, job).orElseThrow());
+    clock.advance(Duration.ofSeconds(20)); // past interactive.demoteAfter
+    job.setProperty("spark.scheduler.pool", gateway.poolFor(4, job).orElseThrow());
+
+    assertEquals("etl", job.getProperty("spark.scheduler.pool"), "the later stage was demoted");
+    assertEquals(List.of(), decisionsOf(GatewayDecision.ClientPoolOverridden.class),
+        "the client set no pool");
+  }
+
+  @Test
   void aRetriedExecutePlanIsRewrittenTheSameWayAndHoldsOneSlot() throws Exception {
     ExecutePlanRequest first = proceed(request("alice", 1_000_000_000L).build());
     ExecutePlanRequest retry = proceed(request("alice", 1_000_000_000L).build());

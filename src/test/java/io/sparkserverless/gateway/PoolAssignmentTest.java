@@ -37,10 +37,7 @@ class PoolAssignmentTest {
         Arguments.of("a pool the client set is overridden", etl, Duration.ZERO, Optional.of("interactive"),
             "etl", false, true),
         Arguments.of("the lane's own pool set by the client is no override", etl, Duration.ZERO,
-            Optional.of("etl"), "etl", false, false),
-        Arguments.of("after a demotion, the admitted lane's pool left in the job's properties is no"
-            + " override", interactive.withDemoted(), Duration.ofSeconds(20), Optional.of("interactive"),
-            "etl", false, false));
+            Optional.of("etl"), "etl", false, false));
   }
 
   @ParameterizedTest(name = "{0}")
