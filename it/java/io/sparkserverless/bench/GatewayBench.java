@@ -2,6 +2,7 @@ package io.sparkserverless.bench;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkserverless.it.support.ConnectServer;
 import io.sparkserverless.it.support.ConnectUser;
 import java.nio.file.Files;
@@ -17,70 +18,132 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Interactive latency while ETL saturates the cluster, side by side in one run: FIFO scheduling
- * without the gateway, plain FAIR scheduling without the gateway, and the lane gateway. Each setting
- * gets a fresh Connect server with 2 executors of 1 core; the interactive user and two ETL users are
- * real JVM Connect clients in their own JVMs. Also reports the interceptor's own time per
- * ExecutePlan on the cheap path (Dropwizard timer, p99). Writes {@code target/bench/gateway.csv}.
- * Run: {@code mvn -B verify -Pbench -Dbench=GatewayBench}.
+ * Interactive latency and ETL throughput while two heavy users saturate the server, side by side in
+ * one run, on the server a user gets: {@code bin/spark-serverless server} with no flags (the
+ * project's spark-conf/, ephemeral ports). Settings: FIFO scheduling without the gateway, FAIR
+ * without it, and the gateway (the defaults). Two workload kinds, each on fresh servers:
+ * <ul>
+ *   <li>{@code range}: CPU-bound aggregations over generated ranges, sized from the plan;
+ *   <li>{@code parquet}: the same shapes over Parquet files written first, sized from the files.
+ * </ul>
+ * One analyst runs small aggregations in a loop, with a short pause between them (idle, then
+ * loaded); two ETL users each keep a queue of heavy queries. All three are real JVM Connect
+ * clients in their own JVMs. ETL throughput counts the heavy queries that completed during the
+ * loaded phase, per minute of their run time. Also reports the gateway's own time per ExecutePlan
+ * under that load (Dropwizard timer, all paths). Writes {@code target/bench/gateway.csv}.
+ * Run: {@code mvn -B verify -Pbench -Dbench=GatewayBench [-Dbench.workloads=range,parquet]
+ * [-Dbench.settings=fifo,fair,gateway,gateway-2x1]}; {@code gateway-2x1} (the former pinned
+ * setting: two executors of one core and 1g) is an extra row, off unless asked for.
  */
 class GatewayBench {
   private static final Duration LONG = Duration.ofMinutes(5);
-  private static final Pattern MILLIS = Pattern.compile(" in (\\d+) ms$");
-  private static final int QUERIES = 12;
-  private static final int ETL_QUERIES = 8;
-  private static final String INTERACTIVE = "100000 2 10";
-  private static final String ETL = "400000000 16 1000";
+  private static final Pattern MILLIS = Pattern.compile(" in (\\d+) ms");
+  private static final int WARM_UP = 3;
+  private static final int SAMPLES = 20;
+  /** Each ETL user must finish this many heavy queries within the loaded phase, for a throughput. */
+  private static final int ETL_COMPLETIONS = 3;
+  private static final Duration THINK = Duration.ofMillis(250);
+  private static final int ETL_QUEUE = 40;
 
-  private record Result(String setting, List<Long> idle, List<Long> loaded, double overheadP99Ms,
-      double overheadMeanMs) {
+  private record Workload(String name, String interactive, String etl) {}
+
+  private record Result(String workload, String setting, List<Long> idle, List<Long> loaded,
+      double etlPerMinute, int etlCompleted, double gatewayP99Ms, double gatewayMeanMs,
+      long executorsLaunched, long reservedLaunched) {
     double ratio() {
       return percentile(loaded, 0.95) / percentile(idle, 0.95);
     }
   }
 
   @Test
-  void interactiveLatencyUnderEtlLoad() throws Exception {
+  void interactiveLatencyAndEtlThroughputUnderLoad() throws Exception {
     Map<String, Map<String, String>> settings = new LinkedHashMap<>();
     settings.put("fifo", Map.of("spark.scheduler.mode", "FIFO", "spark.connect.grpc.interceptor.classes", ""));
-    settings.put("fair", Map.of("spark.scheduler.mode", "FAIR", "spark.connect.grpc.interceptor.classes", ""));
-    settings.put("gateway", Map.of("spark.scheduler.mode", "FAIR"));
+    settings.put("fair", Map.of("spark.connect.grpc.interceptor.classes", ""));
+    settings.put("gateway", Map.of());
+    settings.put("gateway-2x1", Map.of("spark.executor.instances", "2",
+        "spark.serverless.executor.memoryTiers", "1g"));
+    List<String> chosen = List.of(System.getProperty("bench.settings", "fifo,fair,gateway").split(","));
+    assertTrue(settings.keySet().containsAll(chosen), "-Dbench.settings: one of " + settings.keySet());
+    List<String> workloads = List.of(System.getProperty("bench.workloads", "range,parquet").split(","));
+
+    Path data = Files.createTempDirectory("gateway-bench-data");
     List<Result> results = new ArrayList<>();
-    for (Map.Entry<String, Map<String, String>> setting : settings.entrySet()) {
-      Result result = run(setting.getKey(), setting.getValue(), Files.createTempDirectory("gateway-bench"));
-      results.add(result);
-      System.out.printf(Locale.ROOT, "ran %-8s idle p95 %.0f ms, loaded p95 %.0f ms%n", result.setting(),
-          percentile(result.idle(), 0.95), percentile(result.loaded(), 0.95));
+    for (String kind : workloads) {
+      Workload workload = switch (kind) {
+        case "range" -> new Workload("range", "range %s 100000 2 10", "range %s 400000000 16 1000");
+        case "parquet" -> new Workload("parquet", "scan %s " + data.resolve("small") + " 10",
+            "scan %s " + data.resolve("large") + " 1000");
+        default -> throw new IllegalArgumentException("-Dbench.workloads: range or parquet, not " + kind);
+      };
+      boolean written = !kind.equals("parquet");
+      for (String setting : chosen) {
+        Result result = run(workload, setting, settings.get(setting), Files.createTempDirectory("gateway-bench"),
+            written ? null : data);
+        written = true;
+        results.add(result);
+        System.out.printf(Locale.ROOT, "ran %-8s %-11s idle p95 %.0f ms, loaded p95 %.0f ms, etl %.1f/min%n",
+            kind, setting, percentile(result.idle(), 0.95), percentile(result.loaded(), 0.95),
+            result.etlPerMinute());
+      }
     }
-    report(results); // measure() has checked that every query finished
+    report(results);
   }
 
-  private static Result run(String name, Map<String, String> conf, Path work) throws Exception {
-    Map<String, String> all = new LinkedHashMap<>(conf);
-    all.put("spark.executor.instances", "2");
-    all.put("spark.serverless.executor.memoryTiers", "1g");
-    try (ConnectServer server = ConnectServer.start(Files.createDirectories(work.resolve("server")), all);
-        ConnectUser user = ConnectUser.connect(work, "analyst", server.url("analyst"))) {
-      user.run("warm", "range warm " + INTERACTIVE, LONG);
-      List<Long> idle = measure(user, "idle");
+  /** @param writeTo where to write the Parquet data first, or null when it is there already */
+  private static Result run(Workload workload, String setting, Map<String, String> conf, Path work,
+      Path writeTo) throws Exception {
+    try (ConnectServer server = ConnectServer.start(Files.createDirectories(work.resolve("server")), conf);
+        ConnectUser analyst = ConnectUser.connect(work, "analyst", server.url("analyst"))) {
+      if (writeTo != null) {
+        expectOk(analyst.run("write-small", "write write-small " + writeTo.resolve("small") + " 200000 2", LONG));
+        expectOk(analyst.run("write-large", "write write-large " + writeTo.resolve("large") + " 48000000 16",
+            Duration.ofMinutes(10)));
+      }
+      measure(analyst, workload, "warm", WARM_UP);
+      List<Long> idle = measure(analyst, workload, "idle", SAMPLES);
       List<ConnectUser> etl = new ArrayList<>();
       try {
         for (int i = 1; i <= 2; i++) {
           ConnectUser loader = ConnectUser.connect(work, "etl" + i, server.url("etl" + i));
           etl.add(loader);
-          for (int q = 0; q < ETL_QUERIES; q++) {
-            loader.send("range e" + q + " " + ETL);
+          for (int q = 0; q < ETL_QUEUE; q++) {
+            loader.send(String.format(Locale.ROOT, workload.etl(), "e" + q));
           }
         }
-        // Measure once both ETL users are in steady state: each finished one query, runs the next.
+        // The loaded phase starts once both ETL users are in steady state: each finished one query.
         for (ConnectUser loader : etl) {
-          String first = loader.result("e0", LONG);
-          assertTrue(first.startsWith("OK"), first);
+          expectOk(loader.result("e0", Duration.ofMinutes(10)));
         }
-        List<Long> loaded = measure(user, "loaded");
-        double p99 = name.equals("gateway") ? server.gatewayTimer("interceptor.overhead.cheapPath", "p99") : Double.NaN;
-        double mean = name.equals("gateway") ? server.gatewayTimer("interceptor.overhead.cheapPath", "mean") : Double.NaN;
-        return new Result(name, idle, loaded, p99, mean);
+        int[] before = etl.stream().mapToInt(loader -> loader.resultLines("e").size()).toArray();
+        List<Long> loaded = measure(analyst, workload, "loaded", SAMPLES);
+        // Go on until each ETL user completed enough heavy queries within the phase to time them.
+        for (int extra = 0; completedSince(etl, before) < ETL_COMPLETIONS; extra++) {
+          loaded.addAll(measure(analyst, workload, "more" + extra + "-", 1));
+        }
+        double perMinute = 0;
+        int completed = 0;
+        for (int i = 0; i < etl.size(); i++) {
+          List<String> lines = etl.get(i).resultLines("e");
+          long millis = 0;
+          for (String line : lines.subList(before[i], lines.size())) {
+            expectOk(line);
+            millis += millisOf(line);
+            completed++;
+          }
+          // Back to back: each user ran (lines - before) queries in the sum of their run times.
+          perMinute += (lines.size() - before[i]) * 60_000.0 / millis;
+        }
+        boolean gateway = setting.startsWith("gateway");
+        double p99 = gateway ? server.gatewayTimer("interceptor.overhead", "p99") : Double.NaN;
+        double mean = gateway ? server.gatewayTimer("interceptor.overhead", "mean") : Double.NaN;
+        List<JsonNode> launched = server.decisions().ofKind("Launched");
+        long reserved = launched.stream().filter(l -> !l.path("reservedForLane").asText().isEmpty()).count();
+        if (gateway) {
+          assertEtlChoseEtl(server);
+        }
+        return new Result(workload.name(), setting, idle, loaded, perMinute, completed, p99, mean,
+            launched.size(), reserved);
       } finally {
         for (ConnectUser loader : etl) {
           loader.kill();
@@ -144,41 +207,87 @@ class GatewayBench {
         () -> new io.sparkserverless.gateway.ClusterLoad(3, 10, 4), java.time.Clock.systemUTC());
   }
 
-  private static List<Long> measure(ConnectUser user, String phase) {
+  /** The heavy queries must have been sized as heavy, or the comparison would be of something else. */
+  private static void assertEtlChoseEtl(ConnectServer server) {
+    List<JsonNode> choices = server.decisions().ofKind("LaneChoice");
+    for (JsonNode choice : choices) {
+      if (choice.path("user").asText().startsWith("etl")) {
+        assertTrue(choice.path("lane").path("name").asText().equals("etl"), "an ETL query was not"
+            + " sized as etl: " + choice);
+      }
+    }
+  }
+
+  private static int completedSince(List<ConnectUser> etl, int[] before) {
+    int least = Integer.MAX_VALUE;
+    for (int i = 0; i < etl.size(); i++) {
+      least = Math.min(least, etl.get(i).resultLines("e").size() - before[i]);
+    }
+    return least;
+  }
+
+  private static List<Long> measure(ConnectUser user, Workload workload, String phase, int count)
+      throws InterruptedException {
     List<Long> millis = new ArrayList<>();
-    for (int i = 0; i < QUERIES; i++) {
+    for (int i = 0; i < count; i++) {
       String id = phase + i;
-      String line = user.run(id, "range " + id + " " + INTERACTIVE, LONG);
-      Matcher matcher = MILLIS.matcher(line);
-      assertTrue(line.startsWith("OK") && matcher.find(), line);
-      millis.add(Long.parseLong(matcher.group(1)));
+      String line = user.run(id, String.format(Locale.ROOT, workload.interactive(), id), LONG);
+      expectOk(line);
+      millis.add(millisOf(line));
+      Thread.sleep(THINK.toMillis()); // the analyst's pause between queries, part of the workload
     }
     return millis;
   }
 
+  private static void expectOk(String line) {
+    assertTrue(line.startsWith("OK") && MILLIS.matcher(line).find(), line);
+  }
+
+  private static long millisOf(String line) {
+    Matcher matcher = MILLIS.matcher(line);
+    assertTrue(matcher.find(), line);
+    return Long.parseLong(matcher.group(1));
+  }
+
   private static void report(List<Result> results) throws Exception {
     Path out = Files.createDirectories(Path.of("target", "bench"));
-    StringBuilder csv = new StringBuilder("setting,idle_p50_ms,idle_p95_ms,loaded_p50_ms,loaded_p95_ms,"
-        + "loaded_over_idle_p95,interceptor_cheap_p99_ms\n");
+    StringBuilder csv = new StringBuilder("workload,setting,idle_p50_ms,idle_p95_ms,loaded_p50_ms,"
+        + "loaded_p95_ms,loaded_over_idle_p95,etl_queries_per_min,etl_completed,gateway_p99_ms,"
+        + "gateway_mean_ms,executors_launched,reserved_launched\n");
     System.out.println();
-    System.out.println("Interactive queries (" + QUERIES + " each, spark.range(" + INTERACTIVE.split(" ")[0]
-        + ") grouped) on an idle cluster and while two users run ETL (spark.range(" + ETL.split(" ")[0]
-        + ") grouped), 2 executors of 1 core");
-    System.out.printf(Locale.ROOT, "%-8s %10s %10s %12s %12s %14s%n", "setting", "idle p50", "idle p95",
-        "loaded p50", "loaded p95", "loaded/idle p95");
+    System.out.println("Interactive queries (" + SAMPLES + " per phase after " + WARM_UP + " to warm"
+        + " up, " + THINK.toMillis() + " ms apart) idle and while two users run heavy queries back to"
+        + " back; server defaults (bin/spark-serverless server, no flags); "
+        + Runtime.getRuntime().availableProcessors() + " cores");
+    System.out.printf(Locale.ROOT, "%-8s %-11s %9s %9s %11s %11s %10s %9s %10s%n", "workload", "setting",
+        "idle p50", "idle p95", "loaded p50", "loaded p95", "loaded/idle", "etl/min", "gw p99");
     for (Result r : results) {
-      System.out.printf(Locale.ROOT, "%-8s %8.0fms %8.0fms %10.0fms %10.0fms %13.2fx%n", r.setting(),
-          percentile(r.idle(), 0.5), percentile(r.idle(), 0.95), percentile(r.loaded(), 0.5),
-          percentile(r.loaded(), 0.95), r.ratio());
-      csv.append(String.format(Locale.ROOT, "%s,%.0f,%.0f,%.0f,%.0f,%.2f,%.3f%n", r.setting(),
-          percentile(r.idle(), 0.5), percentile(r.idle(), 0.95), percentile(r.loaded(), 0.5),
-          percentile(r.loaded(), 0.95), r.ratio(), r.overheadP99Ms()));
+      System.out.printf(Locale.ROOT, "%-8s %-11s %7.0fms %7.0fms %9.0fms %9.0fms %9.2fx %9.2f %8.2fms%n",
+          r.workload(), r.setting(), percentile(r.idle(), 0.5), percentile(r.idle(), 0.95),
+          percentile(r.loaded(), 0.5), percentile(r.loaded(), 0.95), r.ratio(), r.etlPerMinute(),
+          r.gatewayP99Ms());
+      csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%.0f,%.0f,%.0f,%.2f,%.2f,%d,%.3f,%.3f,%d,%d%n",
+          r.workload(), r.setting(), percentile(r.idle(), 0.5), percentile(r.idle(), 0.95),
+          percentile(r.loaded(), 0.5), percentile(r.loaded(), 0.95), r.ratio(), r.etlPerMinute(),
+          r.etlCompleted(), r.gatewayP99Ms(), r.gatewayMeanMs(), r.executorsLaunched(),
+          r.reservedLaunched()));
     }
-    Result gateway = results.get(results.size() - 1);
-    System.out.printf(Locale.ROOT, "gateway: loaded/idle p95 %.2fx (goal <= 1.5x); fifo %.2fx, fair %.2fx%n",
-        gateway.ratio(), results.get(0).ratio(), results.get(1).ratio());
-    System.out.printf(Locale.ROOT, "interceptor time per ExecutePlan on the cheap path: p99 %.3f ms, mean"
-        + " %.3f ms (goal p99 < 1 ms)%n", gateway.overheadP99Ms(), gateway.overheadMeanMs());
+    for (String workload : results.stream().map(Result::workload).distinct().toList()) {
+      Map<String, Result> bySetting = new LinkedHashMap<>();
+      results.stream().filter(r -> r.workload().equals(workload)).forEach(r -> bySetting.put(r.setting(), r));
+      Result gateway = bySetting.get("gateway");
+      if (gateway == null) {
+        continue;
+      }
+      double bestWithout = bySetting.values().stream().filter(r -> !r.setting().startsWith("gateway"))
+          .mapToDouble(Result::etlPerMinute).max().orElse(Double.NaN);
+      System.out.printf(Locale.ROOT, "%s: gateway loaded/idle p95 %.2fx (goal <= 1.5x); ETL throughput"
+          + " with the gateway %.0f%% of the best without it (goal >= 70%%); gateway time per"
+          + " ExecutePlan under load p99 %.2f ms, mean %.2f ms; %d executors launched, %d reserved"
+          + " for interactive%n", workload, gateway.ratio(), 100 * gateway.etlPerMinute() / bestWithout,
+          gateway.gatewayP99Ms(), gateway.gatewayMeanMs(), gateway.executorsLaunched(),
+          gateway.reservedLaunched());
+    }
     Files.writeString(out.resolve("gateway.csv"), csv);
     System.out.println("CSV: " + out.toAbsolutePath().resolve("gateway.csv"));
   }

@@ -17,6 +17,8 @@ import org.apache.spark.sql.SparkSession;
  *   sql ID SQL...              run SQL and wait
  *   async ID SQL...            run SQL in the background
  *   range ID ROWS PARTS GROUPS group spark.range(ROWS) into GROUPS keys (DataFrame API)
+ *   write ID PATH ROWS FILES   write spark.range(ROWS) with a derived column as FILES Parquet files
+ *   scan ID PATH GROUPS        read the Parquet files at PATH and group them into GROUPS keys
  *   conf KEY VALUE             spark.conf().set
  *   tag TAG                    spark.addTag
  *   sessions ID COUNT          open COUNT sessions one after another, run a tiny query in each, close it
@@ -42,6 +44,20 @@ public final class ConnectClientApp {
           String[] parts = words[2].split("\\s+");
           run(words[1], () -> describe(spark.range(0, Long.parseLong(parts[0]), 1, Integer.parseInt(parts[1]))
               .selectExpr("id % " + Long.parseLong(parts[2]) + " AS k").groupBy("k").count().collectAsList()));
+        }
+        case "write" -> {
+          String[] parts = words[2].split("\\s+");
+          run(words[1], () -> {
+            spark.range(0, Long.parseLong(parts[1]), 1, Integer.parseInt(parts[2]))
+                .selectExpr("id", "id * 7919 % 1000003 AS v").write().mode("overwrite").parquet(parts[0]);
+            return "[written]";
+          });
+        }
+        case "scan" -> {
+          String[] parts = words[2].split("\\s+");
+          run(words[1], () -> describe(spark.read().parquet(parts[0])
+              .selectExpr("(id + v) % " + Long.parseLong(parts[1]) + " AS k").groupBy("k").count()
+              .collectAsList()));
         }
         case "conf" -> {
           spark.conf().set(words[1], words[2]);

@@ -69,6 +69,12 @@ public final class ConnectUser implements AutoCloseable {
         timeout);
   }
 
+  /** The OK and FAILED lines so far of queries whose id starts with {@code idPrefix}, in order. */
+  public List<String> resultLines(String idPrefix) {
+    return jvm.output().lines().filter(line -> line.startsWith("OK " + idPrefix)
+        || line.startsWith("FAILED " + idPrefix)).toList();
+  }
+
   /** Ends the client at once, mid-query, as a crashed or killed client would. */
   public void kill() throws InterruptedException {
     jvm.close();

@@ -29,7 +29,8 @@ import java.util.Set;
  *       and heap of its own; fewer when a backlog stage already presses on memory;
  *   <li>{@link BacklogSizing}: how many executors the backlog needs by the mode ({@code standard},
  *       cost first, or {@code performance}, latency first), within the host's cores and the
- *       pool's limit;
+ *       pool's limit; in standard mode also when tasks have waited for a slot longer than an
+ *       executor's start pays off ({@link Saturation}), as a stream of small queries does;
  *   <li>{@link ColdStartHold}: at an application's start, before any task's CPU share is measured,
  *       the target is held at the live executors until one has been registered for a start time,
  *       so that the next ones get the task slots the measurement calls for;
@@ -112,8 +113,10 @@ public final class AutoscalePolicy {
         : snapshot.slotsPerExecutor();
     int newSlots = shape.slotsPerNewExecutor(backlog, snapshot.slotsPerExecutor(), previousSlots);
     TierSlots pool = TierSlots.of(snapshot, smallest, newSlots);
+    boolean waiting = pool.live() > 0 && backlog.stages().stream().anyMatch(stage -> stage.pendingTasks() > 0);
+    Saturation saturation = state.saturation().next(waiting, snapshot.now());
 
-    TierTarget sized = sizing.target(backlog, pool, snapshot);
+    TierTarget sized = sizing.target(backlog, pool, snapshot, saturation.lastedAt(snapshot.now()));
     ColdStartHold hold = ColdStartHold.of(backlog, snapshot, smallest, state.unmeasuredSince(),
         pool.live(), tuning.warmPool(mode), sized.executors());
     TierTarget target = hold.applyTo(sized).atLeast(minExecutors);
@@ -144,7 +147,8 @@ public final class AutoscalePolicy {
     List<String> release = surplus.and(reshape).and(largerTiers).executorIds();
     return new AutoscaleDecision(wanted, newSlots, release, raise.stages(), reasons,
         new AutoscaleState(coolDown.lastScaleUp(), wanted, stillRunning(state, raise, snapshot),
-            slotsReported ? newSlots : previousSlots, hold.unmeasuredSince(), hold.holding()));
+            slotsReported ? newSlots : previousSlots, hold.unmeasuredSince(), hold.holding(),
+            saturation));
   }
 
   /** A changed target is reported; so is a held scale-up, once, when the hold begins. */

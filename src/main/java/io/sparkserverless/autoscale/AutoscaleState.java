@@ -17,16 +17,26 @@ import java.util.Set;
  *     measured yet, {@link Instant#MIN} when there is no such backlog or no such executor yet
  * @param holdingForShape the last decision held back a scale-up for that measurement, so a
  *     further held decision is not reported again
+ * @param saturation since when tasks have been waiting for a slot, as {@link Saturation} tracks it
  */
 public record AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
-    int lastSlotsPerNewExecutor, Instant unmeasuredSince, boolean holdingForShape) {
+    int lastSlotsPerNewExecutor, Instant unmeasuredSince, boolean holdingForShape,
+    Saturation saturation) {
   public static final AutoscaleState INITIAL =
-      new AutoscaleState(Instant.MIN, -1, Set.of(), 0, Instant.MIN, false);
+      new AutoscaleState(Instant.MIN, -1, Set.of(), 0, Instant.MIN, false, Saturation.NONE);
 
   public AutoscaleState {
     requireNonNull(lastScaleUp, "lastScaleUp is null");
     raisedStages = Set.copyOf(raisedStages);
     requireNonNull(unmeasuredSince, "unmeasuredSince is null");
+    requireNonNull(saturation, "saturation is null");
+  }
+
+  /** A state that has seen no task wait for a slot. */
+  public AutoscaleState(Instant lastScaleUp, int lastTarget, Set<Integer> raisedStages,
+      int lastSlotsPerNewExecutor, Instant unmeasuredSince, boolean holdingForShape) {
+    this(lastScaleUp, lastTarget, raisedStages, lastSlotsPerNewExecutor, unmeasuredSince,
+        holdingForShape, Saturation.NONE);
   }
 
   /** A state with a choice of slots and no unmeasured backlog. */

@@ -3,6 +3,7 @@ package io.sparkserverless.autoscale;
 import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessMode;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -31,9 +32,13 @@ final class BacklogSizing {
     this.hostSlots = hostSlots;
   }
 
-  /** The target for the backlog, at most the snapshot's {@code smallestTierLimit}. */
-  TierTarget target(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
-    TierTarget target = byMode(backlog, pool, snapshot);
+  /**
+   * The target for the backlog, at most the snapshot's {@code smallestTierLimit}.
+   *
+   * @param waitingFor how long tasks have been waiting for a slot ({@link Saturation})
+   */
+  TierTarget target(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot, Duration waitingFor) {
+    TierTarget target = byMode(backlog, pool, snapshot, waitingFor);
     if (target.executors() > snapshot.smallestTierLimit()) {
       return target.changedTo(snapshot.smallestTierLimit(), "; limited to "
           + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors and the memory"
@@ -42,11 +47,12 @@ final class BacklogSizing {
     return target;
   }
 
-  private TierTarget byMode(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+  private TierTarget byMode(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot,
+      Duration waitingFor) {
     return switch (mode) {
       case PERFORMANCE -> latencyFirst(backlog, pool);
       case STANDARD -> backlog.isEmpty() ? new TierTarget(0, "no tasks left")
-          : withinHost(costFirst(backlog, pool, snapshot), backlog, pool);
+          : withinHost(costFirst(backlog, pool, snapshot, waitingFor), backlog, pool);
     };
   }
 
@@ -57,7 +63,8 @@ final class BacklogSizing {
         + useful + " executors; " + warmPool + " kept warm");
   }
 
-  private TierTarget costFirst(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot) {
+  private TierTarget costFirst(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot,
+      Duration waitingFor) {
     int tasks = backlog.tasks();
     double work = backlog.workSeconds();
     int live = pool.live();
@@ -66,6 +73,16 @@ final class BacklogSizing {
     double startSeconds = Math.max(tuning.minimumStartSeconds(),
         snapshot.executorStartLatency().toMillis() / 1000.0);
     double drainSeconds = pool.liveSlots() == 0 ? Double.POSITIVE_INFINITY : work / pool.liveSlots();
+    double waitedSeconds = waitingFor.toMillis() / 1000.0;
+    if (drainSeconds <= payoff * startSeconds && waitedSeconds > payoff * startSeconds
+        && useful > live) {
+      // Each query's backlog drains soon, but they keep coming: the slots have been full for
+      // longer than an executor takes to pay off. One more per decision, as the stream may end.
+      return new TierTarget(live + 1, String.format(Locale.ROOT, "tasks have waited for a slot for"
+          + " %.0f s without a pause, more than %.0fx the %.1f s an executor takes to start, though"
+          + " the %d tasks now waiting (%.1f s of work) drain in %.1f s on %d executors: the work"
+          + " keeps coming", waitedSeconds, payoff, startSeconds, tasks, work, drainSeconds, live));
+    }
     if (drainSeconds <= payoff * startSeconds) {
       return new TierTarget(Math.max(1, Math.min(live, useful)), String.format(Locale.ROOT,
           "%d tasks (%.1f s of work) drain in %.1f s on %d executors; starting more would not"

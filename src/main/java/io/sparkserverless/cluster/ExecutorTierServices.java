@@ -53,6 +53,11 @@ final class ExecutorTierServices implements TierServices {
   }
 
   @Override
+  public Optional<String> reservedLaneOf(String executorId) {
+    return Optional.ofNullable(pool.get().reservedLaneByExecutor().get(executorId));
+  }
+
+  @Override
   public boolean packsTasks() {
     return packsTasks;
   }

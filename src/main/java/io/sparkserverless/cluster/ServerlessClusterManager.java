@@ -85,10 +85,14 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
         ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
         : Optional.empty();
+    LaneIsolation isolation = LaneIsolation.of(sc.conf(), config, LocalProcessLauncher.hostCpus(), specs.cores());
     ExecutorPool pool = new ExecutorPool(
         config,
         exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),
-        (executorId, tier) -> specs.specFor(executorId, tier, scaleLoop.get().coresFor(tier, specs.cores())),
+        (executorId, tier, reservedFor) -> reservedFor.isPresent()
+            ? specs.specFor(executorId, tier, isolation.reservedCores(), isolation.reservedCores(), 0)
+            : specs.specFor(executorId, tier, scaleLoop.get().coresFor(tier, specs.cores()),
+                specs.cores(), isolation.sharedNiceness()),
         backend.poolEvents(),
         clock,
         daemonThread("serverless-executor-pool"),
@@ -103,7 +107,8 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         optional(sc.conf(), "spark.executor.instances"), config, hostSlots);
     scaleLoop.set(new ScaleLoop(config, mode,
         new SparkSchedulerView(scheduler, registry, pressure, new SparkSchedulerInternals(sc)),
-        backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler"), journal));
+        backend.poolControl(), shuffleUse, clock, daemonThread("serverless-scaler"), journal,
+        isolation.reserves() ? scheduler.laneGateway()::reservedExecutorsWanted : Map::of));
     backend.attach(pool, scaleLoop.get(), journal);
     scheduler.attach(new ExecutorTierServices(registry, pool::snapshot, mode.packsTasks(),
         scaleLoop::wake, escalations));

@@ -114,6 +114,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
       }
 
       @Override
+      public void requestReserved(Map<String, Integer> perLane) {
+        pool.requestReserved(perLane);
+      }
+
+      @Override
       public void release(List<String> executorIds) {
         killExecutors(CollectionConverters.asScala(executorIds).toSeq(), false, false, false);
       }

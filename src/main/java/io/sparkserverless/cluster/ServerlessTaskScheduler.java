@@ -84,25 +84,16 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   }
 
   /**
-   * Whether the task set must wait: tasks of its lane's pool already hold the lane's share of the
-   * slots (for etl, spark.serverless.gateway.etl.maxTaskShare). Called with this scheduler's lock
-   * held, per offer.
+   * Whether the task set may run on this executor: any may run on a shared one, only the lane's
+   * own on one reserved for a gateway lane. Called with this scheduler's lock held, per offer.
    */
-  boolean laneShareReached(TierAwareTaskSetManager candidate) {
+  boolean mayRunOn(TierAwareTaskSetManager candidate, String executorId) {
     TierServices backend = services;
     if (backend == null) {
-      return false;
+      return true;
     }
-    String pool = candidate.poolName();
-    return gateway.taskShareReached(pool, () -> liveSlots(backend), () -> {
-      int running = 0;
-      for (TierAwareTaskSetManager manager : managers) {
-        if (pool.equals(manager.poolName())) {
-          running += manager.runningTasks();
-        }
-      }
-      return running;
-    });
+    java.util.Optional<String> lane = backend.reservedLaneOf(executorId);
+    return lane.isEmpty() || gateway.mayUseReservedExecutor(lane.get(), candidate.poolName());
   }
 
   /** Exact load from this scheduler's own counters, for the gateway. */
@@ -139,20 +130,26 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   /**
    * Spark shuffles offers to spread tasks; while the autoscaler sizes the pool they go to the
    * widest, then the oldest executors first instead ({@link OfferPacking}), so surplus executors
-   * can go idle.
+   * can go idle. Executors reserved for a lane come first either way: that lane's tasks fill them
+   * before taking a shared slot another lane could use.
    */
   @Override
   public scala.collection.immutable.IndexedSeq<WorkerOffer> shuffleOffers(
       scala.collection.immutable.IndexedSeq<WorkerOffer> offers) {
     TierServices backend = services;
-    if (backend == null || !backend.packsTasks()) {
+    if (backend == null) {
       return super.shuffleOffers(offers);
     }
-    List<WorkerOffer> packed = new ArrayList<>(CollectionConverters.asJava(offers));
-    Map<String, Integer> cores = backend.registeredCores(); // one snapshot for the whole sort
-    packed.sort(Comparator.comparing(WorkerOffer::executorId,
-        OfferPacking.widestThenOldest(id -> cores.getOrDefault(id, 0))));
-    return CollectionConverters.asScala(packed).toIndexedSeq();
+    List<WorkerOffer> ordered = new ArrayList<>(CollectionConverters.asJava(
+        backend.packsTasks() ? offers : super.shuffleOffers(offers)));
+    if (backend.packsTasks()) {
+      Map<String, Integer> cores = backend.registeredCores(); // one snapshot for the whole sort
+      ordered.sort(Comparator.comparing(WorkerOffer::executorId,
+          OfferPacking.widestThenOldest(id -> cores.getOrDefault(id, 0))));
+    }
+    // Stable: the order above holds within each group.
+    ordered.sort(Comparator.comparing(offer -> backend.reservedLaneOf(offer.executorId()).isEmpty()));
+    return CollectionConverters.asScala(ordered).toIndexedSeq();
   }
 
   /** Connects the backend; called once by the cluster manager before any task set. */

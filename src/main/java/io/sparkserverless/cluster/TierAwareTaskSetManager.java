@@ -81,13 +81,13 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
   }
 
-  /** Etl-lane task sets take no more slots than the lane's share: the rest stay for interactive work. */
+  /** An executor reserved for a gateway lane runs only that lane's task sets. */
   @Override
   public scala.Tuple3<Option<org.apache.spark.scheduler.TaskDescription>, Object, Object> resourceOffer(
       String executorId, String host, Enumeration.Value maxLocality, int taskCpus,
       scala.collection.immutable.Map<String, scala.collection.immutable.Map<String, Object>> resources)
       throws org.apache.spark.TaskNotSerializableException {
-    if (scheduler != null && scheduler.laneShareReached(this)) {
+    if (scheduler != null && !scheduler.mayRunOn(this, executorId)) {
       return new scala.Tuple3<>(Option.empty(), Boolean.FALSE, -1);
     }
     return super.resourceOffer(executorId, host, maxLocality, taskCpus, resources);

@@ -30,6 +30,9 @@ interface TierServices {
    */
   Map<String, Integer> registeredCores();
 
+  /** The gateway lane a live executor is reserved for, or empty for a shared one. */
+  Optional<String> reservedLaneOf(String executorId);
+
   /**
    * Whether free slots are offered widest executor first, then oldest, so that with fewer tasks
    * than slots the narrow and the newest go idle (see {@link OfferPacking}).

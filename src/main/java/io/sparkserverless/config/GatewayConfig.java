@@ -26,7 +26,9 @@ public record GatewayConfig(
     Duration interactiveMaxRunTime,
     Duration etlMaxRunTime,
     Duration interactiveDemoteAfter,
-    int etlMaxTaskShare) {
+    int interactiveReservedExecutors,
+    Duration interactiveReserveFor,
+    int etlNiceness) {
 
   private static final String GATEWAY = ServerlessConfig.PREFIX + "gateway.";
   /** The lane of small, latency-sensitive queries: a heavier FAIR pool with a guaranteed slot. */
@@ -146,20 +148,46 @@ public record GatewayConfig(
           "a duration such as 10s, at least 1ms and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofMillis(1)));
 
-  public static final ConfigEntry<Integer> ETL_MAX_TASK_SHARE =
+  public static final ConfigEntry<Integer> INTERACTIVE_RESERVED_EXECUTORS =
       ConfigEntry.withDefault(
-          GATEWAY + "etl.maxTaskShare",
-          "Percent of the executor slots that tasks of the etl pool may hold (at least one slot); the"
-              + " rest stay free, so an interactive query does not wait for long ETL tasks to end."
-              + " 100 turns it off.",
-          "75",
-          "an integer from 1 to 100",
+          GATEWAY + "interactive.reservedExecutors",
+          "Executors kept for the interactive lane while it is in use: only its tasks run on them,"
+              + " so an interactive query never waits for an ETL task to end. They start at the first"
+              + " interactive operation and stop after interactive.reserveFor without one; with none,"
+              + " etl may use every executor. 0 turns the reservation off.",
+          "1",
+          "an integer from 0 to 8",
           text -> {
-            int percent = Values.integerAtLeast(1).apply(text);
-            if (percent > 100) {
-              throw new IllegalArgumentException("above 100");
+            int count = Values.integerAtLeast(0).apply(text);
+            if (count > 8) {
+              throw new IllegalArgumentException("above 8");
             }
-            return percent;
+            return count;
+          });
+
+  public static final ConfigEntry<Duration> INTERACTIVE_RESERVE_FOR =
+      ConfigEntry.withDefault(
+          GATEWAY + "interactive.reserveFor",
+          "How long the interactive lane's reserved executors are kept after its last operation"
+              + " ended: longer than an analyst's pause between queries.",
+          "2min",
+          "a duration such as 30s, at least 1s and at most " + Values.MAX_DURATION,
+          Values.durationAtLeast(Duration.ofSeconds(1)));
+
+  public static final ConfigEntry<Integer> ETL_NICENESS =
+      ConfigEntry.withDefault(
+          GATEWAY + "etl.niceness",
+          "OS scheduling niceness of the executors that run etl work, while the interactive lane has"
+              + " reserved executors (which, like the driver, keep niceness 0): when both compete for"
+              + " the host's cores, interactive tasks get most of the CPU. 0 turns it off.",
+          "10",
+          "an integer from 0 to 19",
+          text -> {
+            int niceness = Values.integerAtLeast(0).apply(text);
+            if (niceness > 19) {
+              throw new IllegalArgumentException("above 19");
+            }
+            return niceness;
           });
 
   /** All entries, in documentation order. */
@@ -177,7 +205,19 @@ public record GatewayConfig(
           INTERACTIVE_MAX_RUN_TIME,
           ETL_MAX_RUN_TIME,
           INTERACTIVE_DEMOTE_AFTER,
-          ETL_MAX_TASK_SHARE);
+          INTERACTIVE_RESERVED_EXECUTORS,
+          INTERACTIVE_RESERVE_FOR,
+          ETL_NICENESS);
+
+  /**
+   * Keys of earlier versions, each with what replaced it: refused with this message instead of as
+   * unknown, so an old configuration leads to the fix.
+   */
+  public static final Map<String, String> REPLACED_KEYS = Map.of(
+      GATEWAY + "etl.maxTaskShare", "the etl lane's slot cap was replaced by executors reserved for"
+          + " the interactive lane (" + GATEWAY + "interactive.reservedExecutors, default 1) and a"
+          + " lower CPU priority for etl executors (" + GATEWAY + "etl.niceness, default 10); remove"
+          + " the key");
 
   public GatewayConfig {
     requireNonNull(analysisBudget, "analysisBudget is null");
@@ -187,6 +227,7 @@ public record GatewayConfig(
     requireNonNull(interactiveMaxRunTime, "interactiveMaxRunTime is null");
     requireNonNull(etlMaxRunTime, "etlMaxRunTime is null");
     requireNonNull(interactiveDemoteAfter, "interactiveDemoteAfter is null");
+    requireNonNull(interactiveReserveFor, "interactiveReserveFor is null");
   }
 
   /** Parses the gateway settings; unknown keys are refused by {@link ServerlessConfig#from}. */
@@ -204,7 +245,9 @@ public record GatewayConfig(
         INTERACTIVE_MAX_RUN_TIME.readFrom(settings),
         ETL_MAX_RUN_TIME.readFrom(settings),
         INTERACTIVE_DEMOTE_AFTER.readFrom(settings),
-        ETL_MAX_TASK_SHARE.readFrom(settings));
+        INTERACTIVE_RESERVED_EXECUTORS.readFrom(settings),
+        INTERACTIVE_RESERVE_FOR.readFrom(settings),
+        ETL_NICENESS.readFrom(settings));
   }
 
   /**
@@ -214,12 +257,15 @@ public record GatewayConfig(
   public List<LaneSpec> lanes() {
     return List.of(
         new LaneSpec(INTERACTIVE_LANE, INTERACTIVE_LANE, interactiveMaxConcurrent, interactiveMaxRunTime,
-            Optional.of(new LaneSpec.Demotion(interactiveDemoteAfter, ETL_LANE)), 100,
+            Optional.of(new LaneSpec.Demotion(interactiveDemoteAfter, ETL_LANE)),
+            interactiveReservedExecutors == 0 ? Optional.empty()
+                : Optional.of(new LaneSpec.Reservation(interactiveReservedExecutors, interactiveReserveFor)),
             new LaneSpec.Keys(INTERACTIVE_MAX_CONCURRENT.key(), INTERACTIVE_MAX_RUN_TIME.key(),
-                Optional.of(INTERACTIVE_DEMOTE_AFTER.key()), Optional.empty())),
+                Optional.of(INTERACTIVE_DEMOTE_AFTER.key()),
+                Optional.of(INTERACTIVE_RESERVED_EXECUTORS.key()))),
         new LaneSpec(ETL_LANE, ETL_LANE, etlMaxConcurrent, etlMaxRunTime, Optional.empty(),
-            etlMaxTaskShare, new LaneSpec.Keys(ETL_MAX_CONCURRENT.key(), ETL_MAX_RUN_TIME.key(),
-                Optional.empty(), Optional.of(ETL_MAX_TASK_SHARE.key()))));
+            Optional.empty(), new LaneSpec.Keys(ETL_MAX_CONCURRENT.key(), ETL_MAX_RUN_TIME.key(),
+                Optional.empty(), Optional.empty())));
   }
 
   /** The lane of operations estimated to read at most {@link #interactiveMaxMb()}. */

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param maxConcurrent operations running at once in the lane
  * @param maxRunTime past this the runaway guard cancels an operation's jobs
  * @param demotion whether, and when, a long operation's later stages move to another lane's pool
- * @param maxTaskSharePercent percent of the executor slots its tasks may hold; 100 is no cap
+ * @param reservation executors kept for the lane's tasks alone while it is in use, if any
  * @param keys the settings that change these values, for messages
  */
 public record LaneSpec(
@@ -25,7 +25,7 @@ public record LaneSpec(
     int maxConcurrent,
     Duration maxRunTime,
     Optional<Demotion> demotion,
-    int maxTaskSharePercent,
+    Optional<Reservation> reservation,
     Keys keys) {
 
   /** Operations still running {@code after} admission run their later stages in lane {@code toLane}'s pool. */
@@ -36,14 +36,27 @@ public record LaneSpec(
     }
   }
 
+  /**
+   * Executors only this lane's tasks run on, while it is in use: from its first operation until
+   * {@code keepFor} after its last one ended.
+   */
+  public record Reservation(int executors, Duration keepFor) {
+    public Reservation {
+      if (executors < 1) {
+        throw new IllegalArgumentException("a reservation needs at least one executor: " + executors);
+      }
+      requireNonNull(keepFor, "keepFor is null");
+    }
+  }
+
   /** The config keys of a lane's settings. */
   public record Keys(String maxConcurrent, String maxRunTime, Optional<String> demoteAfter,
-      Optional<String> maxTaskShare) {
+      Optional<String> reservedExecutors) {
     public Keys {
       requireNonNull(maxConcurrent, "maxConcurrent is null");
       requireNonNull(maxRunTime, "maxRunTime is null");
       requireNonNull(demoteAfter, "demoteAfter is null");
-      requireNonNull(maxTaskShare, "maxTaskShare is null");
+      requireNonNull(reservedExecutors, "reservedExecutors is null");
     }
   }
 
@@ -58,19 +71,11 @@ public record LaneSpec(
     }
     requireNonNull(maxRunTime, "maxRunTime is null");
     requireNonNull(demotion, "demotion is null");
-    if (maxTaskSharePercent < 1 || maxTaskSharePercent > 100) {
-      throw new IllegalArgumentException("maxTaskSharePercent of lane " + name + " must be 1..100: "
-          + maxTaskSharePercent);
-    }
+    requireNonNull(reservation, "reservation is null");
     requireNonNull(keys, "keys is null");
     if (demotion.isPresent() != keys.demoteAfter().isPresent()) {
       throw new IllegalArgumentException("lane " + name + ": a demotion needs its key, and only then");
     }
-  }
-
-  /** Whether the lane's tasks may hold fewer than all executor slots. */
-  public boolean capsTaskShare() {
-    return maxTaskSharePercent < 100;
   }
 
   @Override

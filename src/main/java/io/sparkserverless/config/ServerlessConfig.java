@@ -248,6 +248,13 @@ public record ServerlessConfig(
     TreeSet<String> known = new TreeSet<>();
     allEntries().forEach(entry -> known.add(entry.key()));
     List<String> unknown = new ArrayList<>();
+    for (String key : new TreeSet<>(settings.keySet())) {
+      String replaced = GatewayConfig.REPLACED_KEYS.get(key);
+      if (replaced != null) {
+        throw new InvalidConfigException(key + "=" + settings.get(key) + " is no longer a setting: "
+            + replaced);
+      }
+    }
     for (String key : settings.keySet()) {
       if (key.startsWith(PREFIX) && !known.contains(key)) {
         unknown.add(key);

@@ -7,11 +7,17 @@ import java.util.List;
 public final class ExecutorLifecycle {
   private ExecutorLifecycle() {}
 
-  /** The pool launched an executor; {@code description} is the launcher's (pid and log, a pod name). */
-  public record Launched(String executorId, String tier, int cores, String description) implements Decision {
+  /**
+   * The pool launched an executor; {@code description} is the launcher's (pid and log, a pod name).
+   *
+   * @param reservedForLane the gateway lane whose tasks alone it runs; empty for a shared executor
+   */
+  public record Launched(String executorId, String tier, int cores, String description,
+      String reservedForLane) implements Decision {
     @Override
     public List<String> logLines() {
-      return List.of("Launched executor " + executorId + " in tier " + tier + " (" + description + ").");
+      return List.of("Launched executor " + executorId + " in tier " + tier + " (" + description + ")"
+          + (reservedForLane.isEmpty() ? "." : ", reserved for lane " + reservedForLane + "'s tasks."));
     }
   }
 

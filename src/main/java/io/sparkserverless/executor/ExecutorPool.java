@@ -22,13 +22,15 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 
@@ -62,19 +64,26 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private static final class Tracked {
     final LaunchedExecutor handle;
     final Instant launchedAt;
+    /** The lane whose tasks alone it runs; empty for a shared executor. */
+    final Optional<String> reservedFor;
     Phase phase = Phase.STARTING;
     StopRequest stopRequest = StopRequest.NONE;
     boolean registered;
     Instant registeredAt;
 
-    Tracked(LaunchedExecutor handle, Instant launchedAt) {
+    Tracked(LaunchedExecutor handle, Instant launchedAt, Optional<String> reservedFor) {
       this.handle = handle;
       this.launchedAt = launchedAt;
+      this.reservedFor = reservedFor;
+    }
+
+    boolean shared() {
+      return reservedFor.isEmpty();
     }
   }
 
   private final ServerlessConfig config;
-  private final BiFunction<String, MemoryTier, ExecutorLaunchSpec> specFactory;
+  private final ExecutorSpecs specFactory;
   private final PoolListener listener;
   private final Clock clock;
   private final ScheduledExecutorService thread;
@@ -86,6 +95,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private final AtomicInteger lastExecutorId = new AtomicInteger();
   private final Map<String, Tracked> executors = new LinkedHashMap<>();
   private final Map<MemoryTier, Integer> target = new TreeMap<>();
+  /** Smallest-tier executors reserved for each lane's tasks, by lane name. */
+  private final Map<String, Integer> reservedTarget = new TreeMap<>();
   private final Map<MemoryTier, Integer> launchedByTier = new TreeMap<>();
   private final Map<MemoryTier, Integer> exitedByTier = new TreeMap<>();
   private int launchFailuresInARow;
@@ -113,7 +124,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   public ExecutorPool(
       ServerlessConfig config,
       Function<ExecutorExitListener, ExecutorLauncher> launcherFactory,
-      BiFunction<String, MemoryTier, ExecutorLaunchSpec> specFactory,
+      ExecutorSpecs specFactory,
       PoolListener listener,
       Clock clock,
       ScheduledExecutorService thread,
@@ -147,6 +158,25 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     execute(
         () -> {
           target.replaceAll((tier, count) -> copy.getOrDefault(tier, 0));
+          reconcile();
+        });
+  }
+
+  /**
+   * Sets how many smallest-tier executors each lane keeps for its own tasks, by lane name; lanes
+   * not named keep none. They count toward the pool's limits like any executor. Surplus ones
+   * still starting are cancelled; registered ones are left for the scale loop to release when idle.
+   */
+  public void requestReserved(Map<String, Integer> perLane) {
+    Map<String, Integer> copy = Map.copyOf(perLane);
+    execute(
+        () -> {
+          reservedTarget.clear();
+          copy.forEach((lane, count) -> {
+            if (count > 0) {
+              reservedTarget.put(lane, count);
+            }
+          });
           reconcile();
         });
   }
@@ -306,25 +336,36 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       publishSnapshot();
       return;
     }
+    // Reserved executors first: they are few, and what is left goes to the tiers' targets.
+    Set<String> reservedLanes = new TreeSet<>(reservedTarget.keySet());
+    executors.values().forEach(tracked -> tracked.reservedFor.ifPresent(reservedLanes::add));
+    MemoryTier smallest = config.memoryTiers().smallest();
+    for (String lane : reservedLanes) {
+      Optional<String> reservedFor = Optional.of(lane);
+      reconcile(smallest, reservedFor, reservedTarget.getOrDefault(lane, 0));
+    }
     for (MemoryTier tier : config.memoryTiers().tiers()) {
-      int wanted = target.getOrDefault(tier, 0);
-      List<Tracked> live = liveOf(tier);
-      // Not yet registered executors beyond the target are cancelled; registered ones are left for
-      // Spark to kill, because only Spark knows which are idle.
-      for (int i = live.size() - 1; i >= 0 && live.size() > wanted; i--) {
-        Tracked surplus = live.get(i);
-        if (surplus.phase == Phase.STARTING) {
-          requestStop(surplus, StopRequest.BY_POOL);
-          live.remove(i);
-        }
-      }
-      int missing = wanted - live.size();
-      while (missing > 0 && !gaveUp && mayLaunch(tier)) {
-        launch(tier);
-        missing--;
-      }
+      reconcile(tier, Optional.empty(), target.getOrDefault(tier, 0));
     }
     publishSnapshot();
+  }
+
+  private void reconcile(MemoryTier tier, Optional<String> reservedFor, int wanted) {
+    List<Tracked> live = liveOf(tier, reservedFor);
+    // Not yet registered executors beyond the target are cancelled; registered ones are left for
+    // Spark to kill, because only Spark knows which are idle.
+    for (int i = live.size() - 1; i >= 0 && live.size() > wanted; i--) {
+      Tracked surplus = live.get(i);
+      if (surplus.phase == Phase.STARTING) {
+        requestStop(surplus, StopRequest.BY_POOL);
+        live.remove(i);
+      }
+    }
+    int missing = wanted - live.size();
+    while (missing > 0 && !gaveUp && mayLaunch(tier)) {
+      launch(tier, reservedFor);
+      missing--;
+    }
   }
 
   private boolean mayLaunch(MemoryTier tier) {
@@ -349,20 +390,20 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     return true;
   }
 
-  private void launch(MemoryTier tier) {
+  private void launch(MemoryTier tier, Optional<String> reservedFor) {
     String executorId = Integer.toString(lastExecutorId.incrementAndGet());
     LaunchedExecutor handle;
     try {
-      handle = launcher.launch(specFactory.apply(executorId, tier));
+      handle = launcher.launch(specFactory.specFor(executorId, tier, reservedFor));
     } catch (IOException | RuntimeException e) {
       recordLaunchFailure("executor " + executorId + " could not be launched: " + e);
       return;
     }
-    Tracked tracked = new Tracked(handle, clock.instant());
+    Tracked tracked = new Tracked(handle, clock.instant(), reservedFor);
     executors.put(executorId, tracked);
     launchedByTier.merge(tier, 1, Integer::sum);
     journal.record(new ExecutorLifecycle.Launched(executorId, tier.toString(), handle.cores(),
-        handle.description()));
+        handle.description(), reservedFor.orElse("")));
     listener.executorLaunched(handle);
     schedule(() -> {
       if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
@@ -471,11 +512,12 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     }
   }
 
-  private List<Tracked> liveOf(MemoryTier tier) {
+  private List<Tracked> liveOf(MemoryTier tier, Optional<String> reservedFor) {
     return new java.util.ArrayList<>(executors.values().stream()
         // One that missed its registration stays counted until its exit is handled: its
         // replacement waits for the launch failure's backoff.
-        .filter(t -> t.handle.tier().equals(tier) && (t.phase != Phase.STOPPING
+        .filter(t -> t.handle.tier().equals(tier) && t.reservedFor.equals(reservedFor)
+            && (t.phase != Phase.STOPPING
             || t.stopRequest == StopRequest.REGISTRATION_TIMEOUT))
         .toList());
   }
@@ -486,6 +528,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     Map<MemoryTier, Integer> startingByTier = new TreeMap<>();
     Map<MemoryTier, Integer> startingCoresByTier = new TreeMap<>();
     Map<String, Integer> coresByExecutor = new java.util.HashMap<>();
+    Map<String, String> reservedLaneByExecutor = new java.util.HashMap<>();
+    Map<String, Integer> reservedLiveByLane = new TreeMap<>();
     Instant now = clock.instant();
     double gbSeconds = endedExecutorGbSeconds;
     double coreSeconds = endedExecutorCoreSeconds;
@@ -500,21 +544,31 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       }
       liveByTier.merge(tracked.handle.tier(), 1, Integer::sum);
       heap += tracked.handle.tier().heapMb();
+      tracked.reservedFor.ifPresent(lane -> {
+        reservedLiveByLane.merge(lane, 1, Integer::sum);
+        reservedLaneByExecutor.put(tracked.handle.executorId(), lane);
+      });
       if (tracked.phase == Phase.STARTING) {
         starting++;
-        startingByTier.merge(tracked.handle.tier(), 1, Integer::sum);
-        startingCoresByTier.merge(tracked.handle.tier(), tracked.handle.cores(), Integer::sum);
+        if (tracked.shared()) {
+          startingByTier.merge(tracked.handle.tier(), 1, Integer::sum);
+          startingCoresByTier.merge(tracked.handle.tier(), tracked.handle.cores(), Integer::sum);
+        }
       } else {
         coresByExecutor.put(tracked.handle.executorId(), tracked.handle.cores());
         registered++;
-        registeredIds.computeIfAbsent(tracked.handle.tier(), t -> new java.util.ArrayList<>())
-            .add(tracked.handle.executorId());
+        if (tracked.shared()) {
+          registeredIds.computeIfAbsent(tracked.handle.tier(), t -> new java.util.ArrayList<>())
+              .add(tracked.handle.executorId());
+        }
       }
     }
-    int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum();
+    int totalTarget = target.values().stream().mapToInt(Integer::intValue).sum()
+        + reservedTarget.values().stream().mapToInt(Integer::intValue).sum();
     snapshot = new PoolSnapshot(totalTarget, starting, registered, heap, liveByTier,
         launchedByTier, exitedByTier, registeredIds, launchFailuresInARow, gbSeconds, coreSeconds,
-        meanStartLatency, startingByTier, startingCoresByTier, coresByExecutor);
+        meanStartLatency, startingByTier, startingCoresByTier, coresByExecutor,
+        reservedLaneByExecutor, reservedLiveByLane);
   }
 
   private static double secondsSince(Tracked tracked, Instant now) {

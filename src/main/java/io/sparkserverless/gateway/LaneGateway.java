@@ -9,11 +9,14 @@ import io.sparkserverless.config.LaneSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,7 +26,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.spark.connect.proto.ExecutePlanRequest;
@@ -38,7 +40,8 @@ import org.sparkproject.connect.grpc.Status;
  * {@link RunawayGuard} decides what to cancel. Spark is reached only through a
  * {@link ConnectServerView}. {@link LaneInterceptor} feeds it requests; the task scheduler, a
  * {@link LaneGatewayHost}, asks it for the pool of each stage ({@link #poolFor}) and whether a lane
- * holds its share of the slots ({@link #taskShareReached}).
+ * may use an executor reserved for a lane ({@link #mayUseReservedExecutor}), and the scale loop asks
+ * it which lanes keep executors for themselves ({@link #reservedExecutorsWanted}).
  *
  * <p>Lifecycle: created with the task scheduler, idle until the first interceptor calls
  * {@link #activate}; stops when the application ends, or when {@link #stop} is called (either may
@@ -46,7 +49,7 @@ import org.sparkproject.connect.grpc.Status;
  *
  * <p>Threads: request methods run on gRPC threads (and may block while an operation queues); the
  * guard runs on its own daemon thread; analyses on a small bounded pool; {@link #poolFor} and
- * {@link #taskShareReached} run on the scheduler's threads and never block or throw.
+ * {@link #mayUseReservedExecutor} run on the scheduler's threads and never block or throw.
  */
 public final class LaneGateway {
   static final int HISTORY_PER_SESSION = 5;
@@ -81,6 +84,7 @@ public final class LaneGateway {
   private final Admission admission;
   private final OperationRegistry operations = new OperationRegistry();
   private final SessionHistory history = new SessionHistory(HISTORY_PER_SESSION, MAX_SESSIONS_REMEMBERED);
+  private final LaneReservations reservations;
   private final PoolAssignment pools;
   private final GatewayMetrics metrics;
   private final ThreadPoolExecutor analysisThreads;
@@ -129,6 +133,7 @@ public final class LaneGateway {
     this.classifier = new LaneClassifier(lanes.small(), lanes.big(), config.interactiveMaxMb() * 1024 * 1024);
     this.admission = new Admission(Admission.Limits.of(config));
     this.pools = new PoolAssignment(lanes);
+    this.reservations = new LaneReservations(lanes.all());
     this.metrics = new GatewayMetrics(lanes, admission::running, admission::queued, operations::size,
         history::sessions);
     this.analysisThreads = new ThreadPoolExecutor(ANALYSIS_THREADS, ANALYSIS_THREADS, 30, TimeUnit.SECONDS,
@@ -292,6 +297,7 @@ public final class LaneGateway {
     }
     metrics.queueWait(lane).update(waited);
     metrics.admitted(lane).inc();
+    reservations.touched(lane, clock.instant());
     history.remember(user, valid.sessionId(), lane);
     decisions.accept(new GatewayDecision.LaneChoice(operationId, user, lane, facts.describe(),
         decision.reason(), waited, TimeUnit.NANOSECONDS.toMicros(overheadNanos), decision.basis(),
@@ -357,29 +363,35 @@ public final class LaneGateway {
   }
 
   /**
-   * Whether tasks of this pool's lane already hold the lane's share of the executor slots
-   * ({@link LaneSpec#maxTaskSharePercent()}), so another of its task sets must wait. False for pools
-   * of no lane and lanes without a cap (the suppliers are not called then). Never throws.
-   *
-   * @param slots task slots of the registered executors
-   * @param runningInPool tasks of this pool running now
+   * Executors each lane in use keeps for its own tasks ({@link LaneSpec#reservation()}), by lane
+   * name; lanes not in use are left out. A lane is in use while one of its operations runs (a
+   * demoted one no longer counts), and for the reservation's keepFor after the last ended. For the
+   * scale loop; never throws.
    */
-  public boolean taskShareReached(String pool, IntSupplier slots, IntSupplier runningInPool) {
+  public Map<String, Integer> reservedExecutorsWanted() {
     try {
-      Optional<LaneSpec> lane = pool == null ? Optional.empty() : lanes.ofPool(pool);
-      if (lane.isEmpty() || !lane.get().capsTaskShare()) {
-        return false;
+      Map<String, Integer> running = new HashMap<>();
+      for (TrackedOperation operation : operations.snapshot()) {
+        if (!operation.demoted()) {
+          running.merge(operation.lane().name(), 1, Integer::sum);
+        }
       }
-      return runningInPool.getAsInt() >= allowedTasks(slots.getAsInt(), lane.get().maxTaskSharePercent());
+      Map<String, Integer> wanted = new TreeMap<>();
+      reservations.wanted(clock.instant(), running).forEach((lane, reserved) ->
+          wanted.put(lane, reserved.executors()));
+      return wanted;
     } catch (RuntimeException e) {
-      Decisions.LOG.warn("Could not check the task share of pool {}: {}", pool, e.toString());
-      return false;
+      Decisions.LOG.warn("Could not compute the lanes' reservations: {}", e.toString());
+      return Map.of();
     }
   }
 
-  /** Tasks a lane with this share may run on this many slots: at least one, and never all of them. */
-  static int allowedTasks(int slots, int sharePercent) {
-    return Math.max(1, slots - (int) Math.ceil(slots * (100 - sharePercent) / 100.0));
+  /**
+   * Whether a task set of this pool may run on an executor reserved for this lane: only the lane's
+   * own pool may. Runs per offer with the scheduler's lock held; never throws.
+   */
+  public boolean mayUseReservedExecutor(String reservedForLane, String pool) {
+    return lanes.named(reservedForLane).map(lane -> lane.pool().equals(pool)).orElse(false);
   }
 
   /** Lets go of an operation that never reached Spark; for benchmarks that drive the gateway alone. */
@@ -430,6 +442,7 @@ public final class LaneGateway {
   private void close(String operationId, String why) {
     operations.remove(operationId).ifPresent(operation -> {
       admission.release(operationId);
+      reservations.touched(operation.lane(), clock.instant());
       Duration ran = Duration.between(operation.admittedAt(), clock.instant());
       metrics.latency(operation.lane()).update(ran);
       Decisions.LOG.debug("Operation {} released its {} slot after {} ms: {}", operationId,

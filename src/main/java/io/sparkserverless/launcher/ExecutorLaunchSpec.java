@@ -17,6 +17,9 @@ import java.util.Map;
  *     spark.kubernetes.executor.request.cores} from {@code spark.executor.cores}
  * @param environment variables for the executor; may hold the RPC auth secret, so {@link
  *     #toString()} shows only their names
+ * @param niceness how much lower than the driver's its CPU priority is, 0 to 19: executors that
+ *     run batch work yield the host's cores to those that run interactive work. A local launcher
+ *     passes it to nice(1); a cluster launcher would give such pods a smaller CPU request instead
  */
 public record ExecutorLaunchSpec(
     String executorId,
@@ -28,7 +31,16 @@ public record ExecutorLaunchSpec(
     String hostname,
     List<String> javaOptions,
     List<String> classPath,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    int niceness) {
+
+  /** A spec at the driver's CPU priority. */
+  public ExecutorLaunchSpec(String executorId, MemoryTier tier, int cores, int cpus, String appId,
+      String driverUrl, String hostname, List<String> javaOptions, List<String> classPath,
+      Map<String, String> environment) {
+    this(executorId, tier, cores, cpus, appId, driverUrl, hostname, javaOptions, classPath,
+        environment, 0);
+  }
 
   public ExecutorLaunchSpec {
     requireNonNull(executorId, "executorId is null");
@@ -44,6 +56,9 @@ public record ExecutorLaunchSpec(
     }
     if (cores < 1) {
       throw new IllegalArgumentException("cores must be positive: " + cores);
+    }
+    if (niceness < 0 || niceness > 19) {
+      throw new IllegalArgumentException("niceness must be from 0 to 19: " + niceness);
     }
     if (cpus < 1 || cpus > cores) {
       throw new IllegalArgumentException("cpus must be from 1 to the cores (" + cores + "): " + cpus);
@@ -65,7 +80,7 @@ public record ExecutorLaunchSpec(
   public String toString() {
     return "ExecutorLaunchSpec[executorId=" + executorId + ", tier=" + tier + ", cores=" + cores
         + ", cpus=" + cpus + ", appId=" + appId + ", driverUrl=" + driverUrl
-        + ", hostname=" + hostname
+        + ", hostname=" + hostname + ", niceness=" + niceness
         + ", javaOptions=" + javaOptions + ", environment names=" + environment.keySet() + "]";
   }
 }

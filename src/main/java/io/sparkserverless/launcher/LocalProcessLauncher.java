@@ -46,6 +46,12 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   /** How long {@link #close()} waits for a class-data archive to be written (about 5 s here). */
   private static final Duration ARCHIVE_SAVE_WAIT = Duration.ofSeconds(30);
 
+  /** nice(1), from coreutils; without it executors run at the driver's priority. */
+  static final Optional<Path> NICE = java.util.stream.Stream.of("/usr/bin/nice", "/bin/nice")
+      .map(Path::of).filter(Files::isExecutable).findFirst();
+  private static final java.util.concurrent.atomic.AtomicBoolean NO_NICE_REPORTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private final Path applicationDirectory;
   private final ExecutorExitListener exitListener;
   private final Duration stopGracePeriod;
@@ -138,7 +144,8 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
           }));
     }
     return new LaunchedExecutor(spec.executorId(), spec.tier(), spec.cores(),
-        "pid " + process.pid() + ", log " + logFile);
+        "pid " + process.pid() + (lowersPriority(spec) ? ", nice " + spec.niceness() : "")
+            + ", log " + logFile);
   }
 
   /**
@@ -153,6 +160,11 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
       case 129, 130, 137, 143 -> ContainerExit.KilledBySignal.withConventionalCode(exitValue - 128, lastLogLines);
       default -> new ContainerExit.ExitedByItself(exitValue, lastLogLines);
     };
+  }
+
+  /** The processors every local executor shares. */
+  public static int hostCpus() {
+    return Runtime.getRuntime().availableProcessors();
   }
 
   @Override
@@ -199,6 +211,10 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
   private static List<String> command(
       ExecutorLaunchSpec spec, ClassDataSharing.Launch sharing, String mainClass) {
     List<String> command = new ArrayList<>();
+    if (lowersPriority(spec)) {
+      // nice(1) execs the JVM, so the process started is the executor itself (same pid).
+      command.addAll(List.of(NICE.get().toString(), "-n", Integer.toString(spec.niceness())));
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(String.join(File.pathSeparator, sharing.classPath()));
@@ -210,6 +226,17 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     command.add(mainClass);
     command.addAll(spec.executorArguments());
     return command;
+  }
+
+  private static boolean lowersPriority(ExecutorLaunchSpec spec) {
+    if (spec.niceness() == 0) {
+      return false;
+    }
+    if (NICE.isEmpty() && NO_NICE_REPORTED.compareAndSet(false, true)) {
+      LOG.warn("nice(1) was not found in /usr/bin or /bin: executors run at the driver's CPU"
+          + " priority, so interactive tasks get no CPU preference over etl tasks on this host.");
+    }
+    return NICE.isPresent();
   }
 
   @Override

@@ -13,6 +13,9 @@ public interface PoolControl {
   /** Executors wanted per tier; tiers not named are wanted at zero. */
   void requestPerTier(Map<MemoryTier, Integer> target);
 
+  /** Smallest-tier executors each lane keeps for its own tasks, by lane name; others keep none. */
+  void requestReserved(Map<String, Integer> perLane);
+
   /** Releases idle executors through Spark, so that Spark stops offering them tasks first. */
   void release(List<String> executorIds);
 }

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param raisedStages stages whose pending tasks move up, to the tier they move to
  * @param keptForShuffle idle executors beyond the target kept for their shuffle output
  * @param reasons the autoscaler's reasons, in its words
+ * @param reserved smallest-tier executors kept for each gateway lane in use, by lane name, on top of
+ *     {@code target}
  */
 public record ScaleDecision(String sizing, Map<String, Integer> target, List<String> release,
     int slotsPerNewExecutor, Map<Integer, String> raisedStages, List<String> keptForShuffle,
-    List<String> reasons, List<String> logLines) implements Decision {
+    List<String> reasons, List<String> logLines, Map<String, Integer> reserved) implements Decision {
   public ScaleDecision {
     target = Collections.unmodifiableMap(new LinkedHashMap<>(target)); // smallest tier first
     release = List.copyOf(release);
@@ -30,5 +32,6 @@ public record ScaleDecision(String sizing, Map<String, Integer> target, List<Str
     keptForShuffle = List.copyOf(keptForShuffle);
     reasons = List.copyOf(reasons);
     logLines = List.copyOf(logLines);
+    reserved = Map.copyOf(reserved);
   }
 }

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -50,6 +51,7 @@ public final class ScaleLoop {
   private final Clock clock;
   private final ScheduledExecutorService thread;
   private final DecisionJournal journal;
+  private final Supplier<Map<String, Integer>> reservations;
 
   /** Executors wanted in the smallest tier: the fixed pool, Spark's request or the autoscaler's. */
   private volatile int smallestTierWanted;
@@ -61,11 +63,23 @@ public final class ScaleLoop {
   private Set<String> lastKeptForShuffle = Set.of();
   private Map<MemoryTier, Integer> lastTarget = Map.of();
   private int lastSlotsPerNewExecutor;
+  private Map<String, Integer> lastReserved = Map.of();
 
-  /** @param thread the loop's own single thread; the loop shuts it down on {@link #stop} */
+  /** A loop without lanes that reserve executors. */
   public ScaleLoop(ServerlessConfig config, SizingMode mode, SchedulerView scheduler, PoolControl pool,
       ShuffleUseTracker shuffleUse, Clock clock, ScheduledExecutorService thread,
       DecisionJournal journal) {
+    this(config, mode, scheduler, pool, shuffleUse, clock, thread, journal, Map::of);
+  }
+
+  /**
+   * @param thread the loop's own single thread; the loop shuts it down on {@link #stop}
+   * @param reservations executors each gateway lane in use keeps for its own tasks, by lane name
+   *     (the lane gateway's); read every step, must not block
+   */
+  public ScaleLoop(ServerlessConfig config, SizingMode mode, SchedulerView scheduler, PoolControl pool,
+      ShuffleUseTracker shuffleUse, Clock clock, ScheduledExecutorService thread,
+      DecisionJournal journal, Supplier<Map<String, Integer>> reservations) {
     this.config = requireNonNull(config, "config is null");
     this.mode = requireNonNull(mode, "mode is null");
     this.scheduler = requireNonNull(scheduler, "scheduler is null");
@@ -74,6 +88,7 @@ public final class ScaleLoop {
     this.clock = requireNonNull(clock, "clock is null");
     this.thread = requireNonNull(thread, "thread is null");
     this.journal = requireNonNull(journal, "journal is null");
+    this.reservations = requireNonNull(reservations, "reservations is null");
     this.smallestTierWanted = mode instanceof SizingMode.SparkDynamicAllocation dynamic
         ? dynamic.minExecutors() : mode.initialExecutors();
   }
@@ -146,9 +161,19 @@ public final class ScaleLoop {
     List<String> logLines = new ArrayList<>();
     Map<Integer, MemoryTier> raised = Map.of();
     Set<String> keptForShuffle = Set.of();
+    Map<String, Integer> reserved = reserved();
+    // Reserved executors take their room first: the tiers share what they leave.
+    int reservedRoom = Math.max(sum(reserved), snapshot.reservedLive());
+    int maxShared = Math.max(1, config.maxExecutors() - reservedRoom);
+    long sharedBudgetMb = Math.max(config.memoryTiers().smallest().heapMb(),
+        config.memoryBudgetMb() - reservedRoom * config.memoryTiers().smallest().heapMb());
+    List<String> releaseReserved = idleReservedSurplus(snapshot, reserved);
+    if (!reserved.equals(lastReserved)) {
+      logLines.add(reservationChange(reserved));
+    }
     if (mode instanceof SizingMode.Adaptive adaptive) {
-      AutoscaleDecision decision = adaptive.policy().decide(workload(snapshot, executors, larger, now),
-          autoscaleState);
+      AutoscaleDecision decision = adaptive.policy().decide(workload(snapshot, executors, larger, now,
+          maxShared, sharedBudgetMb), autoscaleState);
       autoscaleState = decision.next();
       raised = decision.raiseStages();
       raised.forEach(scheduler::raiseStage);
@@ -162,7 +187,7 @@ public final class ScaleLoop {
       release = decision.release();
     }
     Map<MemoryTier, Integer> target = PoolTargets.compose(config.memoryTiers(), smallestTierWanted,
-        larger, config.maxExecutors(), config.memoryBudgetMb());
+        larger, maxShared, sharedBudgetMb);
     if (!(mode instanceof SizingMode.Adaptive)) {
       IdleSurplus surplus = idleSurplus(executors, target);
       release = surplus.release();
@@ -176,18 +201,102 @@ public final class ScaleLoop {
         logLines.add("Stopping idle executor(s) " + release + ": beyond the target " + target + " per tier.");
       }
     }
+    pool.requestReserved(reserved);
     pool.requestPerTier(target);
+    if (!releaseReserved.isEmpty()) {
+      logLines.add("Stopping idle reserved executor(s) " + releaseReserved + ": beyond the lanes'"
+          + " reservations " + reserved + ".");
+      release = new ArrayList<>(release);
+      release.addAll(releaseReserved);
+    }
     if (!release.isEmpty()) {
       pool.release(release);
     }
     if (!target.equals(lastTarget) || smallestTierSlots != lastSlotsPerNewExecutor
-        || !release.isEmpty() || !raised.isEmpty() || !reasons.isEmpty() || !keptForShuffle.isEmpty()) {
+        || !release.isEmpty() || !raised.isEmpty() || !reasons.isEmpty() || !keptForShuffle.isEmpty()
+        || !reserved.equals(lastReserved)) {
       journal.record(new ScaleDecision(sizingName(), countsByTierName(target), release, smallestTierSlots,
-          tierNames(raised), List.copyOf(new java.util.TreeSet<>(keptForShuffle)), reasons, logLines));
+          tierNames(raised), List.copyOf(new java.util.TreeSet<>(keptForShuffle)), reasons, logLines,
+          reserved));
     }
+    lastReserved = reserved;
     lastTarget = target;
     lastSlotsPerNewExecutor = smallestTierSlots;
     return new ScaleStep(target, release, reasons);
+  }
+
+  /**
+   * What the lanes ask to keep, within the pool: at least one executor stays for everything else.
+   * Spark's dynamic allocation counts every executor as its own and would remove idle reserved
+   * ones, so it gets none.
+   */
+  private Map<String, Integer> reserved() {
+    if (mode instanceof SizingMode.SparkDynamicAllocation) {
+      return Map.of();
+    }
+    Map<String, Integer> wanted;
+    try {
+      wanted = reservations.get();
+    } catch (RuntimeException e) {
+      LOG.warn("Could not read the lanes' reservations: {}", e.toString());
+      wanted = Map.of();
+    }
+    Map<String, Integer> granted = new java.util.TreeMap<>();
+    long heapLeft = config.memoryBudgetMb() - config.memoryTiers().smallest().heapMb();
+    int left = config.maxExecutors() - 1;
+    for (Map.Entry<String, Integer> lane : new java.util.TreeMap<>(wanted).entrySet()) {
+      int fits = (int) Math.min(left, heapLeft / config.memoryTiers().smallest().heapMb());
+      int count = Math.max(0, Math.min(lane.getValue(), fits));
+      if (count > 0) {
+        granted.put(lane.getKey(), count);
+        left -= count;
+        heapLeft -= count * config.memoryTiers().smallest().heapMb();
+      }
+    }
+    return granted;
+  }
+
+  private String reservationChange(Map<String, Integer> reserved) {
+    List<String> parts = new ArrayList<>();
+    reserved.forEach((lane, count) -> {
+      if (!count.equals(lastReserved.get(lane))) {
+        parts.add(count + " executor(s) reserved for lane " + lane + ", which is in use: only its tasks"
+            + " run there, so they never wait for another lane's tasks to end");
+      }
+    });
+    lastReserved.keySet().stream().filter(lane -> !reserved.containsKey(lane)).forEach(lane ->
+        parts.add("lane " + lane + " no longer in use: its reserved executors go once idle, and"
+            + " every executor serves every lane"));
+    return "Reservations: " + String.join("; ", parts) + ".";
+  }
+
+  /** Registered reserved executors beyond their lane's reservation that run no task. */
+  private List<String> idleReservedSurplus(PoolSnapshot snapshot, Map<String, Integer> reserved) {
+    Map<String, List<String>> byLane = new java.util.TreeMap<>();
+    snapshot.reservedLaneByExecutor().forEach((id, lane) -> {
+      if (snapshot.coresByExecutor().containsKey(id)) { // registered
+        byLane.computeIfAbsent(lane, l -> new ArrayList<>()).add(id);
+      }
+    });
+    List<String> release = new ArrayList<>();
+    byLane.forEach((lane, ids) -> {
+      int surplus = snapshot.reservedLiveByLane().getOrDefault(lane, 0) - reserved.getOrDefault(lane, 0);
+      ids.sort(java.util.Comparator.comparingInt((String id) -> Integer.parseInt(id)).reversed()); // newest first
+      for (String id : ids) {
+        if (surplus <= 0) {
+          break;
+        }
+        if (!scheduler.isBusy(id)) {
+          release.add(id);
+          surplus--;
+        }
+      }
+    });
+    return release;
+  }
+
+  private static int sum(Map<String, Integer> counts) {
+    return counts.values().stream().mapToInt(Integer::intValue).sum();
   }
 
   private String sizingName() {
@@ -210,10 +319,10 @@ public final class ScaleLoop {
   }
 
   private WorkloadSnapshot workload(PoolSnapshot snapshot, List<PooledExecutor> executors,
-      Map<MemoryTier, Integer> larger, Instant now) {
+      Map<MemoryTier, Integer> larger, Instant now, int maxShared, long sharedBudgetMb) {
     MemoryTier smallest = config.memoryTiers().smallest();
     int smallestTierLimit = PoolTargets.smallestTierRoom(config.memoryTiers(), larger,
-        config.maxExecutors(), config.memoryBudgetMb());
+        maxShared, sharedBudgetMb);
     return new WorkloadSnapshot(now, scheduler.stageLoads(), executors, snapshot.startingByTier(),
         larger, snapshot.meanStartLatency(), scheduler.slotsPerExecutor(),
         scheduler.typicalTaskSeconds(), smallestTierLimit,

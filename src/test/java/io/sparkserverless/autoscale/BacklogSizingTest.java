@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.config.ServerlessMode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -72,9 +73,37 @@ class BacklogSizingTest {
     TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
 
     TierTarget target = new BacklogSizing(mode, AutoscaleTuning.DEFAULTS, hostSlots)
-        .target(backlog, pool, snapshot);
+        .target(backlog, pool, snapshot, Duration.ZERO);
 
     assertEquals(expectedExecutors, target.executors(), target.why());
     assertTrue(target.why().contains(expectedWhy), target.why());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aStreamOfQueriesThatEachDrainSoonStillAddsOneExecutorOnceTasksWaitedLongerThanTheStartPaysOff() {
+    List<StageLoad> stages = List.of(stage(1, 16, 1.0, 1.0)); // 16 s on 2 executors: 8 s, pays off at 10
+    List<PooledExecutor> executors = List.of(busy("1", 1), busy("2", 1));
+    WorkloadSnapshot snapshot = snapshot(stages, executors, NO_LIMIT);
+    Backlog backlog = Backlog.of(stages, ONE_G, Set.of(), 1.0);
+    TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
+    BacklogSizing sizing = new BacklogSizing(ServerlessMode.STANDARD, AutoscaleTuning.DEFAULTS, NO_HOST_CAP);
+
+    assertEquals(2, sizing.target(backlog, pool, snapshot, Duration.ofSeconds(9)).executors());
+    TierTarget sustained = sizing.target(backlog, pool, snapshot, Duration.ofSeconds(11));
+    assertEquals(3, sustained.executors(), sustained.why());
+    assertTrue(sustained.why().contains("tasks have waited for a slot for 11 s without a pause"),
+        sustained.why());
+  }
+
+  @org.junit.jupiter.api.Test
+  void sustainedWaitingStaysWithinTheHostsCores() {
+    List<StageLoad> stages = List.of(stage(1, 16, 1.0, 1.0));
+    List<PooledExecutor> executors = List.of(busy("1", 1), busy("2", 1));
+    WorkloadSnapshot snapshot = snapshot(stages, executors, NO_LIMIT);
+    Backlog backlog = Backlog.of(stages, ONE_G, Set.of(), 1.0);
+    TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
+
+    assertEquals(2, new BacklogSizing(ServerlessMode.STANDARD, AutoscaleTuning.DEFAULTS, 2)
+        .target(backlog, pool, snapshot, Duration.ofMinutes(1)).executors());
   }
 }

@@ -215,8 +215,11 @@ class ConfigFuzzTest {
           }
         },
         () -> assertTrue(
-            config.gateway().etlMaxTaskShare() >= 1 && config.gateway().etlMaxTaskShare() <= 100,
-            key + ": etlMaxTaskShare " + config.gateway().etlMaxTaskShare()));
+            config.gateway().etlNiceness() >= 0 && config.gateway().etlNiceness() <= 19,
+            key + ": etlNiceness " + config.gateway().etlNiceness()),
+        () -> assertTrue(config.gateway().interactiveReservedExecutors() >= 0
+            && config.gateway().interactiveReservedExecutors() <= 8,
+            key + ": interactiveReservedExecutors " + config.gateway().interactiveReservedExecutors()));
   }
 
   /** The value as a message shows it: whole, or its first characters when it is long. */

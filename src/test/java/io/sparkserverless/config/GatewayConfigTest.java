@@ -25,7 +25,9 @@ class GatewayConfigTest {
     assertEquals(Duration.ofMillis(300), config.analysisBudget());
     assertEquals(Set.of(), config.hintUsers());
     assertEquals(2, config.etlMaxConcurrent());
-    assertEquals(75, config.etlMaxTaskShare());
+    assertEquals(1, config.interactiveReservedExecutors());
+    assertEquals(Duration.ofMinutes(2), config.interactiveReserveFor());
+    assertEquals(10, config.etlNiceness());
   }
 
   @Test
@@ -43,7 +45,9 @@ class GatewayConfigTest {
         Arguments.of("spark.serverless.gateway.queueTimeout", ""),
         Arguments.of("spark.serverless.gateway.etl.maxConcurrent", "0"),
         Arguments.of("spark.serverless.gateway.user.maxConcurrent", "99999999999999"),
-        Arguments.of("spark.serverless.gateway.etl.maxTaskShare", "101"),
+        Arguments.of("spark.serverless.gateway.etl.niceness", "20"),
+        Arguments.of("spark.serverless.gateway.interactive.reservedExecutors", "-1"),
+        Arguments.of("spark.serverless.gateway.interactive.reserveFor", "0s"),
         Arguments.of("spark.serverless.gateway.tokensFile", "/no/such/tokens"),
         Arguments.of("spark.serverless.gateway.interactive.maxRunTime", "soon"));
   }

@@ -108,6 +108,18 @@ class ServerlessConfigTest {
   }
 
   @Test
+  void aReplacedKeyIsRefusedWithWhatReplacedIt() {
+    InvalidConfigException error = assertThrows(InvalidConfigException.class,
+        () -> ServerlessConfig.from(Map.of("spark.serverless.gateway.etl.maxTaskShare", "75")));
+
+    String message = error.getMessage();
+    assertAll(
+        () -> assertTrue(message.contains("spark.serverless.gateway.etl.maxTaskShare=75"), message),
+        () -> assertTrue(message.contains("spark.serverless.gateway.interactive.reservedExecutors"), message),
+        () -> assertTrue(message.contains("remove the key"), message));
+  }
+
+  @Test
   void minimumAboveMaximumNamesBothKeysAndBothValues() {
     InvalidConfigException error =
         assertThrows(

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -112,6 +113,39 @@ class ExecutorPoolTest {
 
     assertEquals(Map.of(ONE_G, 1, TWO_G, 2), pool.snapshot().liveByTier());
     assertEquals(3, pool.snapshot().targetExecutors());
+  }
+
+  @Test
+  void reservedExecutorsAreLaunchedApartAndCountTowardTheLimits() {
+    pool = startPool(Map.of("spark.serverless.maxExecutors", "3"));
+
+    pool.requestReserved(Map.of("interactive", 1));
+    pool.requestPerTier(Map.of(ONE_G, 5));
+    drainPoolThread();
+    String reservedId = launcher.launchedIds().get(0);
+    pool.executorRegistered(reservedId);
+    drainPoolThread();
+
+    PoolSnapshot snapshot = pool.snapshot();
+    assertEquals(3, launcher.launched.size(), "one reserved and two shared within maxExecutors 3");
+    assertEquals(Map.of("interactive", 1), snapshot.reservedLiveByLane());
+    assertEquals(Map.of(reservedId, "interactive"), snapshot.reservedLaneByExecutor());
+    assertFalse(snapshot.registeredIdsByTier().getOrDefault(ONE_G, List.of()).contains(reservedId),
+        "the tiers' own executors leave the reserved one out");
+    assertEquals(2, snapshot.startingByTier().get(ONE_G));
+  }
+
+  @Test
+  void aReservedExecutorStillStartingIsCancelledWhenTheLaneNoLongerWantsIt() {
+    pool = startPool(Map.of());
+
+    pool.requestReserved(Map.of("interactive", 1));
+    drainPoolThread();
+    pool.requestReserved(Map.of());
+    drainPoolThread();
+
+    assertEquals(launcher.launchedIds(), launcher.stopped);
+    assertEquals(Map.of(), pool.snapshot().reservedLiveByLane());
   }
 
   @Test
@@ -618,7 +652,7 @@ class ExecutorPoolTest {
         DecisionJournal.logOnly().withListener(decisions::add));
   }
 
-  private static ExecutorLaunchSpec spec(String executorId, MemoryTier tier) {
+  private static ExecutorLaunchSpec spec(String executorId, MemoryTier tier, Optional<String> reservedFor) {
     return new ExecutorLaunchSpec(
         executorId, tier, 1, 1, "app-test", "spark://CoarseGrainedScheduler@localhost:7077", "localhost",
         List.of(), List.of(), Map.of());

@@ -295,12 +295,12 @@ class LaneGatewayTest {
   }
 
   @Test
-  void onlyCappedLanesReachTheirTaskShare() {
-    assertFalse(gateway.taskShareReached("interactive", () -> 4, () -> 100));
-    assertFalse(gateway.taskShareReached("default", () -> 4, () -> 100));
-    assertFalse(gateway.taskShareReached("etl", () -> 4, () -> 2));
-    assertTrue(gateway.taskShareReached("etl", () -> 4, () -> 3), "75% of 4 slots is 3");
-    assertTrue(gateway.taskShareReached("etl", () -> 0, () -> 1), "at least one task, never none");
+  void onlyTheLanesOwnPoolMayUseAnExecutorReservedForIt() {
+    assertTrue(gateway.mayUseReservedExecutor("interactive", "interactive"));
+    assertFalse(gateway.mayUseReservedExecutor("interactive", "etl"));
+    assertFalse(gateway.mayUseReservedExecutor("interactive", "default"));
+    assertFalse(gateway.mayUseReservedExecutor("interactive", null));
+    assertFalse(gateway.mayUseReservedExecutor("no-such-lane", "interactive"));
   }
 
   private Thread awaitGuardThread() throws InterruptedException {

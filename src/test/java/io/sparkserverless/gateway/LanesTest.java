@@ -19,15 +19,16 @@ class LanesTest {
 
     assertEquals(List.of("interactive", "etl"), lanes.all().stream().map(LaneSpec::name).toList());
     assertEquals(new LaneSpec("interactive", "interactive", 16, Duration.ofMinutes(10),
-        Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(15), "etl")), 100,
+        Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(15), "etl")),
+        Optional.of(new LaneSpec.Reservation(1, Duration.ofMinutes(2))),
         new LaneSpec.Keys("spark.serverless.gateway.interactive.maxConcurrent",
             "spark.serverless.gateway.interactive.maxRunTime",
-            Optional.of("spark.serverless.gateway.interactive.demoteAfter"), Optional.empty())),
+            Optional.of("spark.serverless.gateway.interactive.demoteAfter"),
+            Optional.of("spark.serverless.gateway.interactive.reservedExecutors"))),
         lanes.small());
-    assertEquals(new LaneSpec("etl", "etl", 2, Duration.ofHours(6), Optional.empty(), 75,
+    assertEquals(new LaneSpec("etl", "etl", 2, Duration.ofHours(6), Optional.empty(), Optional.empty(),
         new LaneSpec.Keys("spark.serverless.gateway.etl.maxConcurrent",
-            "spark.serverless.gateway.etl.maxRunTime", Optional.empty(),
-            Optional.of("spark.serverless.gateway.etl.maxTaskShare"))), lanes.big());
+            "spark.serverless.gateway.etl.maxRunTime", Optional.empty(), Optional.empty())), lanes.big());
     assertEquals("serverless-lane-etl", Lane.tag(lanes.big()));
     assertEquals(Optional.of("etl"), Lane.nameInJobTag("SparkConnect_SessionTag_User_a_Session_s_Tag_serverless-lane-etl"));
   }
@@ -38,12 +39,12 @@ class LanesTest {
         GatewayConfig.INTERACTIVE_MAX_CONCURRENT.key(), "3",
         GatewayConfig.INTERACTIVE_DEMOTE_AFTER.key(), "2s",
         GatewayConfig.ETL_MAX_RUN_TIME.key(), "1h",
-        GatewayConfig.ETL_MAX_TASK_SHARE.key(), "50")));
+        GatewayConfig.INTERACTIVE_RESERVED_EXECUTORS.key(), "2")));
 
     assertEquals(3, lanes.small().maxConcurrent());
     assertEquals(Duration.ofSeconds(2), lanes.small().demotion().orElseThrow().after());
     assertEquals(Duration.ofHours(1), lanes.big().maxRunTime());
-    assertEquals(50, lanes.big().maxTaskSharePercent());
+    assertEquals(2, lanes.small().reservation().orElseThrow().executors());
     assertEquals(Optional.of(lanes.big()), lanes.ofPool("etl"));
     assertEquals(Optional.empty(), lanes.ofPool("default"));
   }
@@ -51,7 +52,7 @@ class LanesTest {
   @Test
   void aLaneIsOneMoreEntryAndEveryNameItRefersToMustExist() {
     LaneSpec reports = new LaneSpec("reports", "reports", 1, Duration.ofMinutes(1),
-        Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(5), "etl")), 50,
+        Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(5), "etl")), Optional.empty(),
         new LaneSpec.Keys("k.maxConcurrent", "k.maxRunTime", Optional.of("k.demoteAfter"), Optional.empty()));
     Lanes three = new Lanes(List.of(TestLanes.INTERACTIVE, TestLanes.ETL, reports), "interactive", "etl");
     assertEquals("interactive, etl, reports", three.names());

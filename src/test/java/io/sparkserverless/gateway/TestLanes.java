@@ -15,6 +15,6 @@ final class TestLanes {
   /** The default lane of this name, running at most {@code maxConcurrent} operations at once. */
   static LaneSpec withMaxConcurrent(LaneSpec lane, int maxConcurrent) {
     return new LaneSpec(lane.name(), lane.pool(), maxConcurrent, lane.maxRunTime(), lane.demotion(),
-        lane.maxTaskSharePercent(), lane.keys());
+        lane.reservation(), lane.keys());
   }
 }

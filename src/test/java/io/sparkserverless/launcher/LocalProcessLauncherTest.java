@@ -39,6 +39,22 @@ class LocalProcessLauncherTest {
   }
 
   @Test
+  void anExecutorAtALowerCpuPriorityStartsThroughNiceWhichExecsTheJvm() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(LocalProcessLauncher.NICE.isPresent(), "nice(1) on this host");
+    ExecutorLaunchSpec background = new ExecutorLaunchSpec("9", new MemoryTier(1024), 1, 1, "app-1",
+        "spark://CoarseGrainedScheduler@127.0.0.1:7077", "127.0.0.1", List.of(), List.of("/a.jar"),
+        Map.of(), 10);
+
+    List<String> command = LocalProcessLauncher.command(
+        background, new ClassDataSharing.Unshared(background.classPath(), "turned off"));
+
+    assertEquals(List.of(LocalProcessLauncher.NICE.get().toString(), "-n", "10"), command.subList(0, 3));
+    assertTrue(command.get(3).endsWith("/bin/java"), command.toString());
+    assertTrue(LocalProcessLauncher.command(SPEC, new ClassDataSharing.Unshared(SPEC.classPath(), "off"))
+        .get(0).endsWith("/bin/java"), "the driver's priority adds no prefix");
+  }
+
+  @Test
   void anUnsharedLaunchKeepsTheSpecsClassPathAndAddsNoOptions() {
     List<String> command = LocalProcessLauncher.command(
         SPEC, new ClassDataSharing.Unshared(SPEC.classPath(), "turned off"));

@@ -177,6 +177,48 @@ class ScaleLoopTest {
     return SizingMode.choose(false, Optional.empty(), CONFIG, 2);
   }
 
+  @Test
+  void aLaneInUseGetsItsReservedExecutorsAndTheTiersShareWhatIsLeft() {
+    Map<String, Integer> wanted = new HashMap<>(Map.of("interactive", 1));
+    ScaleLoop loop = new ScaleLoop(CONFIG, new SizingMode.FixedPool(10), scheduler, pool, shuffleUse,
+        clock, thread, journal, () -> Map.copyOf(wanted));
+
+    ScaleStep step = loop.step();
+
+    assertEquals(List.of(Map.of("interactive", 1)), pool.reservedRequests);
+    assertEquals(CONFIG.maxExecutors() - 1, step.target().get(ONE_G), "the reserved one counts toward the limit");
+    ScaleDecision decision = (ScaleDecision) decisions.get(decisions.size() - 1);
+    assertEquals(Map.of("interactive", 1), decision.reserved());
+  }
+
+  @Test
+  void whenTheLaneIsNoLongerInUseItsIdleReservedExecutorGoesAndABusyOneStays() {
+    Map<String, Integer> wanted = new HashMap<>(Map.of("interactive", 2));
+    ScaleLoop loop = new ScaleLoop(CONFIG, new SizingMode.FixedPool(1), scheduler, pool, shuffleUse,
+        clock, thread, journal, () -> Map.copyOf(wanted));
+    pool.register("1", ONE_G);
+    pool.reserved.put("2", "interactive");
+    pool.reserved.put("3", "interactive");
+    scheduler.busy.add("3");
+    assertEquals(List.of(), loop.step().release());
+
+    wanted.clear();
+    ScaleStep step = loop.step();
+
+    assertEquals(List.of("2"), step.release());
+    assertEquals(Map.of(), pool.reservedRequests.get(pool.reservedRequests.size() - 1));
+  }
+
+  @Test
+  void sparksDynamicAllocationGetsNoReservedExecutors() {
+    ScaleLoop loop = new ScaleLoop(CONFIG, new SizingMode.SparkDynamicAllocation(1), scheduler, pool,
+        shuffleUse, clock, thread, journal, () -> Map.of("interactive", 1));
+
+    loop.step();
+
+    assertEquals(List.of(Map.of()), pool.reservedRequests);
+  }
+
   private ScaleLoop loop(SizingMode mode) {
     return new ScaleLoop(CONFIG, mode, scheduler, pool, shuffleUse, clock, thread, journal);
   }
@@ -237,6 +279,9 @@ class ScaleLoopTest {
     final Map<MemoryTier, List<String>> registered = new TreeMap<>();
     final List<Map<MemoryTier, Integer>> requests = new ArrayList<>();
     final List<List<String>> released = new ArrayList<>();
+    final List<Map<String, Integer>> reservedRequests = new ArrayList<>();
+    /** Registered executors reserved for a lane, by id. */
+    final Map<String, String> reserved = new TreeMap<>();
 
     void register(String id, MemoryTier tier) {
       registered.computeIfAbsent(tier, t -> new ArrayList<>()).add(id);
@@ -246,10 +291,18 @@ class ScaleLoopTest {
     public PoolSnapshot snapshot() {
       Map<String, Integer> cores = new HashMap<>();
       registered.values().forEach(ids -> ids.forEach(id -> cores.put(id, 1)));
+      reserved.keySet().forEach(id -> cores.put(id, 1));
       Map<MemoryTier, Integer> live = new TreeMap<>();
       registered.forEach((tier, ids) -> live.put(tier, ids.size()));
+      Map<String, Integer> reservedLive = new TreeMap<>();
+      reserved.values().forEach(lane -> reservedLive.merge(lane, 1, Integer::sum));
       return new PoolSnapshot(cores.size(), 0, cores.size(), 0, live, live, Map.of(),
-          registered, 0, 0, 0, Duration.ofSeconds(5), Map.of(), Map.of(), cores);
+          registered, 0, 0, 0, Duration.ofSeconds(5), Map.of(), Map.of(), cores, reserved, reservedLive);
+    }
+
+    @Override
+    public void requestReserved(Map<String, Integer> perLane) {
+      reservedRequests.add(Map.copyOf(perLane));
     }
 
     @Override

@@ -1,0 +1,31 @@
+package io.sparkserverless.cluster;
+
+import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.ServerlessConfig;
+import java.util.Arrays;
+import org.apache.spark.SparkConf;
+
+/**
+ * How executors are set apart for the gateway's lanes, decided once at start: only a Connect server
+ * with the lane gateway installed reserves executors for the interactive lane and lowers the CPU
+ * priority of the others. A batch application keeps one kind of executor at the driver's priority.
+ *
+ * @param reserves whether lanes may keep executors for their own tasks
+ * @param sharedNiceness the niceness of executors every lane may use (etl work runs there)
+ * @param reservedCores task slots of a reserved executor: as many as the host has cores, at most
+ *     {@link #MAX_RESERVED_CORES}, and at least spark.executor.cores, so that a small query's
+ *     stage runs at once as it would on an idle host
+ */
+record LaneIsolation(boolean reserves, int sharedNiceness, int reservedCores) {
+  static final int MAX_RESERVED_CORES = 4;
+  private static final String INTERCEPTORS = "spark.connect.grpc.interceptor.classes";
+
+  static LaneIsolation of(SparkConf conf, ServerlessConfig config, int hostCpus, int executorCores) {
+    boolean gateway = Arrays.stream(conf.get(INTERCEPTORS, "").split(","))
+        .map(String::trim).anyMatch(io.sparkserverless.gateway.LaneInterceptor.class.getName()::equals);
+    GatewayConfig lanes = config.gateway();
+    boolean reserves = gateway && lanes.interactiveReservedExecutors() > 0;
+    int cores = Math.max(executorCores, Math.min(hostCpus, MAX_RESERVED_CORES));
+    return new LaneIsolation(reserves, reserves ? lanes.etlNiceness() : 0, cores);
+  }
+}
