@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code range}: CPU-bound aggregations over generated ranges, sized from the plan;
  *   <li>{@code parquet}: the same shapes over Parquet files written first, sized from the files.
  * </ul>
- * One analyst runs small aggregations in a loop, with a short pause between them (idle, then
- * loaded); two ETL users each keep a queue of heavy queries. All three are real JVM Connect
+ * One analyst runs small aggregations in a loop, starting one every second (at once when the last
+ * took longer), idle and then loaded; two ETL users each keep a queue of heavy queries. All three are real JVM Connect
  * clients in their own JVMs. ETL throughput counts the heavy queries that completed during the
  * loaded phase, per minute of their run time. Also reports the gateway's own time per ExecutePlan
  * under that load (Dropwizard timer, all paths). Writes {@code target/bench/gateway.csv}.
@@ -42,7 +42,8 @@ class GatewayBench {
   private static final int SAMPLES = 20;
   /** Each ETL user must finish this many heavy queries within the loaded phase, for a throughput. */
   private static final int ETL_COMPLETIONS = 3;
-  private static final Duration THINK = Duration.ofMillis(250);
+  /** The analyst starts a query this often, or at once when the last one took longer. */
+  private static final Duration PACE = Duration.ofSeconds(1);
   private static final int ETL_QUEUE = 40;
 
   private record Workload(String name, String interactive, String etl) {}
@@ -231,10 +232,16 @@ class GatewayBench {
     List<Long> millis = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String id = phase + i;
+      long started = System.nanoTime();
       String line = user.run(id, String.format(Locale.ROOT, workload.interactive(), id), LONG);
       expectOk(line);
       millis.add(millisOf(line));
-      Thread.sleep(THINK.toMillis()); // the analyst's pause between queries, part of the workload
+      // The analyst's pace, part of the workload: the same interactive work in every setting, so
+      // that ETL throughput compares the scheduling, not how many queries the analyst got through.
+      long left = PACE.toMillis() - (System.nanoTime() - started) / 1_000_000;
+      if (left > 0) {
+        Thread.sleep(left);
+      }
     }
     return millis;
   }
@@ -256,8 +263,9 @@ class GatewayBench {
         + "gateway_mean_ms,executors_launched,reserved_launched\n");
     System.out.println();
     System.out.println("Interactive queries (" + SAMPLES + " per phase after " + WARM_UP + " to warm"
-        + " up, " + THINK.toMillis() + " ms apart) idle and while two users run heavy queries back to"
-        + " back; server defaults (bin/spark-serverless server, no flags); "
+        + " up, one started every " + PACE.toMillis() + " ms or at once after a slower one) idle and"
+        + " while two users run heavy queries back to back; server defaults (bin/spark-serverless"
+        + " server, no flags); "
         + Runtime.getRuntime().availableProcessors() + " cores");
     System.out.printf(Locale.ROOT, "%-8s %-11s %9s %9s %11s %11s %10s %9s %10s%n", "workload", "setting",
         "idle p50", "idle p95", "loaded p50", "loaded p95", "loaded/idle", "etl/min", "gw p99");

@@ -98,6 +98,18 @@ public final class ConnectServer implements AutoCloseable {
     return url(user, parameters).replace("sc://127.0.0.1:", "sc://localhost:");
   }
 
+  /** The driver UI's base URL, e.g. for Spark's REST API under {@code /api/v1}. */
+  public String uiUrl() {
+    return metricsUrl.substring(0, metricsUrl.indexOf("/metrics/json/"));
+  }
+
+  /** A JSON document from the driver UI, e.g. {@code /api/v1/applications}. */
+  public JsonNode uiJson(String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(uiUrl() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(response.body());
+  }
+
   public ChildJvm jvm() {
     return jvm;
   }

@@ -136,7 +136,7 @@ public final class AutoscalePolicy {
     ExecutorRelease largerTiers = idleRelease.largerTiers(snapshot, tiers, raise.stages());
 
     List<String> reasons = new ArrayList<>(raise.reasons());
-    targetReason(target.why(), wanted, hold.holding(), state, smallest).ifPresent(reasons::add);
+    targetReason(target.why(), wanted, hold.holding(), state, smallest, pool.live()).ifPresent(reasons::add);
     reasons.addAll(surplus.reasons());
     reasons.addAll(reshape.reasons());
     if (slotsReported) {
@@ -151,10 +151,16 @@ public final class AutoscalePolicy {
             saturation));
   }
 
-  /** A changed target is reported; so is a held scale-up, once, when the hold begins. */
+  /**
+   * A changed target is reported; so is a held scale-up, once, when the hold begins. A change
+   * between targets at or below the live executors is not: it starts and stops nothing by itself
+   * (idle surplus goes by {@link IdleRelease}, which reports it), and a backlog whose task count
+   * wavers with every stage would otherwise fill the log.
+   */
   private static Optional<String> targetReason(String why, int wanted, boolean holding,
-      AutoscaleState state, MemoryTier smallest) {
-    if (wanted != state.lastTarget()) {
+      AutoscaleState state, MemoryTier smallest, int live) {
+    boolean startsOrStopsNothing = state.lastTarget() >= 0 && wanted <= live && state.lastTarget() <= live;
+    if (wanted != state.lastTarget() && !startsOrStopsNothing) {
       return Optional.of("target " + wanted + " x " + smallest + " (was "
           + Math.max(0, state.lastTarget()) + "): " + why);
     }

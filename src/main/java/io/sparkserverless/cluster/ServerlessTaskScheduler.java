@@ -110,11 +110,16 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     return new ClusterLoad(running, pending, backend == null ? 0 : liveSlots(backend));
   }
 
-  /** Tasks the registered executors run at once, all tiers together. */
+  /**
+   * Tasks the registered shared executors run at once, all tiers together: those reserved for a
+   * lane are left out, or their idle slots would hide that every slot other work can use is busy.
+   */
   private int liveSlots(TierServices backend) {
     int slots = 0;
-    for (int cores : backend.registeredCores().values()) {
-      slots += cores / CPUS_PER_TASK();
+    for (Map.Entry<String, Integer> executor : backend.registeredCores().entrySet()) {
+      if (backend.reservedLaneOf(executor.getKey()).isEmpty()) {
+        slots += executor.getValue() / CPUS_PER_TASK();
+      }
     }
     return slots;
   }

@@ -61,6 +61,8 @@ public final class ServerlessPlugin implements SparkPlugin {
       register(registry, "executors.cores",
           snapshot -> snapshot.coresByExecutor().values().stream().mapToInt(Integer::intValue).sum());
       register(registry, "executors.heapMb", snapshot -> (int) snapshot.liveHeapMb());
+      // Executors kept for gateway lanes in use (the interactive lane's), starting or registered.
+      register(registry, "executors.reserved", PoolSnapshot::reservedLive);
       register(registry, "executors.launchFailuresInARow", PoolSnapshot::launchFailuresInARow);
       registry.register("tasks.escalated", backend.get().escalations());
       if (sc.taskScheduler() instanceof io.sparkserverless.cluster.ServerlessTaskScheduler scheduler) {

@@ -62,7 +62,6 @@ public final class ScaleLoop {
   private final Map<String, Instant> idleSince = new HashMap<>();
   private Set<String> lastKeptForShuffle = Set.of();
   private Map<MemoryTier, Integer> lastTarget = Map.of();
-  private int lastSlotsPerNewExecutor;
   private Map<String, Integer> lastReserved = Map.of();
 
   /** A loop without lanes that reserve executors. */
@@ -212,16 +211,17 @@ public final class ScaleLoop {
     if (!release.isEmpty()) {
       pool.release(release);
     }
-    if (!target.equals(lastTarget) || smallestTierSlots != lastSlotsPerNewExecutor
-        || !release.isEmpty() || !raised.isEmpty() || !reasons.isEmpty() || !keptForShuffle.isEmpty()
-        || !reserved.equals(lastReserved)) {
+    // The autoscaler gives a reason for each change that matters; a fixed pool or Spark's dynamic
+    // allocation changes the target without one.
+    boolean targetChanged = !(mode instanceof SizingMode.Adaptive) && !target.equals(lastTarget);
+    if (targetChanged || !release.isEmpty() || !raised.isEmpty() || !reasons.isEmpty()
+        || !keptForShuffle.isEmpty() || !reserved.equals(lastReserved)) {
       journal.record(new ScaleDecision(sizingName(), countsByTierName(target), release, smallestTierSlots,
           tierNames(raised), List.copyOf(new java.util.TreeSet<>(keptForShuffle)), reasons, logLines,
           reserved));
     }
     lastReserved = reserved;
     lastTarget = target;
-    lastSlotsPerNewExecutor = smallestTierSlots;
     return new ScaleStep(target, release, reasons);
   }
 
