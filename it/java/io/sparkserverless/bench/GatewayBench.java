@@ -50,7 +50,7 @@ class GatewayBench {
 
   private record Result(String workload, String setting, List<Long> idle, List<Long> loaded,
       double etlPerMinute, int etlCompleted, double gatewayP99Ms, double gatewayMeanMs,
-      long executorsLaunched, long reservedLaunched) {
+      long executorsLaunched, long reservedLaunched, double analystPerMinute) {
     double ratio() {
       return percentile(loaded, 0.95) / percentile(idle, 0.95);
     }
@@ -123,11 +123,13 @@ class GatewayBench {
           expectOk(loader.result("e1", Duration.ofMinutes(10)));
         }
         int[] before = etl.stream().mapToInt(loader -> loader.resultLines("e").size()).toArray();
+        long loadedStart = System.nanoTime();
         List<Long> loaded = measure(analyst, workload, "loaded", SAMPLES);
         // Go on until each ETL user completed enough heavy queries within the phase to time them.
         for (int extra = 0; completedSince(etl, before) < ETL_COMPLETIONS; extra++) {
           loaded.addAll(measure(analyst, workload, "more" + extra + "-", 1));
         }
+        double analystPerMinute = loaded.size() * 60e9 / (System.nanoTime() - loadedStart);
         double perMinute = 0;
         int completed = 0;
         for (int i = 0; i < etl.size(); i++) {
@@ -150,7 +152,7 @@ class GatewayBench {
           assertEtlChoseEtl(server);
         }
         return new Result(workload.name(), setting, idle, loaded, perMinute, completed, p99, mean,
-            launched.size(), reserved);
+            launched.size(), reserved, analystPerMinute);
       } finally {
         for (ConnectUser loader : etl) {
           loader.kill();
@@ -266,25 +268,26 @@ class GatewayBench {
     Path out = Files.createDirectories(Path.of("target", "bench"));
     StringBuilder csv = new StringBuilder("workload,setting,idle_p50_ms,idle_p95_ms,loaded_p50_ms,"
         + "loaded_p95_ms,loaded_over_idle_p95,etl_queries_per_min,etl_completed,gateway_p99_ms,"
-        + "gateway_mean_ms,executors_launched,reserved_launched\n");
+        + "gateway_mean_ms,executors_launched,reserved_launched,analyst_loaded_queries_per_min\n");
     System.out.println();
     System.out.println("Interactive queries (" + SAMPLES + " per phase after " + WARM_UP + " to warm"
         + " up, one started every " + PACE.toMillis() + " ms or at once after a slower one) idle and"
         + " while two users run heavy queries back to back; server defaults (bin/spark-serverless"
         + " server, no flags); "
         + Runtime.getRuntime().availableProcessors() + " cores");
-    System.out.printf(Locale.ROOT, "%-8s %-11s %9s %9s %11s %11s %10s %9s %10s%n", "workload", "setting",
-        "idle p50", "idle p95", "loaded p50", "loaded p95", "loaded/idle", "etl/min", "gw p99");
+    System.out.printf(Locale.ROOT, "%-8s %-11s %9s %9s %11s %11s %10s %9s %12s %10s%n", "workload",
+        "setting", "idle p50", "idle p95", "loaded p50", "loaded p95", "loaded/idle", "etl/min",
+        "analyst/min", "gw p99");
     for (Result r : results) {
-      System.out.printf(Locale.ROOT, "%-8s %-11s %7.0fms %7.0fms %9.0fms %9.0fms %9.2fx %9.2f %8.2fms%n",
+      System.out.printf(Locale.ROOT, "%-8s %-11s %7.0fms %7.0fms %9.0fms %9.0fms %9.2fx %9.2f %12.1f %8.2fms%n",
           r.workload(), r.setting(), percentile(r.idle(), 0.5), percentile(r.idle(), 0.95),
           percentile(r.loaded(), 0.5), percentile(r.loaded(), 0.95), r.ratio(), r.etlPerMinute(),
-          r.gatewayP99Ms());
-      csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%.0f,%.0f,%.0f,%.2f,%.2f,%d,%.3f,%.3f,%d,%d%n",
+          r.analystPerMinute(), r.gatewayP99Ms());
+      csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%.0f,%.0f,%.0f,%.2f,%.2f,%d,%.3f,%.3f,%d,%d,%.1f%n",
           r.workload(), r.setting(), percentile(r.idle(), 0.5), percentile(r.idle(), 0.95),
           percentile(r.loaded(), 0.5), percentile(r.loaded(), 0.95), r.ratio(), r.etlPerMinute(),
           r.etlCompleted(), r.gatewayP99Ms(), r.gatewayMeanMs(), r.executorsLaunched(),
-          r.reservedLaunched()));
+          r.reservedLaunched(), r.analystPerMinute()));
     }
     for (String workload : results.stream().map(Result::workload).distinct().toList()) {
       Map<String, Result> bySetting = new LinkedHashMap<>();

@@ -1,0 +1,49 @@
+package io.sparkserverless.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkserverless.config.ServerlessConfig;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+class LaneIsolationTest {
+  private static final String INTERCEPTORS = "spark.connect.grpc.interceptor.classes";
+  private static final String GATEWAY = "io.sparkserverless.gateway.LaneInterceptor";
+
+  @Test
+  void aConnectServerWithTheGatewayReservesAndLowersTheOthersPriority() {
+    SparkConf conf = new SparkConf(false).set(INTERCEPTORS, "com.example.Audit, " + GATEWAY);
+
+    LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 2, 1);
+
+    assertEquals(new LaneIsolation(true, 10, 2), isolation);
+  }
+
+  @Test
+  void aBatchApplicationKeepsOneKindOfExecutorAtTheDriversPriority() {
+    LaneIsolation isolation = LaneIsolation.of(new SparkConf(false), ServerlessConfig.from(Map.of()), 2, 1);
+
+    assertEquals(new LaneIsolation(false, 0, 2), isolation);
+  }
+
+  @Test
+  void turningTheReservationOffAlsoKeepsTheDriversPriority() {
+    SparkConf conf = new SparkConf(false).set(INTERCEPTORS, GATEWAY);
+
+    LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of(
+        "spark.serverless.gateway.interactive.reservedExecutors", "0")), 2, 1);
+
+    assertEquals(new LaneIsolation(false, 0, 2), isolation);
+  }
+
+  @Test
+  void aReservedExecutorHasTheHostsCoresUpToFourAndAtLeastAnExecutorsCores() {
+    SparkConf conf = new SparkConf(false).set(INTERCEPTORS, GATEWAY);
+    ServerlessConfig config = ServerlessConfig.from(Map.of());
+
+    assertEquals(4, LaneIsolation.of(conf, config, 32, 1).reservedCores());
+    assertEquals(1, LaneIsolation.of(conf, config, 1, 1).reservedCores());
+    assertEquals(6, LaneIsolation.of(conf, config, 2, 6).reservedCores());
+  }
+}
