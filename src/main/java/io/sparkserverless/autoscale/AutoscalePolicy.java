@@ -113,7 +113,13 @@ public final class AutoscalePolicy {
         : snapshot.slotsPerExecutor();
     int newSlots = shape.slotsPerNewExecutor(backlog, snapshot.slotsPerExecutor(), previousSlots);
     TierSlots pool = TierSlots.of(snapshot, smallest, newSlots);
-    boolean waiting = pool.live() > 0 && backlog.stages().stream().anyMatch(stage -> stage.pendingTasks() > 0);
+    // Tasks wait only when every slot is busy: a stage just submitted has pending tasks for a
+    // moment while free slots are being offered to it.
+    int running = backlog.stages().stream().mapToInt(StageLoad::runningTasks).sum();
+    int registeredSlots = snapshot.executors().stream().filter(e -> e.tier().equals(smallest))
+        .mapToInt(PooledExecutor::slots).sum();
+    boolean waiting = registeredSlots > 0 && running >= registeredSlots
+        && backlog.stages().stream().anyMatch(stage -> stage.pendingTasks() > 0);
     Saturation saturation = state.saturation().next(waiting, snapshot.now());
 
     TierTarget sized = sizing.target(backlog, pool, snapshot, saturation.lastedAt(snapshot.now()));

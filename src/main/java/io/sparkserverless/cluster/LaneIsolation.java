@@ -12,20 +12,18 @@ import org.apache.spark.SparkConf;
  *
  * @param reserves whether lanes may keep executors for their own tasks
  * @param sharedNiceness the niceness of executors every lane may use (etl work runs there)
- * @param reservedCores task slots of a reserved executor: as many as the host has cores, at most
- *     {@link #MAX_RESERVED_CORES}, and at least spark.executor.cores, so that a small query's
- *     stage runs at once as it would on an idle host
+ * @param reservedCores task slots of a reserved executor: spark.executor.cores, a small warm
+ *     executor, so that the interactive lane's own room takes no more than its share of the
+ *     host's cores at top priority (its tasks also take free shared slots)
  */
 record LaneIsolation(boolean reserves, int sharedNiceness, int reservedCores) {
-  static final int MAX_RESERVED_CORES = 4;
   private static final String INTERCEPTORS = "spark.connect.grpc.interceptor.classes";
 
-  static LaneIsolation of(SparkConf conf, ServerlessConfig config, int hostCpus, int executorCores) {
+  static LaneIsolation of(SparkConf conf, ServerlessConfig config, int executorCores) {
     boolean gateway = Arrays.stream(conf.get(INTERCEPTORS, "").split(","))
         .map(String::trim).anyMatch(io.sparkserverless.gateway.LaneInterceptor.class.getName()::equals);
     GatewayConfig lanes = config.gateway();
     boolean reserves = gateway && lanes.interactiveReservedExecutors() > 0;
-    int cores = Math.max(executorCores, Math.min(hostCpus, MAX_RESERVED_CORES));
-    return new LaneIsolation(reserves, reserves ? lanes.etlNiceness() : 0, cores);
+    return new LaneIsolation(reserves, reserves ? lanes.etlNiceness() : 0, executorCores);
   }
 }

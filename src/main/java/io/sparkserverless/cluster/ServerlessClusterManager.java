@@ -85,7 +85,7 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     Optional<ClassDataSharing> classDataSharing = config.classDataSharing()
         ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
         : Optional.empty();
-    LaneIsolation isolation = LaneIsolation.of(sc.conf(), config, LocalProcessLauncher.hostCpus(), specs.cores());
+    LaneIsolation isolation = LaneIsolation.of(sc.conf(), config, specs.cores());
     ExecutorPool pool = new ExecutorPool(
         config,
         exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),

@@ -96,6 +96,11 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     return lane.isEmpty() || gateway.mayUseReservedExecutor(lane.get(), candidate.poolName());
   }
 
+  /** The gateway lane whose pool this is, empty for none. */
+  String laneOfPool(String pool) {
+    return pool == null ? "" : gateway.lanes().ofPool(pool).map(lane -> lane.name()).orElse("");
+  }
+
   /** Exact load from this scheduler's own counters, for the gateway. */
   public ClusterLoad clusterLoad() {
     int running = 0;

@@ -182,7 +182,8 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         : OptionalDouble.of(successfulTaskDurations().percentile() / 1000.0);
     MemoryTier tier = onSmallest * 2 >= unfinished ? smallest : larger(smallest);
     return new StageLoad(stageId(), tier, pending, runningTasks(), median,
-        pressure.cpuShareEstimate(stageId()), pressure.ofStage(stageId()));
+        pressure.cpuShareEstimate(stageId()), pressure.ofStage(stageId()),
+        scheduler == null ? "" : scheduler.laneOfPool(poolName()));
   }
 
   /** Moves the tasks of this set that have not started yet up to the given tier. */

@@ -157,13 +157,7 @@ public record GatewayConfig(
               + " etl may use every executor. 0 turns the reservation off.",
           "1",
           "an integer from 0 to 8",
-          text -> {
-            int count = Values.integerAtLeast(0).apply(text);
-            if (count > 8) {
-              throw new IllegalArgumentException("above 8");
-            }
-            return count;
-          });
+          Values.integerBetween(0, 8));
 
   public static final ConfigEntry<Duration> INTERACTIVE_RESERVE_FOR =
       ConfigEntry.withDefault(
@@ -182,13 +176,7 @@ public record GatewayConfig(
               + " the host's cores, interactive tasks get most of the CPU. 0 turns it off.",
           "10",
           "an integer from 0 to 19",
-          text -> {
-            int niceness = Values.integerAtLeast(0).apply(text);
-            if (niceness > 19) {
-              throw new IllegalArgumentException("above 19");
-            }
-            return niceness;
-          });
+          Values.integerBetween(0, 19));
 
   /** All entries, in documentation order. */
   public static final List<ConfigEntry<?>> ENTRIES =

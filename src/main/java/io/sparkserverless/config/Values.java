@@ -38,6 +38,18 @@ final class Values {
   /** More digits than this do not fit a long, so Spark's parsers refuse them as malformed. */
   private static final int LONG_DIGITS = 18;
 
+  /** An integer from {@code minimum} to {@code maximum}. */
+  static Function<String, Integer> integerBetween(int minimum, int maximum) {
+    Function<String, Integer> atLeast = integerAtLeast(minimum);
+    return text -> {
+      int value = atLeast.apply(text);
+      if (value > maximum) {
+        throw new IllegalArgumentException("above " + maximum);
+      }
+      return value;
+    };
+  }
+
   static Function<String, Integer> integerAtLeast(int minimum) {
     return text -> {
       int value;

@@ -162,11 +162,6 @@ public final class LocalProcessLauncher implements ExecutorLauncher {
     };
   }
 
-  /** The processors every local executor shares. */
-  public static int hostCpus() {
-    return Runtime.getRuntime().availableProcessors();
-  }
-
   @Override
   public LauncherCapacity capacity() {
     // Every local executor shares this machine's processors.

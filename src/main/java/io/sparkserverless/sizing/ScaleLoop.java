@@ -172,7 +172,7 @@ public final class ScaleLoop {
     }
     if (mode instanceof SizingMode.Adaptive adaptive) {
       AutoscaleDecision decision = adaptive.policy().decide(workload(snapshot, executors, larger, now,
-          maxShared, sharedBudgetMb), autoscaleState);
+          maxShared, sharedBudgetMb, reserved.keySet()), autoscaleState);
       autoscaleState = decision.next();
       raised = decision.raiseStages();
       raised.forEach(scheduler::raiseStage);
@@ -318,12 +318,19 @@ public final class ScaleLoop {
     return names;
   }
 
+  /**
+   * The shared executors' workload. Stages of a lane with reserved executors are left out: that
+   * lane has its own room, and its short stages would otherwise size and shape the shared pool.
+   */
   private WorkloadSnapshot workload(PoolSnapshot snapshot, List<PooledExecutor> executors,
-      Map<MemoryTier, Integer> larger, Instant now, int maxShared, long sharedBudgetMb) {
+      Map<MemoryTier, Integer> larger, Instant now, int maxShared, long sharedBudgetMb,
+      Set<String> reservedLanes) {
+    List<io.sparkserverless.autoscale.StageLoad> stages = scheduler.stageLoads().stream()
+        .filter(stage -> !reservedLanes.contains(stage.lane())).toList();
     MemoryTier smallest = config.memoryTiers().smallest();
     int smallestTierLimit = PoolTargets.smallestTierRoom(config.memoryTiers(), larger,
         maxShared, sharedBudgetMb);
-    return new WorkloadSnapshot(now, scheduler.stageLoads(), executors, snapshot.startingByTier(),
+    return new WorkloadSnapshot(now, stages, executors, snapshot.startingByTier(),
         larger, snapshot.meanStartLatency(), scheduler.slotsPerExecutor(),
         scheduler.typicalTaskSeconds(), smallestTierLimit,
         snapshot.startingCoresByTier().getOrDefault(smallest, 0) / scheduler.cpusPerTask());

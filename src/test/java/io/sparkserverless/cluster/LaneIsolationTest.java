@@ -15,16 +15,16 @@ class LaneIsolationTest {
   void aConnectServerWithTheGatewayReservesAndLowersTheOthersPriority() {
     SparkConf conf = new SparkConf(false).set(INTERCEPTORS, "com.example.Audit, " + GATEWAY);
 
-    LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 2, 1);
+    LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 1);
 
-    assertEquals(new LaneIsolation(true, 10, 2), isolation);
+    assertEquals(new LaneIsolation(true, 10, 1), isolation);
   }
 
   @Test
   void aBatchApplicationKeepsOneKindOfExecutorAtTheDriversPriority() {
-    LaneIsolation isolation = LaneIsolation.of(new SparkConf(false), ServerlessConfig.from(Map.of()), 2, 1);
+    LaneIsolation isolation = LaneIsolation.of(new SparkConf(false), ServerlessConfig.from(Map.of()), 1);
 
-    assertEquals(new LaneIsolation(false, 0, 2), isolation);
+    assertEquals(new LaneIsolation(false, 0, 1), isolation);
   }
 
   @Test
@@ -32,18 +32,16 @@ class LaneIsolationTest {
     SparkConf conf = new SparkConf(false).set(INTERCEPTORS, GATEWAY);
 
     LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of(
-        "spark.serverless.gateway.interactive.reservedExecutors", "0")), 2, 1);
+        "spark.serverless.gateway.interactive.reservedExecutors", "0")), 1);
 
-    assertEquals(new LaneIsolation(false, 0, 2), isolation);
+    assertEquals(new LaneIsolation(false, 0, 1), isolation);
   }
 
   @Test
-  void aReservedExecutorHasTheHostsCoresUpToFourAndAtLeastAnExecutorsCores() {
+  void aReservedExecutorIsASmallOneOfSparkExecutorCores() {
     SparkConf conf = new SparkConf(false).set(INTERCEPTORS, GATEWAY);
-    ServerlessConfig config = ServerlessConfig.from(Map.of());
 
-    assertEquals(4, LaneIsolation.of(conf, config, 32, 1).reservedCores());
-    assertEquals(1, LaneIsolation.of(conf, config, 1, 1).reservedCores());
-    assertEquals(6, LaneIsolation.of(conf, config, 2, 6).reservedCores());
+    assertEquals(3, LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 3).reservedCores());
   }
+
 }

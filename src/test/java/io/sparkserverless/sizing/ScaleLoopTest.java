@@ -122,6 +122,23 @@ class ScaleLoopTest {
   }
 
   @Test
+  void stagesOfALaneWithReservedExecutorsDoNotSizeTheSharedPool() {
+    ScaleLoop loop = new ScaleLoop(CONFIG, adaptive(), scheduler, pool, shuffleUse, clock, thread,
+        journal, () -> Map.of("interactive", 1));
+    scheduler.stages.add(new StageLoad(1, ONE_G, 40, 0, OptionalDouble.of(2.0), OptionalDouble.of(1.0),
+        MemoryPressure.NONE, "interactive"));
+
+    ScaleStep step = loop.step();
+
+    assertEquals(CONFIG.minExecutors(), step.target().get(ONE_G), "the reserved executor is the lane's room: " + step);
+    assertTrue(step.reasons().get(0).contains("no tasks left"), step.toString());
+    scheduler.stages.add(new StageLoad(2, ONE_G, 40, 0, OptionalDouble.of(2.0), OptionalDouble.of(1.0),
+        MemoryPressure.NONE, "etl"));
+    ScaleStep withEtl = loop.step();
+    assertTrue(withEtl.reasons().get(0).contains("40 tasks"), "an etl backlog is served by shared executors: " + withEtl);
+  }
+
+  @Test
   void theAdaptiveAutoscalerReleasesIdleExecutorsDownToTheMinimum() {
     ScaleLoop loop = loop(adaptive());
     pool.register("1", ONE_G);
