@@ -67,15 +67,10 @@ final class ExecutorSpecFactory {
     return cores;
   }
 
-  /** A spec with {@code cores} task slots on the CPUs of spark.executor.cores. */
-  ExecutorLaunchSpec specFor(String executorId, MemoryTier tier, int cores) {
-    return specFor(executorId, tier, cores, Math.min(this.cores, cores), 0);
-  }
-
-  /** A spec with {@code cores} task slots on {@code cpus} CPUs, at this niceness. */
-  ExecutorLaunchSpec specFor(String executorId, MemoryTier tier, int cores, int cpus, int niceness) {
-    return new ExecutorLaunchSpec(executorId, tier, cores, cpus, appId, driverUrl, EXECUTOR_HOST,
-        javaOptions, classPath, environment, niceness);
+  /** A spec with {@code cores} task slots on the CPUs of spark.executor.cores, at this niceness. */
+  ExecutorLaunchSpec specFor(String executorId, MemoryTier tier, int cores, int niceness) {
+    return new ExecutorLaunchSpec(executorId, tier, cores, Math.min(this.cores, cores), appId,
+        driverUrl, EXECUTOR_HOST, javaOptions, classPath, environment, niceness);
   }
 
   /** The JAR (or classes directory) holding this project, which executors need for ExecutorMain. */

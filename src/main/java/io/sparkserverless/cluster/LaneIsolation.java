@@ -19,6 +19,11 @@ import org.apache.spark.SparkConf;
 record LaneIsolation(boolean reserves, int sharedNiceness, int reservedCores) {
   private static final String INTERCEPTORS = "spark.connect.grpc.interceptor.classes";
 
+  /** Reserved executors run at the driver's priority, the others at {@link #sharedNiceness}. */
+  int nicenessOf(java.util.Optional<String> reservedForLane) {
+    return reservedForLane.isPresent() ? 0 : sharedNiceness;
+  }
+
   static LaneIsolation of(SparkConf conf, ServerlessConfig config, int executorCores) {
     boolean gateway = Arrays.stream(conf.get(INTERCEPTORS, "").split(","))
         .map(String::trim).anyMatch(io.sparkserverless.gateway.LaneInterceptor.class.getName()::equals);

@@ -89,10 +89,9 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     ExecutorPool pool = new ExecutorPool(
         config,
         exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),
-        (executorId, tier, reservedFor) -> reservedFor.isPresent()
-            ? specs.specFor(executorId, tier, isolation.reservedCores(), isolation.reservedCores(), 0)
-            : specs.specFor(executorId, tier, scaleLoop.get().coresFor(tier, specs.cores()),
-                specs.cores(), isolation.sharedNiceness()),
+        (executorId, tier, reservedFor) -> specs.specFor(executorId, tier, reservedFor.isPresent()
+            ? isolation.reservedCores() : scaleLoop.get().coresFor(tier, specs.cores()),
+            isolation.nicenessOf(reservedFor)),
         backend.poolEvents(),
         clock,
         daemonThread("serverless-executor-pool"),

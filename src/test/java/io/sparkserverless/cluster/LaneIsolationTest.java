@@ -18,6 +18,8 @@ class LaneIsolationTest {
     LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 1);
 
     assertEquals(new LaneIsolation(true, 10, 1), isolation);
+    assertEquals(10, isolation.nicenessOf(java.util.Optional.empty()));
+    assertEquals(0, isolation.nicenessOf(java.util.Optional.of("interactive")));
   }
 
   @Test
