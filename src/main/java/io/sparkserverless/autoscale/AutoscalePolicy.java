@@ -37,8 +37,8 @@ import java.util.Set;
  *   <li>never below {@code minExecutors}; then {@link CoolDown}: no lower target and no
  *       smallest-tier release within {@link AutoscaleTuning#coolDown()} of a scale-up;
  *   <li>{@link IdleRelease}: idle surplus executors go after the mode's idle timeout, narrowest
- *       first, keeping shuffle output that must stay; larger-tier executors go as soon as no task
- *       needs their tier;
+ *       first, keeping shuffle output that must stay; larger-tier executors go once no task needs
+ *       their tier and they have been idle for {@link AutoscaleTuning#largerTierIdle()};
  *   <li>{@link Reshape}: an idle executor much narrower than the new shape is replaced, so that the
  *       pool is rebuilt from executors of the new shape, in performance mode too.
  * </ol>
@@ -68,6 +68,8 @@ public final class AutoscalePolicy {
   public static final int RESHAPE_GAIN = AutoscaleTuning.DEFAULTS.reshapeGain();
   /** {@link AutoscaleTuning#reshapeIdle()} of the defaults. */
   public static final Duration RESHAPE_IDLE = AutoscaleTuning.DEFAULTS.reshapeIdle();
+  /** {@link AutoscaleTuning#largerTierIdle()} of the defaults. */
+  public static final Duration LARGER_TIER_IDLE = AutoscaleTuning.DEFAULTS.largerTierIdle();
 
   private final ServerlessMode mode;
   private final AutoscaleTuning tuning;

@@ -47,15 +47,21 @@ import java.time.Duration;
  * @param reshapeIdle how long an executor too narrow for the current shape must be idle (and its
  *     shuffle output unused) before it is replaced: longer than the pause between the stages of a
  *     job, shorter than the gaps between jobs that the replacement's start can hide in
+ * @param largerTierIdle how long an executor of a larger tier that no task needs must be idle
+ *     before it goes: longer than the gap between the jobs of one query (AQE runs each query
+ *     stage as a job, and a re-planned stage starts the partitions that needed a larger tier
+ *     there again) and Spark's 200 ms before it resubmits a stage after a fetch failure; shorter
+ *     than the smallest tier's idle timeout, since a larger executor costs more per second. A
+ *     stage between attempts keeps its larger executors anyway (see the scale loop)
  */
 public record AutoscaleTuning(double payoff, double minimumStartSeconds,
     Duration standardIdleTimeout, Duration performanceIdleTimeout, int performanceWarmPool,
     Duration coolDown, Duration shuffleRetention, double defaultTaskSeconds, double minimumCpuShare,
-    int minimumTasksForPressure, int reshapeGain, Duration reshapeIdle) {
+    int minimumTasksForPressure, int reshapeGain, Duration reshapeIdle, Duration largerTierIdle) {
   /** The tuning the autoscaler runs with; each value's reason is on its component above. */
   public static final AutoscaleTuning DEFAULTS = new AutoscaleTuning(2.0, 0.5, Duration.ofSeconds(5),
       Duration.ofSeconds(30), 2, Duration.ofSeconds(10), Duration.ofSeconds(15), 1.0, 0.25, 2, 2,
-      Duration.ofSeconds(2));
+      Duration.ofSeconds(2), Duration.ofSeconds(2));
 
   public AutoscaleTuning {
     positive("payoff", payoff);
@@ -81,6 +87,7 @@ public record AutoscaleTuning(double payoff, double minimumStartSeconds,
       throw new IllegalArgumentException("reshapeGain must be positive: " + reshapeGain);
     }
     notNegative("reshapeIdle", reshapeIdle);
+    notNegative("largerTierIdle", largerTierIdle);
   }
 
   /** How long a surplus smallest-tier executor is idle before the mode stops it. */

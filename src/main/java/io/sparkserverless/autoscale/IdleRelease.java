@@ -17,7 +17,8 @@ import java.util.Map;
  * executor holding shuffle output that a running stage reads is never released, nor, in
  * performance mode, one holding any shuffle output (Spark's shuffle-tracking rule), while standard
  * mode lets output unused for {@link AutoscaleTuning#shuffleRetention()} go. Larger-tier executors
- * go as soon as no task needs their tier, if they hold no shuffle output.
+ * go once no task needs their tier and they have been idle for
+ * {@link AutoscaleTuning#largerTierIdle()}, if they hold no shuffle output.
  */
 final class IdleRelease {
   private final ServerlessMode mode;
@@ -79,12 +80,14 @@ final class IdleRelease {
       int needed = demand.getOrDefault(tier, 0);
       int liveOfTier = (int) snapshot.executors().stream().filter(e -> e.tier().equals(tier)).count();
       List<String> idleLarge = snapshot.executors().stream()
-          .filter(e -> e.tier().equals(tier) && !e.busy() && !e.holdsShuffleOutput())
+          .filter(e -> e.tier().equals(tier) && !e.busy() && !e.holdsShuffleOutput()
+              && e.idleFor().compareTo(tuning.largerTierIdle()) >= 0)
           .limit(Math.max(0, liveOfTier - needed))
           .map(PooledExecutor::executorId)
           .toList();
       release = release.and(ExecutorRelease.of(idleLarge,
-          "releasing " + idleLarge + ": no remaining task needs tier " + tier));
+          "releasing " + idleLarge + ": no remaining task needs tier " + tier + ", idle for at least "
+              + tuning.largerTierIdle().toSeconds() + " s"));
     }
     return release;
   }

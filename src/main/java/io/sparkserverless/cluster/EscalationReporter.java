@@ -7,7 +7,9 @@ import io.sparkserverless.DecisionJournal;
 import io.sparkserverless.escalation.EscalationDecision;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierEscalationEvent;
+import io.sparkserverless.Decision;
 import java.util.function.Consumer;
+import org.apache.spark.scheduler.SparkListenerEvent;
 
 /**
  * Makes each memory-failure decision visible: a decision-log line, a {@link TierEscalationEvent}
@@ -15,7 +17,7 @@ import java.util.function.Consumer;
  */
 final class EscalationReporter {
   private final DecisionJournal journal;
-  private final Consumer<TierEscalationEvent> listenerBus;
+  private final Consumer<SparkListenerEvent> listenerBus;
   private final Runnable escalated;
   private final Counter escalations = new Counter();
 
@@ -24,7 +26,7 @@ final class EscalationReporter {
    * @param listenerBus posts to Spark's listener bus
    * @param escalated called after a task moved up a tier (the pool may need a larger executor)
    */
-  EscalationReporter(DecisionJournal journal, Consumer<TierEscalationEvent> listenerBus,
+  EscalationReporter(DecisionJournal journal, Consumer<SparkListenerEvent> listenerBus,
       Runnable escalated) {
     this.journal = requireNonNull(journal, "journal is null");
     this.listenerBus = requireNonNull(listenerBus, "listenerBus is null");
@@ -57,5 +59,11 @@ final class EscalationReporter {
     if (decision instanceof EscalationDecision.Escalate) {
       escalated.run();
     }
+  }
+
+  /** Records and posts a decision that is also a listener event (a stage moved, a step taken). */
+  <E extends SparkListenerEvent & Decision> void publish(E event) {
+    journal.record(event);
+    listenerBus.accept(event);
   }
 }

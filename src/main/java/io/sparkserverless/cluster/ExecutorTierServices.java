@@ -68,6 +68,17 @@ final class ExecutorTierServices implements TierServices {
   }
 
   @Override
+  public boolean hasRegistered(MemoryTier tier) {
+    return !pool.get().registeredIdsByTier().getOrDefault(tier, java.util.List.of()).isEmpty();
+  }
+
+  @Override
+  public <E extends org.apache.spark.scheduler.SparkListenerEvent & io.sparkserverless.Decision> void publish(
+      E event) {
+    reporter.publish(event);
+  }
+
+  @Override
   public void memoryFailureDecided(TaskFailure failure, EscalationDecision decision, long taskId,
       String executorId, String originalError) {
     reporter.decided(failure, decision, taskId, executorId, originalError);

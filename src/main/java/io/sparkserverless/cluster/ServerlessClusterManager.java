@@ -1,6 +1,9 @@
 package io.sparkserverless.cluster;
 
 import io.sparkserverless.DecisionJournal;
+import io.sparkserverless.Decisions;
+import io.sparkserverless.escalation.LearnedTiersStore;
+import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.config.InvalidConfigException;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorPool;
@@ -57,7 +60,15 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     }
     ServerlessConfig config = ServerlessConfig.from(settingsOf(sc.conf()));
     DecisionJournal journal = DecisionJournal.unplaced(clock);
-    return new ServerlessTaskScheduler(sc, config, journal,
+    Optional<LearnedTiersStore> store = config.learnedTiersFile()
+        .map(file -> LearnedTiersStore.open(file, config.memoryTiers(), clock));
+    store.ifPresent(opened -> Decisions.LOG.info("Learned tiers: {} stage signature(s) from earlier"
+        + " runs in {} ({}).", opened.learned().size(), opened.file(),
+        ServerlessConfig.LEARN_ACROSS_RUNS.key()));
+    TierRequirements requirements = store
+        .map(opened -> new TierRequirements(config.memoryTiers(), opened.learned(), opened::update))
+        .orElseGet(() -> new TierRequirements(config.memoryTiers()));
+    return new ServerlessTaskScheduler(sc, config, journal, requirements, store,
         load -> LaneGateway.create(config.gateway(), load, clock, SparkConnectServerView.of(sc),
             journal::record),
         new SparkSchedulerInternals(sc));

@@ -137,6 +137,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
           ServerlessConfig.MEMORY_TIERS.key(), config.memoryTiers());
     }
     sc.addSparkListener(new RegistrationListener());
+    sc.addSparkListener(new JobEndListener(scheduler));
     sc.addSparkListener(new MemoryPressureListener(pressure,
         executorId -> registry.tierOfLiveOrEnded(executorId).map(MemoryTier::heapMb).orElse(0L)));
     LOG.info(

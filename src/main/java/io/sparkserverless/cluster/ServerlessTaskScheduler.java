@@ -7,6 +7,10 @@ import io.sparkserverless.autoscale.StageLoad;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.LearnedTierStart;
+import io.sparkserverless.escalation.LearnedTiers;
+import io.sparkserverless.escalation.LearnedTiersStore;
+import io.sparkserverless.escalation.SkewAnticipation;
+import io.sparkserverless.escalation.SkewedPartitionsStart;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.gateway.ClusterLoad;
 import io.sparkserverless.gateway.LaneGateway;
@@ -38,6 +42,8 @@ import scala.jdk.javaapi.CollectionConverters;
 public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGatewayHost {
   private final ServerlessConfig config;
   private final TierRequirements requirements;
+  private final java.util.Optional<LearnedTiersStore> learnedTiers;
+  private final SkewAnticipation skew;
   private final EscalationPolicy policy;
   private final List<TierAwareTaskSetManager> managers = new ArrayList<>();
   /** The shuffles each submitted stage reads (its parents' output), while the stage runs. */
@@ -52,13 +58,20 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
    * @param internals reads the DAGScheduler's stages
    */
   ServerlessTaskScheduler(SparkContext sc, ServerlessConfig config, DecisionJournal journal,
+      TierRequirements requirements, java.util.Optional<LearnedTiersStore> learnedTiers,
       Function<Supplier<ClusterLoad>, LaneGateway> gateway, SparkSchedulerInternals internals) {
     super(sc);
     this.config = requireNonNull(config, "config is null");
-    this.requirements = new TierRequirements(config.memoryTiers());
+    this.requirements = requireNonNull(requirements, "requirements is null");
+    this.learnedTiers = requireNonNull(learnedTiers, "learnedTiers is null");
     this.policy = new EscalationPolicy(config.memoryTiers());
     this.internals = requireNonNull(internals, "internals is null");
     this.journal = requireNonNull(journal, "journal is null");
+    this.skew = new SkewAnticipation(
+        sc.conf().getDouble("spark.sql.adaptive.skewJoin.skewedPartitionFactor",
+            SkewAnticipation.SPARK_DEFAULTS.factor()),
+        sc.conf().getSizeAsBytes("spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes",
+            SkewAnticipation.SPARK_DEFAULTS.thresholdBytes() + "b"));
     this.gateway = gateway.apply(this::clusterLoad);
   }
 
@@ -74,6 +87,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
       super.stop(exitCode);
     } finally {
       gateway.stop();
+      learnedTiers.ifPresent(LearnedTiersStore::close);
     }
   }
 
@@ -172,16 +186,27 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     try {
       // Runs on the DAGScheduler's event thread, where reading the stage's lineage is safe.
       internals.stageSignature(taskSet.stageId()).ifPresent(signature -> {
-        Map<Integer, MemoryTier> learned = requirements.startStage(taskSet.stageId(), signature);
+        LearnedTiers learned = requirements.startStage(taskSet.stageId(), signature);
         if (!learned.isEmpty()) {
           Map<Integer, String> tiers = new TreeMap<>();
-          learned.forEach((partition, tier) -> tiers.put(partition, tier.toString()));
-          journal.record(new LearnedTierStart(taskSet.stageId(), signature, tiers, summary(learned)));
+          learned.partitions().forEach((partition, tier) -> {
+            if (learned.wholeStage().filter(stage -> stage.compareTo(tier) >= 0).isEmpty()) {
+              tiers.put(partition, tier.toString());
+            }
+          });
+          publish(new LearnedTierStart(taskSet.stageId(), signature,
+              learned.wholeStage().map(MemoryTier::toString).orElse(""), tiers, summary(learned)));
         }
       });
     } catch (RuntimeException e) {
       // Learning is an optimisation; it must never stop a job from being submitted.
       io.sparkserverless.Decisions.LOG.warn("Could not compute the signature of stage {}: {}",
+          taskSet.stageId(), e.toString());
+    }
+    try {
+      anticipateSkew(taskSet.stageId());
+    } catch (RuntimeException e) {
+      io.sparkserverless.Decisions.LOG.warn("Could not read the shuffle sizes of stage {}: {}",
           taskSet.stageId(), e.toString());
     }
     if (taskSet.properties() != null) {
@@ -199,11 +224,54 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     }
   }
 
-  /** E.g. "2g: partitions 3, 7" or "2g: 51 partitions". */
-  private static String summary(Map<Integer, MemoryTier> tiers) {
+  /**
+   * Partitions that read far more of their shuffle than the stage's median start one tier up, as
+   * Spark's adaptive execution would call them skewed ({@link SkewAnticipation}).
+   */
+  private void anticipateSkew(int stageId) {
+    java.util.Optional<long[]> bytes = internals.shuffleReadBytes(stageId);
+    if (bytes.isEmpty()) {
+      return;
+    }
+    Map<Integer, Long> skewed = skew.skewed(bytes.get());
+    java.util.Optional<MemoryTier> next = config.memoryTiers().above(config.memoryTiers().smallest());
+    if (skewed.isEmpty() || next.isEmpty()) {
+      return;
+    }
+    Map<Integer, Long> moved = new TreeMap<>();
+    skewed.forEach((partition, size) -> {
+      if (requirements.requiredTier(stageId, partition).compareTo(next.get()) < 0) {
+        requirements.anticipate(stageId, partition, next.get());
+        moved.put(partition, size);
+      }
+    });
+    if (!moved.isEmpty()) {
+      publish(new SkewedPartitionsStart(stageId, next.get().toString(), moved,
+          SkewAnticipation.median(bytes.get()), skew.factor(), skew.thresholdBytes()));
+    }
+  }
+
+  /** Records and posts, once the backend is attached (it is before any stage runs). */
+  private <E extends org.apache.spark.scheduler.SparkListenerEvent & io.sparkserverless.Decision> void publish(
+      E event) {
+    TierServices backend = services;
+    if (backend != null) {
+      backend.publish(event);
+    } else {
+      journal.record(event);
+    }
+  }
+
+  /** E.g. "2g: partitions 3, 7", "2g: 51 partitions" or "every partition on 2g". */
+  private static String summary(LearnedTiers learned) {
     Map<MemoryTier, List<Integer>> byTier = new TreeMap<>();
-    tiers.forEach((partition, tier) -> byTier.computeIfAbsent(tier, t -> new ArrayList<>()).add(partition));
+    learned.partitions().forEach((partition, tier) -> {
+      if (learned.wholeStage().filter(stage -> stage.compareTo(tier) >= 0).isEmpty()) {
+        byTier.computeIfAbsent(tier, t -> new ArrayList<>()).add(partition);
+      }
+    });
     List<String> parts = new ArrayList<>();
+    learned.wholeStage().ifPresent(tier -> parts.add("every partition on " + tier));
     byTier.forEach((tier, partitions) -> parts.add(tier + ": " + (partitions.size() <= 5
         ? "partitions " + partitions.stream().sorted().map(String::valueOf)
             .collect(java.util.stream.Collectors.joining(", "))
@@ -239,6 +307,43 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     Map<MemoryTier, Integer> executors = new TreeMap<>();
     tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
     return executors;
+  }
+
+  /**
+   * Executors of each tier above the smallest for stages between attempts: held requirements,
+   * no live task set (see {@link io.sparkserverless.sizing.SchedulerView#executorsAwaitingResubmission}).
+   * A whole stage moved up counts one executor.
+   */
+  public Map<MemoryTier, Integer> executorsAwaitingResubmission() {
+    Map<Integer, Map<MemoryTier, Integer>> raised = requirements.raisedByStage();
+    if (raised.isEmpty()) {
+      return Map.of();
+    }
+    Set<Integer> running = new HashSet<>();
+    synchronized (this) {
+      managers.forEach(manager -> running.add(manager.stageId()));
+    }
+    int tasksPerExecutor = slotsPerExecutor();
+    Map<MemoryTier, Integer> executors = new TreeMap<>();
+    raised.forEach((stageId, tiers) -> {
+      if (!running.contains(stageId)) {
+        tiers.forEach((tier, tasks) -> executors.merge(tier,
+            tasks < 0 ? 1 : (tasks + tasksPerExecutor - 1) / tasksPerExecutor, Integer::sum));
+      }
+    });
+    return executors;
+  }
+
+  /**
+   * A job ended (succeeded, failed or was cancelled): its stages will not be resubmitted, so what
+   * their tasks needed is dropped; what their signatures learned stays.
+   */
+  void jobEnded(java.util.Collection<Integer> stageIds) {
+    Set<Integer> running = new HashSet<>();
+    synchronized (this) {
+      managers.forEach(manager -> running.add(manager.stageId()));
+    }
+    stageIds.stream().filter(stageId -> !running.contains(stageId)).forEach(requirements::forgetStage);
   }
 
   /**

@@ -1,11 +1,19 @@
 package io.sparkserverless.cluster;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.spark.Dependency;
 import org.apache.spark.MapOutputTrackerMaster;
+import org.apache.spark.OneToOneDependency;
+import org.apache.spark.Partition;
+import org.apache.spark.ShuffleDependency;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.execution.CoalescedPartitionSpec;
+import org.apache.spark.sql.execution.ShuffledRowRDDPartition;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.MapStatus;
@@ -67,6 +75,63 @@ final class SparkSchedulerInternals {
       }
     }
     return ids;
+  }
+
+  /**
+   * The bytes each partition of a stage reads from the shuffle it reads, from the map outputs'
+   * sizes (compressed, as written); empty when the stage reads no shuffle through a one-to-one
+   * lineage, or reads one in a way whose per-partition size is not known (an AQE read that split
+   * partitions already). Call on the DAGScheduler's event thread, where the stage's parents'
+   * map outputs are all registered.
+   */
+  Optional<long[]> shuffleReadBytes(int stageId) {
+    scala.Option<Stage> stage = sc.dagScheduler().stageIdToStage().get(stageId);
+    if (stage.isEmpty() || !(sc.env().mapOutputTracker() instanceof MapOutputTrackerMaster tracker)) {
+      return Optional.empty();
+    }
+    RDD<?> rdd = stage.get().rdd();
+    int partitions = rdd.partitions().length;
+    // Down one-to-one dependencies (map, filter, whole-stage code) to the RDD that reads the shuffle.
+    for (int depth = 0; depth < 64; depth++) {
+      if (rdd.partitions().length != partitions) {
+        return Optional.empty();
+      }
+      List<Dependency<?>> dependencies = CollectionConverters.asJava(rdd.dependencies());
+      if (dependencies.size() != 1) {
+        return Optional.empty();
+      }
+      Dependency<?> dependency = dependencies.get(0);
+      if (dependency instanceof ShuffleDependency<?, ?, ?> shuffle) {
+        return readBytes(rdd, tracker.getStatistics(shuffle).bytesByPartitionId());
+      }
+      if (!(dependency instanceof OneToOneDependency<?>)) {
+        return Optional.empty();
+      }
+      rdd = dependency.rdd();
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<long[]> readBytes(RDD<?> reader, long[] bytesByReducer) {
+    Partition[] partitions = reader.partitions();
+    long[] bytes = new long[partitions.length];
+    for (int index = 0; index < partitions.length; index++) {
+      Partition partition = partitions[index];
+      if (partition instanceof ShuffledRowRDDPartition row) {
+        if (!(row.spec() instanceof CoalescedPartitionSpec coalesced)) {
+          return Optional.empty(); // AQE split it: skew is handled there
+        }
+        for (int reducer = coalesced.startReducerIndex(); reducer < coalesced.endReducerIndex()
+            && reducer < bytesByReducer.length; reducer++) {
+          bytes[index] += bytesByReducer[reducer];
+        }
+      } else if (partitions.length == bytesByReducer.length) {
+        bytes[index] = bytesByReducer[partition.index()]; // a plain shuffle: reducer i is partition i
+      } else {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(bytes);
   }
 
   /** The stable signature of a stage, from its lineage. Call on the DAGScheduler's event thread. */

@@ -53,6 +53,11 @@ final class SparkSchedulerView implements SchedulerView {
   }
 
   @Override
+  public Map<MemoryTier, Integer> executorsAwaitingResubmission() {
+    return scheduler.executorsAwaitingResubmission();
+  }
+
+  @Override
   public int raiseStage(int stageId, MemoryTier tier) {
     return scheduler.raiseStage(stageId, tier);
   }

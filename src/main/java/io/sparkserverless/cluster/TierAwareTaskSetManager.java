@@ -6,6 +6,9 @@ import io.sparkserverless.escalation.EscalationPolicy;
 import io.sparkserverless.escalation.FailureClassifier;
 import io.sparkserverless.escalation.FailureKind;
 import io.sparkserverless.escalation.FailureSignal;
+import io.sparkserverless.escalation.EscalationStep;
+import io.sparkserverless.escalation.StageEvidence;
+import io.sparkserverless.escalation.StageTierRaise;
 import io.sparkserverless.escalation.TaskFailure;
 import io.sparkserverless.escalation.TierRequirements;
 import io.sparkserverless.tier.MemoryTier;
@@ -42,6 +45,10 @@ final class TierAwareTaskSetManager extends TaskSetManager {
   private final EscalationPolicy policy;
   private final TierServices services;
   private final MemoryTier[] tierOfIndex;
+  /** When each task's memory failure moved it up (System.nanoTime), 0 once its retry launched. */
+  private final long[] escalatedAtNanos;
+  private final MemoryTier[] escalatedFrom;
+  private final boolean[] escalatedWarm;
   private TierExcludelist excludelist;
   private boolean tierChecksEnabled = true;
 
@@ -54,6 +61,9 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     this.policy = policy;
     this.services = services;
     this.tierOfIndex = new MemoryTier[tasks().length];
+    this.escalatedAtNanos = new long[tasks().length];
+    this.escalatedFrom = new MemoryTier[tasks().length];
+    this.escalatedWarm = new boolean[tasks().length];
     for (int index = 0; index < tierOfIndex.length; index++) {
       tierOfIndex[index] = requirements.requiredTier(stageId(), partitionOf(index));
     }
@@ -90,7 +100,24 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     if (scheduler != null && !scheduler.mayRunOn(this, executorId)) {
       return new scala.Tuple3<>(Option.empty(), Boolean.FALSE, -1);
     }
-    return super.resourceOffer(executorId, host, maxLocality, taskCpus, resources);
+    scala.Tuple3<Option<org.apache.spark.scheduler.TaskDescription>, Object, Object> offer =
+        super.resourceOffer(executorId, host, maxLocality, taskCpus, resources);
+    if (offer._1().isDefined()) {
+      retryLaunched(offer._1().get(), executorId);
+    }
+    return offer;
+  }
+
+  /** A task moved up by a memory failure now runs on its new tier: the step is measured. */
+  private void retryLaunched(org.apache.spark.scheduler.TaskDescription task, String executorId) {
+    int index = task.index();
+    if (index < 0 || index >= escalatedAtNanos.length || escalatedAtNanos[index] == 0) {
+      return;
+    }
+    long millis = (System.nanoTime() - escalatedAtNanos[index]) / 1_000_000;
+    escalatedAtNanos[index] = 0;
+    services.publish(new EscalationStep(stageId(), partitionOf(index), task.taskId(), executorId,
+        escalatedFrom[index].toString(), tierOfIndex[index].toString(), escalatedWarm[index], millis));
   }
 
   /** The FAIR pool this task set runs in (after the gateway chose it). */
@@ -125,9 +152,42 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     if (decision instanceof EscalationDecision.Escalate escalate) {
       requirements.raise(stageId(), partition, escalate.to());
       tierOfIndex[index] = escalate.to();
+      escalatedAtNanos[index] = System.nanoTime();
+      escalatedFrom[index] = escalate.from();
+      escalatedWarm[index] = services.hasRegistered(escalate.to());
     }
     services.memoryFailureDecided(failure, decision, taskId, executorId, original);
+    if (decision instanceof EscalationDecision.Escalate escalate && StageEvidence.isEvidence(kind)) {
+      weighStage(partition, escalate);
+    }
     super.handleFailedTask(taskId, state, reasonToRecord(reason, executorId, decision));
+  }
+
+  /**
+   * One more partition ran out of memory: if the stage's tasks broadly need more memory, its
+   * remaining ones start on the larger tier now, before each fails once.
+   */
+  private void weighStage(int partition, EscalationDecision.Escalate escalate) {
+    int outOfMemory = requirements.recordOutOfMemory(stageId(), partition, escalate.from());
+    boolean[] successful = successful();
+    int[] copiesRunning = copiesRunning();
+    int succeeded = 0;
+    int remaining = 0;
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      if (successful[index] && tierOfIndex[index].equals(escalate.from())) {
+        succeeded++;
+      } else if (!successful[index] && copiesRunning[index] == 0
+          && tierOfIndex[index].compareTo(escalate.to()) < 0) {
+        remaining++;
+      }
+    }
+    java.util.Optional<String> why = StageEvidence.wholeStageMoves(stageId(), escalate.from(),
+        escalate.to(), outOfMemory, succeeded, remaining);
+    if (why.isPresent()) {
+      int moved = raisePending(escalate.to());
+      services.publish(new StageTierRaise(stageId(), escalate.from().toString(),
+          escalate.to().toString(), moved, outOfMemory, succeeded, why.get()));
+    }
   }
 
   /** Tasks needing each tier above the smallest that have not succeeded yet. */
@@ -186,15 +246,18 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         scheduler == null ? "" : scheduler.laneOfPool(poolName()));
   }
 
-  /** Moves the tasks of this set that have not started yet up to the given tier. */
+  /**
+   * Moves the tasks of this set that have not started yet up to the given tier, and the stage as a
+   * whole: a resubmitted attempt, and the next stage of its signature, start there too.
+   */
   int raisePending(MemoryTier tier) {
+    requirements.raiseStage(stageId(), tier);
     boolean[] successful = successful();
     int[] copiesRunning = copiesRunning();
     int moved = 0;
     for (int index = 0; index < tierOfIndex.length; index++) {
       if (!successful[index] && copiesRunning[index] == 0 && tierOfIndex[index].compareTo(tier) < 0) {
         tierOfIndex[index] = tier;
-        requirements.raise(stageId(), partitionOf(index), tier);
         moved++;
       }
     }

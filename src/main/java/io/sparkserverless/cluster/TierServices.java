@@ -42,6 +42,12 @@ interface TierServices {
   /** New tasks were submitted: a good moment to reconsider the pool's size. */
   void workArrived();
 
+  /** Whether an executor of this tier is registered now. */
+  boolean hasRegistered(MemoryTier tier);
+
+  /** Records, logs and posts a decision that is also a listener event. */
+  <E extends org.apache.spark.scheduler.SparkListenerEvent & io.sparkserverless.Decision> void publish(E event);
+
   /** A memory failure was decided; record, log and act on it (e.g. launch a larger executor). */
   void memoryFailureDecided(TaskFailure failure, EscalationDecision decision, long taskId,
       String executorId, String originalError);

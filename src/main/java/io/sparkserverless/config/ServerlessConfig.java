@@ -29,6 +29,7 @@ public record ServerlessConfig(
     Duration registrationTimeout,
     int maxExternalKills,
     Duration externalKillWindow,
+    Optional<Path> learnedTiersFile,
     GatewayConfig gateway) {
 
   public static final String PREFIX = "spark.serverless.";
@@ -160,6 +161,28 @@ public record ServerlessConfig(
           "a duration such as 5min or 1h, at least 1s and at most " + Values.MAX_DURATION,
           Values.durationAtLeast(Duration.ofSeconds(1)));
 
+  public static final ConfigEntry<Boolean> LEARN_ACROSS_RUNS =
+      ConfigEntry.withDefault(
+          PREFIX + "escalation.learnAcrossRuns",
+          "Keep what stages learned about memory (the tier each skewed partition, or a whole stage,"
+              + " needed) in a small file, so that the next run of the same job starts them on that"
+              + " tier instead of running out of memory first. Stages are matched by a signature of"
+              + " their RDDs, call sites and partition count. false learns within the application only.",
+          "true",
+          "true or false",
+          Values::trueOrFalse);
+
+  public static final ConfigEntry<Optional<Path>> LEARNED_TIERS_FILE =
+      ConfigEntry.optional(
+          PREFIX + "escalation.learnedTiersFile",
+          "Where spark.serverless.escalation.learnAcrossRuns keeps what was learned: JSON, at most"
+              + " 1,000 signatures (least recently used go first), replaced atomically on each"
+              + " write; applications on one host may share it. A file that cannot be read is moved"
+              + " to .corrupt with a warning.",
+          "spark.serverless.executor.workDir/learned-tiers.json",
+          "a writable file path",
+          Values::path);
+
   /** All entries, in documentation order. */
   public static final List<ConfigEntry<?>> ENTRIES =
       List.of(
@@ -173,7 +196,9 @@ public record ServerlessConfig(
           MAX_LAUNCH_FAILURES,
           REGISTRATION_TIMEOUT,
           MAX_EXTERNAL_KILLS,
-          EXTERNAL_KILL_WINDOW);
+          EXTERNAL_KILL_WINDOW,
+          LEARN_ACROSS_RUNS,
+          LEARNED_TIERS_FILE);
 
   /** Every {@code spark.serverless.*} entry: the cluster manager's, then the gateway's. */
   public static List<ConfigEntry<?>> allEntries() {
@@ -198,6 +223,7 @@ public record ServerlessConfig(
     requireNonNull(workDir, "workDir is null");
     requireNonNull(registrationTimeout, "registrationTimeout is null");
     requireNonNull(externalKillWindow, "externalKillWindow is null");
+    requireNonNull(learnedTiersFile, "learnedTiersFile is null");
     requireNonNull(gateway, "gateway is null");
   }
 
@@ -241,6 +267,10 @@ public record ServerlessConfig(
         MAX_EXTERNAL_KILLS.readFrom(settings)
             .orElse((int) Math.max(MIN_DEFAULT_EXTERNAL_KILLS, Math.min(Integer.MAX_VALUE, 2L * max))),
         EXTERNAL_KILL_WINDOW.readFrom(settings),
+        LEARN_ACROSS_RUNS.readFrom(settings)
+            ? Optional.of(LEARNED_TIERS_FILE.readFrom(settings)
+                .orElseGet(() -> workDir.resolve("learned-tiers.json")))
+            : Optional.empty(),
         GatewayConfig.from(settings));
   }
 

@@ -1,88 +1,180 @@
 package io.sparkserverless.escalation;
 
+import static java.util.Objects.requireNonNull;
+
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.tier.TierLadder;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Which tier each task needs, and what the application has learned.
  *
  * <p>Keys are (stage id, partition), so the state survives a stage resubmitted after a fetch
  * failure (a new task set, same stage). A stage signature maps a re-planned or re-run stage to what
- * an earlier stage with the same signature needed; see {@link StageSignatures} for its limits.
- * Per-task state lives until {@link #forgetStage} (called when a stage's task sets are done); the
- * signature maps are bounded, least recently used first.
+ * an earlier stage with the same signature needed, in this run or (through the learned-tiers
+ * store) an earlier one; see {@code cluster.StageSignatures} for its limits. Per-task state lives
+ * until {@link #forgetStage} (a stage's task sets are done, or its job ended); the signature map is
+ * bounded, least recently used first.
  *
- * <p>Thread-safe; calls are short and synchronized.
+ * <p>Thread-safe; calls are short and synchronized. The learning sink is called with the lock
+ * held and must not block (the store only queues a write).
  */
 public final class TierRequirements {
   private static final int MAX_STAGES = 2_000;
-  private static final int MAX_SIGNATURES = 2_000;
+  static final int MAX_SIGNATURES = 2_000;
 
   private record TaskKey(int stageId, int partition) {}
 
+  private record StageTier(int stageId, MemoryTier tier) {}
+
   private final TierLadder tiers;
+  private final BiConsumer<String, LearnedTiers> learning;
   private final Map<TaskKey, MemoryTier> required = new HashMap<>();
+  private final Map<Integer, MemoryTier> requiredByStage = new HashMap<>();
   private final Map<TaskKey, Integer> kills = new HashMap<>();
+  private final Map<StageTier, Set<Integer>> outOfMemoryPartitions = new HashMap<>();
   private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES, false);
   // Least recently used signatures go first: a stage run over and over keeps what it learned.
-  private final Map<String, Map<Integer, MemoryTier>> learned = boundedMap(MAX_SIGNATURES, true);
+  private final Map<String, LearnedTiers> learned = boundedMap(MAX_SIGNATURES, true);
 
+  /** Requirements that learn only within the application. */
   public TierRequirements(TierLadder tiers) {
-    this.tiers = tiers;
+    this(tiers, Map.of(), (signature, tiersLearned) -> { });
   }
 
-  /** The tier a task must run on: the smallest unless it was moved up. */
+  /**
+   * @param earlierRuns what earlier runs learned, by signature
+   * @param learning told each time a signature learns more, or is used
+   */
+  public TierRequirements(TierLadder tiers, Map<String, LearnedTiers> earlierRuns,
+      BiConsumer<String, LearnedTiers> learning) {
+    this.tiers = requireNonNull(tiers, "tiers is null");
+    this.learning = requireNonNull(learning, "learning is null");
+    learned.putAll(earlierRuns);
+  }
+
+  /** The tier a task must run on: the smallest unless it or its stage was moved up. */
   public synchronized MemoryTier requiredTier(int stageId, int partition) {
-    return required.getOrDefault(new TaskKey(stageId, partition), tiers.smallest());
+    MemoryTier own = required.getOrDefault(new TaskKey(stageId, partition), tiers.smallest());
+    MemoryTier stage = requiredByStage.getOrDefault(stageId, tiers.smallest());
+    return LearnedTiers.larger(own, stage);
   }
 
   /** Moves a task up to at least the given tier, and remembers it for the stage's signature. */
   public synchronized void raise(int stageId, int partition, MemoryTier tier) {
-    required.merge(new TaskKey(stageId, partition), tier, (a, b) -> a.compareTo(b) >= 0 ? a : b);
-    String signature = signatureOfStage.get(stageId);
-    if (signature != null) {
-      learned.computeIfAbsent(signature, s -> new HashMap<>())
-          .merge(partition, tier, (a, b) -> a.compareTo(b) >= 0 ? a : b);
-    }
+    required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger);
+    learn(stageId, known -> known.withPartition(partition, tier));
+  }
+
+  /**
+   * Starts a task on at least the given tier because it looks at risk (it reads far more than its
+   * neighbours); nothing is learned from that until it fails there too.
+   */
+  public synchronized void anticipate(int stageId, int partition, MemoryTier tier) {
+    required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger);
+  }
+
+  /** Moves a whole stage up to at least the given tier, and remembers it for its signature. */
+  public synchronized void raiseStage(int stageId, MemoryTier tier) {
+    requiredByStage.merge(stageId, tier, LearnedTiers::larger);
+    learn(stageId, known -> known.withWholeStage(tier));
+  }
+
+  /**
+   * Records that a partition ran out of memory on a tier, as a task reported.
+   *
+   * @return how many distinct partitions of the stage have run out of memory on that tier
+   */
+  public synchronized int recordOutOfMemory(int stageId, int partition, MemoryTier tier) {
+    Set<Integer> partitions =
+        outOfMemoryPartitions.computeIfAbsent(new StageTier(stageId, tier), key -> new HashSet<>());
+    partitions.add(partition);
+    return partitions.size();
   }
 
   /** Counts a SIGKILL loss of a task and returns how many there were before this one. */
   public synchronized int recordKill(int stageId, int partition) {
-    Integer before = kills.merge(new TaskKey(stageId, partition), 1, Integer::sum) - 1;
-    return before;
+    return kills.merge(new TaskKey(stageId, partition), 1, Integer::sum) - 1;
   }
 
   /**
    * Registers a stage's signature and applies what earlier stages with that signature needed.
    *
-   * @return the partitions that start above the smallest tier
+   * @return what the stage starts with, {@link LearnedTiers#NONE} if nothing
    */
-  public synchronized Map<Integer, MemoryTier> startStage(int stageId, String signature) {
+  public synchronized LearnedTiers startStage(int stageId, String signature) {
     signatureOfStage.put(stageId, signature);
-    Map<Integer, MemoryTier> known = learned.getOrDefault(signature, Map.of());
-    known.forEach((partition, tier) -> required.merge(new TaskKey(stageId, partition), tier,
-        (a, b) -> a.compareTo(b) >= 0 ? a : b));
-    return Map.copyOf(known);
+    LearnedTiers known = learned.get(signature);
+    if (known == null || known.isEmpty()) {
+      return LearnedTiers.NONE;
+    }
+    known.wholeStage().ifPresent(tier -> requiredByStage.merge(stageId, tier, LearnedTiers::larger));
+    known.partitions().forEach((partition, tier) ->
+        required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger));
+    learning.accept(signature, known);
+    return known;
   }
 
   /** Forgets a finished stage's per-task state; what was learned for its signature stays. */
   public synchronized void forgetStage(int stageId) {
     required.keySet().removeIf(key -> key.stageId() == stageId);
     kills.keySet().removeIf(key -> key.stageId() == stageId);
+    outOfMemoryPartitions.keySet().removeIf(key -> key.stageId() == stageId);
+    requiredByStage.remove(stageId);
     signatureOfStage.remove(stageId);
   }
 
+  /**
+   * Stages whose per-task state is still held, each with the partitions moved above the smallest
+   * tier (all of them, {@code -1}, when the whole stage moved) and their tier: what a resubmitted
+   * attempt of the stage will need.
+   */
+  public synchronized Map<Integer, Map<MemoryTier, Integer>> raisedByStage() {
+    Map<Integer, Map<MemoryTier, Integer>> raised = new HashMap<>();
+    required.forEach((key, tier) -> {
+      if (!tier.equals(tiers.smallest())) {
+        raised.computeIfAbsent(key.stageId(), id -> new HashMap<>()).merge(tier, 1, Integer::sum);
+      }
+    });
+    requiredByStage.forEach((stageId, tier) -> {
+      if (!tier.equals(tiers.smallest())) {
+        raised.computeIfAbsent(stageId, id -> new HashMap<>()).put(tier, -1);
+      }
+    });
+    return raised;
+  }
+
   public synchronized Optional<MemoryTier> learnedFor(String signature, int partition) {
-    return Optional.ofNullable(learned.getOrDefault(signature, Map.of()).get(partition));
+    return Optional.ofNullable(learned.get(signature)).flatMap(known -> known.tierOf(partition));
+  }
+
+  /** What every signature learned so far, for the store. */
+  public synchronized Map<String, LearnedTiers> learned() {
+    return Map.copyOf(learned);
   }
 
   /** How many tasks are held in per-task state (for tests of boundedness). */
   public synchronized int trackedTasks() {
     return required.size() + kills.size();
+  }
+
+  private void learn(int stageId, java.util.function.UnaryOperator<LearnedTiers> change) {
+    String signature = signatureOfStage.get(stageId);
+    if (signature == null) {
+      return;
+    }
+    LearnedTiers before = learned.getOrDefault(signature, LearnedTiers.NONE);
+    LearnedTiers after = change.apply(before);
+    if (!after.equals(before)) {
+      learned.put(signature, after);
+      learning.accept(signature, after);
+    }
   }
 
   private static <K, V> Map<K, V> boundedMap(int capacity, boolean accessOrder) {

@@ -18,8 +18,11 @@ public final class PressureTracker {
   static final int COMPLETED_STAGES_KEPT = 200;
   private static final long RESERVED_HEAP_MB = 300;
   private static final double MEMORY_FRACTION = 0.6;
-  /** The GC signal counts only once a stage's tasks have run this long in total. */
-  static final long MIN_RUN_TIME_FOR_GC_MS = 5_000;
+  /**
+   * A task's GC time says something only once it ran this long: one young collection dwarfs a
+   * 20 ms task.
+   */
+  static final long MIN_RUN_TIME_FOR_GC_MS = 1_000;
   /**
    * The CPU share counts once a stage's tasks have run this long in total: a task's first
    * milliseconds (deserializing, JIT) are all CPU, and one short task would overstate it.
@@ -27,30 +30,68 @@ public final class PressureTracker {
   static final long MIN_RUN_TIME_FOR_CPU_MS = 500;
   /** The typical task length is the median of this many latest tasks: recent, yet not one job's. */
   static final int RECENT_TASKS_KEPT = 100;
+  /**
+   * Per-task memory signals kept per stage (and per heap), the latest first: enough for a median
+   * that one skewed task cannot move, bounded on stages of many thousand tasks.
+   */
+  static final int SIGNALS_KEPT = 256;
+
+  /** The latest {@value #SIGNALS_KEPT} values of one per-task signal. */
+  private static final class Signal {
+    private final double[] values = new double[SIGNALS_KEPT];
+    private int count;
+
+    void add(double value) {
+      values[count % SIGNALS_KEPT] = value;
+      count++;
+    }
+
+    /**
+     * The lower median: the signal of the typical task. It is high only when more than half of
+     * the tasks press on memory, so one skewed partition, however big, does not make the stage's
+     * tasks look short of memory.
+     */
+    double typical() {
+      int n = Math.min(count, SIGNALS_KEPT);
+      if (n == 0) {
+        return 0;
+      }
+      double[] sorted = java.util.Arrays.copyOf(values, n);
+      java.util.Arrays.sort(sorted);
+      return sorted[(n - 1) / 2];
+    }
+  }
 
   private static final class Totals {
     int tasks;
     long runTimeMs;
     long cpuTimeNs;
-    long gcTimeMs;
-    long spilled;
-    long peakSum;
-    double worstPeakShare;
     boolean outOfMemory;
+    final Signal spill = new Signal();
+    final Signal peak = new Signal();
+    final Signal gc = new Signal();
 
     void add(TaskMemorySample sample) {
+      outOfMemory |= sample.outOfMemory();
+      if (sample.outOfMemory()) {
+        // A failed attempt's metrics are partial; the failure itself is evidence of its own,
+        // counted per partition by the escalation (escalation.StageEvidence).
+        return;
+      }
       tasks++;
       runTimeMs += sample.runTimeMs();
       cpuTimeNs += sample.cpuTimeNs();
-      gcTimeMs += sample.gcTimeMs();
-      spilled += sample.memoryBytesSpilled();
-      peakSum += sample.peakExecutionMemoryBytes();
-      outOfMemory |= sample.outOfMemory();
+      long spilled = sample.memoryBytesSpilled();
+      long peakBytes = sample.peakExecutionMemoryBytes();
+      spill.add(spilled + peakBytes == 0 ? 0 : (double) spilled / (spilled + peakBytes));
+      double peakShare = 0;
       if (sample.executorHeapMb() > RESERVED_HEAP_MB) {
         double executionMb = (sample.executorHeapMb() - RESERVED_HEAP_MB) * MEMORY_FRACTION;
-        worstPeakShare = Math.max(worstPeakShare,
-            sample.peakExecutionMemoryBytes() / (executionMb * 1024 * 1024));
+        peakShare = Math.min(1, peakBytes / (executionMb * 1024 * 1024));
       }
+      peak.add(peakShare);
+      gc.add(sample.runTimeMs() < MIN_RUN_TIME_FOR_GC_MS ? 0
+          : Math.min(1, (double) sample.gcTimeMs() / sample.runTimeMs() / 0.3));
     }
 
     /** Run time and CPU time have different units and clocks: rounding can put CPU above run. */
@@ -59,11 +100,7 @@ public final class PressureTracker {
     }
 
     MemoryPressure pressure() {
-      double spill = spilled + peakSum == 0 ? 0 : (double) spilled / (spilled + peakSum);
-      // A few short tasks say nothing about GC: one young collection dwarfs a 20 ms task.
-      double gc = runTimeMs < MIN_RUN_TIME_FOR_GC_MS ? 0
-          : Math.min(1, (double) gcTimeMs / runTimeMs / 0.3);
-      return new MemoryPressure(tasks, spill, Math.min(1, worstPeakShare), gc, outOfMemory);
+      return new MemoryPressure(tasks, spill.typical(), peak.typical(), gc.typical(), outOfMemory);
     }
   }
 

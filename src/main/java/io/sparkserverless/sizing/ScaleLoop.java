@@ -154,7 +154,8 @@ public final class ScaleLoop {
     Map<String, Duration> shuffleUnused = shuffleUse.unusedFor(scheduler.shuffleOutputLocations(),
         scheduler.shufflesReadByRunningStages(), now);
     List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleUnused, now);
-    Map<MemoryTier, Integer> larger = scheduler.executorsNeededAboveSmallest();
+    Map<MemoryTier, Integer> larger = withAwaitingResubmission(scheduler.executorsNeededAboveSmallest(),
+        snapshot);
     List<String> release = List.of();
     List<String> reasons = List.of();
     List<String> logLines = new ArrayList<>();
@@ -179,7 +180,7 @@ public final class ScaleLoop {
       reasons = decision.reasons();
       reasons.forEach(reason -> logLines.add("Autoscaler (" + adaptive.modeName() + "): " + reason));
       if (!raised.isEmpty()) {
-        larger = scheduler.executorsNeededAboveSmallest();
+        larger = withAwaitingResubmission(scheduler.executorsNeededAboveSmallest(), snapshot);
       }
       smallestTierWanted = decision.smallestTierTarget();
       smallestTierSlots = decision.slotsPerNewExecutor();
@@ -293,6 +294,27 @@ public final class ScaleLoop {
       }
     });
     return release;
+  }
+
+  /**
+   * What moved-up tasks need, and at least the live larger executors that stages between attempts
+   * will need again (kept, never started for them): releasing those just before the stage comes
+   * back would only start them again.
+   */
+  private Map<MemoryTier, Integer> withAwaitingResubmission(Map<MemoryTier, Integer> needed,
+      PoolSnapshot snapshot) {
+    Map<MemoryTier, Integer> awaiting = scheduler.executorsAwaitingResubmission();
+    if (awaiting.isEmpty()) {
+      return needed;
+    }
+    Map<MemoryTier, Integer> combined = new java.util.TreeMap<>(needed);
+    awaiting.forEach((tier, count) -> {
+      int kept = Math.min(count, snapshot.liveByTier().getOrDefault(tier, 0));
+      if (kept > 0) {
+        combined.merge(tier, kept, Math::max);
+      }
+    });
+    return combined;
   }
 
   private static int sum(Map<String, Integer> counts) {

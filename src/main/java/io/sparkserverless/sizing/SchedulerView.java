@@ -18,6 +18,16 @@ public interface SchedulerView {
   /** Executors needed in each tier above the smallest, for moved-up tasks not yet succeeded. */
   Map<MemoryTier, Integer> executorsNeededAboveSmallest();
 
+  /**
+   * Executors of each tier above the smallest that stages between attempts will need again: a
+   * stage whose task set ended without finishing (a fetch failure), whose job still runs, and
+   * some of whose tasks were moved up. The scale loop keeps that many of the live ones; it
+   * starts none for them.
+   */
+  default Map<MemoryTier, Integer> executorsAwaitingResubmission() {
+    return Map.of();
+  }
+
   /** The remaining work of every running task set. */
   List<StageLoad> stageLoads();
 

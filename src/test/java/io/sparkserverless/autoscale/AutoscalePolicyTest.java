@@ -508,8 +508,10 @@ class AutoscalePolicyTest {
 
   static Stream<Arguments> largerTierExecutors() {
     return Stream.of(
-        Arguments.of("an idle 2g executor no task needs is released at once",
-            new PooledExecutor("big", TWO_G, false, Duration.ZERO, false), 0, true),
+        Arguments.of("an idle 2g executor no task needs is released after two seconds",
+            new PooledExecutor("big", TWO_G, false, AutoscalePolicy.LARGER_TIER_IDLE, false), 0, true),
+        Arguments.of("an idle 2g executor no task needs stays for two seconds",
+            new PooledExecutor("big", TWO_G, false, Duration.ofMillis(1500), false), 0, false),
         Arguments.of("an idle 2g executor a task needs is kept",
             new PooledExecutor("big", TWO_G, false, Duration.ofMinutes(5), false), 1, false),
         Arguments.of("a busy 2g executor is kept",
@@ -538,9 +540,9 @@ class AutoscalePolicyTest {
   void largerTierExecutorsBeyondTheDemandAreReleasedButNotTheOnesNeeded() {
     Workload workload = Workload.atStart()
         .executor(new PooledExecutor("b1", TWO_G, true, Duration.ZERO, false))
-        .executor(new PooledExecutor("b2", TWO_G, false, Duration.ZERO, false))
-        .executor(new PooledExecutor("b3", TWO_G, false, Duration.ZERO, false))
-        .executor(new PooledExecutor("f1", FOUR_G, false, Duration.ZERO, false))
+        .executor(new PooledExecutor("b2", TWO_G, false, AutoscalePolicy.LARGER_TIER_IDLE, false))
+        .executor(new PooledExecutor("b3", TWO_G, false, AutoscalePolicy.LARGER_TIER_IDLE, false))
+        .executor(new PooledExecutor("f1", FOUR_G, false, AutoscalePolicy.LARGER_TIER_IDLE, false))
         .demand(TWO_G, 2)
         .demand(FOUR_G, 1);
 
@@ -615,6 +617,8 @@ class AutoscalePolicyTest {
             pressedStage(2, 24, LOW)),
         Arguments.of("pressure just under the threshold",
             pressedStage(2, 24, new MemoryPressure(4, 0.49, 0.49, 0.49, false))),
+        Arguments.of("an attempt out of memory alone (one partition is skew; the escalation moves it)",
+            pressedStage(2, 24, new MemoryPressure(4, 0, 0, 0, true))),
         Arguments.of("no pending tasks",
             pressedStage(2, 0, HIGH_SPILL)),
         Arguments.of("a stage already on a larger tier",
@@ -635,8 +639,7 @@ class AutoscalePolicyTest {
     return Stream.of(
         Arguments.of("spill", new MemoryPressure(2, 0.5, 0, 0, false)),
         Arguments.of("peak", new MemoryPressure(2, 0, 0.7, 0, false)),
-        Arguments.of("GC", new MemoryPressure(2, 0, 0, 1.0, false)),
-        Arguments.of("out of memory", new MemoryPressure(2, 0, 0, 0, true)));
+        Arguments.of("GC", new MemoryPressure(2, 0, 0, 1.0, false)));
   }
 
   @ParameterizedTest(name = "{0}")

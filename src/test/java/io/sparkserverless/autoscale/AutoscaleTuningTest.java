@@ -90,6 +90,7 @@ class AutoscaleTuningTest {
     return new AutoscaleTuning(payoff, DEFAULTS.minimumStartSeconds(), standardIdleTimeout,
         DEFAULTS.performanceIdleTimeout(), performanceWarmPool, coolDown,
         DEFAULTS.shuffleRetention(), DEFAULTS.defaultTaskSeconds(), minimumCpuShare,
-        DEFAULTS.minimumTasksForPressure(), DEFAULTS.reshapeGain(), DEFAULTS.reshapeIdle());
+        DEFAULTS.minimumTasksForPressure(), DEFAULTS.reshapeGain(), DEFAULTS.reshapeIdle(),
+        DEFAULTS.largerTierIdle());
   }
 }

@@ -81,7 +81,9 @@ class IdleReleaseTest {
     // Stage 1's 3 remaining tasks fill one executor of 4 slots.
     return Stream.of(
         Arguments.of("an idle 2g executor goes when no task needs its tier", Map.of(), Map.of(),
-            List.of(idle("large", TWO_G, 1, Duration.ZERO, NO_SHUFFLE)), List.of("large")),
+            List.of(idle("large", TWO_G, 1, Duration.ofSeconds(2), NO_SHUFFLE)), List.of("large")),
+        Arguments.of("an idle 2g executor stays through the gap between a query's jobs", Map.of(),
+            Map.of(), List.of(idle("large", TWO_G, 1, Duration.ofMillis(1900), NO_SHUFFLE)), List.of()),
         Arguments.of("a 2g executor its tier's demand needs stays", Map.of(TWO_G, 1), Map.of(),
             List.of(idle("large", TWO_G, 1, Duration.ZERO, NO_SHUFFLE)), List.of()),
         Arguments.of("a 2g executor a stage moved up now needs stays", Map.of(),
@@ -96,7 +98,7 @@ class IdleReleaseTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("largerTierReleases")
-  void idleLargerTierExecutorsGoAsSoonAsNoTaskNeedsTheirTier(String description,
+  void idleLargerTierExecutorsGoOnceNoTaskNeedsTheirTierForTwoSeconds(String description,
       Map<MemoryTier, Integer> demand, Map<Integer, MemoryTier> movedUp,
       List<PooledExecutor> executors, List<String> released) {
     StageLoad stage = new StageLoad(1, ONE_G, 3, 0, OptionalDouble.of(1.0), OptionalDouble.of(1.0),

@@ -72,12 +72,13 @@ class TierRequirementsTest {
 
   @Test
   void aStageWithTheSameSignatureStartsWithWhatAnEarlierOneLearned() {
-    assertEquals(Map.of(), requirements.startStage(1, "s"));
+    assertEquals(LearnedTiers.NONE, requirements.startStage(1, "s"));
     requirements.raise(1, 2, TWO_G);
 
-    Map<Integer, MemoryTier> applied = requirements.startStage(5, "s");
+    LearnedTiers applied = requirements.startStage(5, "s");
 
-    assertEquals(Map.of(2, TWO_G), applied);
+    assertEquals(Map.of(2, TWO_G), applied.partitions());
+    assertEquals(Optional.empty(), applied.wholeStage());
     assertEquals(TWO_G, requirements.requiredTier(5, 2));
     assertEquals(HALF_G, requirements.requiredTier(5, 1));
     assertEquals(Optional.of(TWO_G), requirements.learnedFor("s", 2));
@@ -88,9 +89,9 @@ class TierRequirementsTest {
     requirements.startStage(1, "s");
     requirements.raise(1, 2, TWO_G);
 
-    Map<Integer, MemoryTier> applied = requirements.startStage(5, "t");
+    LearnedTiers applied = requirements.startStage(5, "t");
 
-    assertEquals(Map.of(), applied);
+    assertEquals(LearnedTiers.NONE, applied);
     assertEquals(HALF_G, requirements.requiredTier(5, 2));
     assertEquals(Optional.empty(), requirements.learnedFor("t", 2));
   }
@@ -103,7 +104,7 @@ class TierRequirementsTest {
     requirements.raise(3, 2, ONE_G);
     requirements.raise(3, 4, ONE_G);
 
-    assertEquals(Map.of(2, TWO_G, 4, ONE_G), requirements.startStage(5, "s"));
+    assertEquals(Map.of(2, TWO_G, 4, ONE_G), requirements.startStage(5, "s").partitions());
   }
 
   @Test
@@ -150,7 +151,7 @@ class TierRequirementsTest {
     requirements.startStage(1, "s");
 
     assertEquals(Optional.empty(), requirements.learnedFor("s", 2));
-    assertEquals(Map.of(), requirements.startStage(5, "s"));
+    assertEquals(LearnedTiers.NONE, requirements.startStage(5, "s"));
     assertEquals(HALF_G, requirements.requiredTier(5, 2));
   }
 
@@ -181,5 +182,67 @@ class TierRequirementsTest {
 
     assertEquals(Optional.empty(), requirements.learnedFor("signature-0", 0));
     assertEquals(Optional.of(ONE_G), requirements.learnedFor("signature-" + (signatures - 1), 0));
+  }
+
+  @Test
+  void aStageMovedAsAWholeStartsEveryPartitionOfItsNextRunThere() {
+    requirements.startStage(1, "s");
+    requirements.raise(1, 3, TWO_G);
+    requirements.raiseStage(1, ONE_G);
+
+    assertEquals(ONE_G, requirements.requiredTier(1, 7));
+    assertEquals(TWO_G, requirements.requiredTier(1, 3));
+    LearnedTiers applied = requirements.startStage(5, "s");
+
+    assertEquals(Optional.of(ONE_G), applied.wholeStage());
+    assertEquals(ONE_G, requirements.requiredTier(5, 0));
+    assertEquals(TWO_G, requirements.requiredTier(5, 3));
+    assertEquals(Optional.of(ONE_G), requirements.learnedFor("s", 9));
+  }
+
+  @Test
+  void outOfMemoryFailuresAreCountedAsDistinctPartitionsPerStageAndTier() {
+    assertEquals(1, requirements.recordOutOfMemory(1, 2, HALF_G));
+    assertEquals(1, requirements.recordOutOfMemory(1, 2, HALF_G));
+    assertEquals(2, requirements.recordOutOfMemory(1, 5, HALF_G));
+    assertEquals(1, requirements.recordOutOfMemory(1, 5, ONE_G));
+    assertEquals(1, requirements.recordOutOfMemory(2, 5, HALF_G));
+
+    requirements.forgetStage(1);
+
+    assertEquals(1, requirements.recordOutOfMemory(1, 7, HALF_G));
+  }
+
+  @Test
+  void theRaisedPartitionsOfEachHeldStageAreWhatAResubmittedAttemptNeeds() {
+    requirements.raise(1, 2, TWO_G);
+    requirements.raise(1, 4, TWO_G);
+    requirements.raise(2, 0, ONE_G);
+    requirements.raiseStage(3, ONE_G);
+
+    assertEquals(Map.of(1, Map.of(TWO_G, 2), 2, Map.of(ONE_G, 1), 3, Map.of(ONE_G, -1)),
+        requirements.raisedByStage());
+
+    requirements.forgetStage(1);
+
+    assertEquals(Map.of(2, Map.of(ONE_G, 1), 3, Map.of(ONE_G, -1)), requirements.raisedByStage());
+  }
+
+  @Test
+  void whatEarlierRunsLearnedAppliesAndEachChangeOrUseIsReported() {
+    Map<String, LearnedTiers> reported = new java.util.HashMap<>();
+    TierRequirements next = new TierRequirements(LADDER,
+        Map.of("s", new LearnedTiers(Optional.empty(), Map.of(3, TWO_G))), reported::put);
+
+    assertEquals(Map.of(3, TWO_G), next.startStage(1, "s").partitions());
+    assertEquals(TWO_G, next.requiredTier(1, 3));
+    assertEquals(Map.of("s", new LearnedTiers(Optional.empty(), Map.of(3, TWO_G))), reported);
+
+    next.raise(1, 4, ONE_G);
+
+    assertEquals(Map.of(3, TWO_G, 4, ONE_G), reported.get("s").partitions());
+    reported.clear();
+    next.raise(1, 4, ONE_G);
+    assertEquals(Map.of(), reported, "nothing new was learned");
   }
 }

@@ -76,14 +76,58 @@ class PressureTrackerTest {
   }
 
   @Test
-  void spillIsTheShareOfSpilledBytesInSpilledPlusPeakBytes() {
+  void spillIsTheTypicalTasksShareOfSpilledBytesInSpilledPlusPeakBytes() {
     add(task().heap(UNKNOWN_HEAP).spilled(100).peak(100),
-        task().heap(UNKNOWN_HEAP).spilled(200).peak(0));
+        task().heap(UNKNOWN_HEAP).spilled(200).peak(0),
+        task().heap(UNKNOWN_HEAP).spilled(300).peak(100));
 
     MemoryPressure pressure = tracker.ofStage(1);
 
     assertEquals(300.0 / 400.0, pressure.spill(), EPSILON);
-    assertEquals(2, pressure.tasks());
+    assertEquals(3, pressure.tasks());
+  }
+
+  @Test
+  void theTypicalTaskIsTheLowerMedianSoHalfTheTasksPressingIsNotEnough() {
+    add(task().spilled(100).peak(0), task().spilled(0).peak(100));
+
+    assertEquals(0, tracker.ofStage(1).spill(), EPSILON);
+  }
+
+  @Test
+  void oneSkewedTaskThatSpilledAndPeakedDoesNotMakeTheStagePress() {
+    for (int i = 0; i < 7; i++) {
+      add(task().peak(10 * MIB));
+    }
+    add(task().spilled(5000 * MIB).peak(EXECUTION_MIB * MIB).time(20_000, 15_000));
+
+    MemoryPressure pressure = tracker.ofStage(1);
+
+    assertEquals(8, pressure.tasks());
+    assertFalse(pressure.isHigh(), pressure.toString());
+  }
+
+  @Test
+  void whenMostTasksPressTheStagePresses() {
+    add(task().peak(10 * MIB));
+    for (int i = 0; i < 3; i++) {
+      add(task().peak(500 * MIB));
+    }
+
+    assertEquals(500.0 / EXECUTION_MIB, tracker.ofStage(1).peak(), EPSILON);
+    assertTrue(tracker.ofStage(1).isHigh());
+  }
+
+  @Test
+  void onlyTheLatestTasksSignalsAreKept() {
+    for (int i = 0; i < PressureTracker.SIGNALS_KEPT; i++) {
+      add(task().spilled(100).peak(0));
+    }
+    for (int i = 0; i < PressureTracker.SIGNALS_KEPT; i++) {
+      add(task());
+    }
+
+    assertEquals(0, tracker.ofStage(1).spill(), EPSILON);
   }
 
   @Test
@@ -94,8 +138,8 @@ class PressureTrackerTest {
   }
 
   @Test
-  void peakIsTheLargestTaskPeakOverTheExecutionShareOfItsHeap() {
-    add(task().peak(300 * MIB), task().peak(150 * MIB));
+  void peakIsTheTypicalTaskPeakOverTheExecutionShareOfItsHeap() {
+    add(task().peak(300 * MIB), task().peak(150 * MIB), task().peak(450 * MIB));
 
     assertEquals(300.0 / EXECUTION_MIB, tracker.ofStage(1).peak(), EPSILON);
   }
@@ -116,10 +160,10 @@ class PressureTrackerTest {
   }
 
   @Test
-  void gcIsTheShareOfRunTimeInGcDividedByPointThree() {
-    add(task().time(10_000, 600), task().time(10_000, 300));
+  void gcIsTheTypicalTasksShareOfRunTimeInGcDividedByPointThree() {
+    add(task().time(10_000, 600), task().time(10_000, 300), task().time(10_000, 900));
 
-    assertEquals((90.0 / 2000.0) / 0.3, tracker.ofStage(1).gc(), EPSILON);
+    assertEquals((600.0 / 10_000.0) / 0.3, tracker.ofStage(1).gc(), EPSILON);
   }
 
   @Test
@@ -144,14 +188,15 @@ class PressureTrackerTest {
   }
 
   @Test
-  void oneTaskOutOfMemoryMakesTheStageFigureOne() {
-    add(task(), task().failedOutOfMemory(), task());
+  void anAttemptThatRanOutOfMemoryIsRecordedButIsNotASampleOfThePressure() {
+    add(task(), task().failedOutOfMemory().spilled(100), task());
 
     MemoryPressure pressure = tracker.ofStage(1);
 
     assertTrue(pressure.outOfMemory());
-    assertEquals(1.0, pressure.figure(), EPSILON);
-    assertTrue(pressure.isHigh());
+    assertEquals(2, pressure.tasks());
+    assertEquals(0.0, pressure.figure(), EPSILON);
+    assertFalse(pressure.isHigh());
   }
 
   @Test
@@ -168,14 +213,14 @@ class PressureTrackerTest {
 
   @Test
   void samplesAreAlsoAggregatedPerHeapAcrossStages() {
-    add(task().stage(1).heap(HEAP_MB).peak(300 * MIB),
-        task().stage(2).heap(HEAP_MB).time(10_000, 300),
+    add(task().stage(1).heap(HEAP_MB).peak(300 * MIB).time(10_000, 300),
+        task().stage(2).heap(HEAP_MB).peak(300 * MIB).time(10_000, 300),
         task().stage(3).heap(OTHER_HEAP_MB).spilled(10).peak(10));
 
     MemoryPressure small = tracker.ofHeap(HEAP_MB);
     assertEquals(2, small.tasks());
     assertEquals(0.5, small.peak(), EPSILON);
-    assertEquals((30.0 / 2000.0) / 0.3, small.gc(), EPSILON);
+    assertEquals((300.0 / 10_000.0) / 0.3, small.gc(), EPSILON);
     assertEquals(0, small.spill(), EPSILON);
 
     MemoryPressure large = tracker.ofHeap(OTHER_HEAP_MB);
@@ -204,10 +249,10 @@ class PressureTrackerTest {
         Arguments.of("exactly the threshold", new MemoryPressure(3, 0.5, 0, 0, false), 0.5, true),
         Arguments.of("just under the threshold",
             new MemoryPressure(3, 0.4999, 0.49, 0.3, false), 0.4999, false),
-        Arguments.of("out of memory with no other signal",
-            new MemoryPressure(3, 0, 0, 0, true), 1.0, true),
-        Arguments.of("out of memory beats a lower signal",
-            new MemoryPressure(3, 0.2, 0.3, 0.1, true), 1.0, true));
+        Arguments.of("an attempt out of memory is no signal of its own",
+            new MemoryPressure(3, 0, 0, 0, true), 0.0, false),
+        Arguments.of("an attempt out of memory does not raise a lower signal",
+            new MemoryPressure(3, 0.2, 0.3, 0.1, true), 0.3, false));
   }
 
   @ParameterizedTest(name = "{0}: figure {2}, high {3}")
