@@ -74,6 +74,79 @@ class OomEscalationIT {
   }
 
   @Test
+  void onTheDefaultTiersOnlyTheSkewedPartitionRunsOnTwoGigabytesAndTheStepIsMeasured(
+      @TempDir Path work) throws Exception {
+    try (ChildJvm driver = submitOnDefaults(work, 8, 3, 1400, 100)) {
+      Map<Integer, Long> heaps = awaitHeaps(driver);
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+
+      assertTrue(heaps.get(3) > 1024, "the skewed partition ran on 2g: " + heaps);
+      heaps.forEach((partition, heapMb) -> {
+        if (partition != 3) {
+          assertTrue(heapMb <= 1024, "partition " + partition + " stayed on 1g: " + heaps);
+        }
+      });
+      DecisionRecords journal = DecisionRecords.under(work);
+      assertEquals(List.of(3), escalatedPartitions(journal), "only the skewed partition moved up");
+      assertEquals(List.of(), journal.ofKind("StageTierRaise"), "one partition is skew, not the stage");
+      assertEquals(1, launchedOfTier(journal, "2g"), "one 2g executor for one partition: "
+          + journal.ofKind("Launched"));
+      List<JsonNode> steps = journal.ofKind("EscalationStep");
+      assertEquals(1, steps.size(), steps.toString());
+      assertEquals(3, steps.get(0).path("partition").asInt());
+      assertEquals("2g", steps.get(0).path("toTier").asText());
+      assertTrue(steps.get(0).path("millis").asLong() > 0, steps.toString());
+    }
+  }
+
+  @Test
+  void whenEveryPartitionNeedsMoreTheStageMovesAfterTwoDistinctFailuresAndTheRestStartOnTwoGigabytes(
+      @TempDir Path work) throws Exception {
+    try (ChildJvm driver = submitOnDefaults(work, 12, -1, 0, 1200)) {
+      Map<Integer, Long> heaps = awaitHeaps(driver);
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+
+      heaps.forEach((partition, heapMb) ->
+          assertTrue(heapMb > 1024, "partition " + partition + " ran on 2g: " + heaps));
+      DecisionRecords journal = DecisionRecords.under(work);
+      List<JsonNode> raises = journal.ofKind("StageTierRaise");
+      assertEquals(1, raises.size(), raises.toString());
+      assertEquals(2, raises.get(0).path("outOfMemoryPartitions").asInt(), raises.toString());
+      assertEquals("2g", raises.get(0).path("toTier").asText());
+      int moved = raises.get(0).path("movedTasks").asInt();
+      assertTrue(moved >= 6, "most tasks started on 2g before failing: " + raises);
+      assertTrue(escalatedPartitions(journal).size() <= 12 - moved, journal.ofKind("TierEscalationEvent").toString());
+    }
+  }
+
+  @Test
+  void theNextRunOfTheSameJobStartsItsSkewedPartitionOnTwoGigabytesWithoutRunningOutOfMemory(
+      @TempDir Path work) throws Exception {
+    Path firstRun = Files.createDirectories(work.resolve("first"));
+    Path secondRun = Files.createDirectories(work.resolve("second"));
+    Path store = work.resolve("learned-tiers.json");
+    Map<String, String> conf = Map.of("spark.serverless.escalation.learnedTiersFile", store.toString());
+    try (ChildJvm driver = SparkSubmitter.submit(firstRun, conf, SkewedMemoryJob.class,
+        List.of("8", "3", "1400", "100"))) {
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(4)), driver.tail(30));
+    }
+    assertEquals(List.of(3), escalatedPartitions(DecisionRecords.under(firstRun)));
+    assertTrue(Files.readString(store).contains("\"3\" : 2048"), Files.readString(store));
+
+    try (ChildJvm driver = SparkSubmitter.submit(secondRun, conf, SkewedMemoryJob.class,
+        List.of("8", "3", "1400", "100"))) {
+      Map<Integer, Long> heaps = awaitHeaps(driver);
+      assertEquals(0, driver.awaitExit(Duration.ofMinutes(1)), driver.tail(30));
+      assertTrue(heaps.get(3) > 1024, "the skewed partition started on 2g: " + heaps);
+    }
+    DecisionRecords journal = DecisionRecords.under(secondRun);
+    assertEquals(List.of(), journal.ofKind("TierEscalationEvent"), "no memory failure in the second run");
+    List<JsonNode> learned = journal.ofKind("LearnedTierStart");
+    assertEquals(1, learned.size(), learned.toString());
+    assertEquals("2g", learned.get(0).path("tierByPartition").path("3").asText(), learned.toString());
+  }
+
+  @Test
   void escalatingRetriesDoNotUseUpTaskMaxFailures(@TempDir Path work) throws Exception {
     try (ChildJvm driver = submitSkewed(work, Map.of("spark.task.maxFailures", "1"), 1400, 1)) {
       assertEquals(expectedChecksum(1400), checksum(driver));
@@ -159,6 +232,30 @@ class OomEscalationIT {
     return SparkSubmitter.submit(work, conf, SkewedMemoryJob.class, List.of(
         Integer.toString(PARTITIONS), Integer.toString(SKEWED), Integer.toString(skewedMb),
         Integer.toString(NORMAL_MB), Integer.toString(runs)));
+  }
+
+  /** On the tiers a user gets (1g, 2g, 4g) and no pinned executor count. */
+  private static ChildJvm submitOnDefaults(Path work, int partitions, int skewed, int skewedMb,
+      int normalMb) throws Exception {
+    return SparkSubmitter.submit(work, Map.of(), SkewedMemoryJob.class, List.of(
+        Integer.toString(partitions), Integer.toString(skewed), Integer.toString(skewedMb),
+        Integer.toString(normalMb)));
+  }
+
+  private static Map<Integer, Long> awaitHeaps(ChildJvm driver) {
+    driver.awaitLineStartingWith("RESULT checksum=", Duration.ofMinutes(4));
+    return heapByPartition(driver.awaitLineStartingWith("PARTITION_HEAP_MB=", Duration.ofSeconds(10)));
+  }
+
+  private static List<Integer> escalatedPartitions(DecisionRecords journal) {
+    return journal.ofKind("TierEscalationEvent").stream()
+        .filter(event -> event.path("decision").asText().equals("escalate"))
+        .map(event -> event.path("partition").asInt()).distinct().sorted().toList();
+  }
+
+  private static long launchedOfTier(DecisionRecords journal, String tier) {
+    return journal.ofKind("Launched").stream().filter(event -> event.path("tier").asText().equals(tier))
+        .count();
   }
 
   private static long expectedChecksum(int skewedMb) {

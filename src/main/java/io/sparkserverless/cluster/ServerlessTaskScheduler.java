@@ -110,6 +110,26 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     return lane.isEmpty() || gateway.mayUseReservedExecutor(lane.get(), candidate.poolName());
   }
 
+  /**
+   * Whether a task must not start on this executor because it would share it with a task at risk
+   * of running out of memory: a task at risk starts only on an idle executor, and no task joins
+   * one running a task at risk. Only executors with more than one slot are concerned. Called with
+   * this scheduler's lock held, per offer.
+   */
+  boolean sharesExecutorWithTaskAtRisk(String executorId, boolean taskAtRisk) {
+    TierServices backend = services;
+    if (backend == null) {
+      return false;
+    }
+    boolean shares;
+    if (taskAtRisk) {
+      shares = isExecutorBusy(executorId);
+    } else {
+      shares = managers.stream().anyMatch(manager -> manager.runsTaskAtRiskOn(executorId));
+    }
+    return shares && backend.registeredCores().getOrDefault(executorId, 0) >= 2 * CPUS_PER_TASK();
+  }
+
   /** The gateway lane whose pool this is, empty for none. */
   String laneOfPool(String pool) {
     return pool == null ? "" : gateway.lanes().ofPool(pool).map(lane -> lane.name()).orElse("");
@@ -229,11 +249,12 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
    * Spark's adaptive execution would call them skewed ({@link SkewAnticipation}).
    */
   private void anticipateSkew(int stageId) {
-    java.util.Optional<long[]> bytes = internals.shuffleReadBytes(stageId);
-    if (bytes.isEmpty()) {
+    java.util.Optional<SparkSchedulerInternals.ShuffleRead> read = internals.shuffleReadBytes(stageId);
+    if (read.isEmpty()) {
       return;
     }
-    Map<Integer, Long> skewed = skew.skewed(bytes.get());
+    long median = SkewAnticipation.median(read.get().bytesByReducer());
+    Map<Integer, Long> skewed = skew.skewed(read.get().bytesByPartition(), median);
     java.util.Optional<MemoryTier> next = config.memoryTiers().above(config.memoryTiers().smallest());
     if (skewed.isEmpty() || next.isEmpty()) {
       return;
@@ -247,7 +268,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     });
     if (!moved.isEmpty()) {
       publish(new SkewedPartitionsStart(stageId, next.get().toString(), moved,
-          SkewAnticipation.median(bytes.get()), skew.factor(), skew.thresholdBytes()));
+          median, skew.factor(), skew.thresholdBytes()));
     }
   }
 

@@ -84,7 +84,7 @@ final class SparkSchedulerInternals {
    * partitions already). Call on the DAGScheduler's event thread, where the stage's parents'
    * map outputs are all registered.
    */
-  Optional<long[]> shuffleReadBytes(int stageId) {
+  Optional<ShuffleRead> shuffleReadBytes(int stageId) {
     scala.Option<Stage> stage = sc.dagScheduler().stageIdToStage().get(stageId);
     if (stage.isEmpty() || !(sc.env().mapOutputTracker() instanceof MapOutputTrackerMaster tracker)) {
       return Optional.empty();
@@ -112,7 +112,13 @@ final class SparkSchedulerInternals {
     return Optional.empty();
   }
 
-  private static Optional<long[]> readBytes(RDD<?> reader, long[] bytesByReducer) {
+  /**
+   * @param bytesByPartition what each partition of the stage reads
+   * @param bytesByReducer the shuffle's own partitions, before AQE coalesced any
+   */
+  record ShuffleRead(long[] bytesByPartition, long[] bytesByReducer) {}
+
+  private static Optional<ShuffleRead> readBytes(RDD<?> reader, long[] bytesByReducer) {
     Partition[] partitions = reader.partitions();
     long[] bytes = new long[partitions.length];
     for (int index = 0; index < partitions.length; index++) {
@@ -131,7 +137,7 @@ final class SparkSchedulerInternals {
         return Optional.empty();
       }
     }
-    return Optional.of(bytes);
+    return Optional.of(new ShuffleRead(bytes, bytesByReducer));
   }
 
   /** The stable signature of a stage, from its lineage. Call on the DAGScheduler's event thread. */

@@ -49,6 +49,8 @@ final class TierAwareTaskSetManager extends TaskSetManager {
   private final long[] escalatedAtNanos;
   private final MemoryTier[] escalatedFrom;
   private final boolean[] escalatedWarm;
+  /** Tasks singled out for memory (see {@link TierRequirements#singledOut}): each runs alone. */
+  private final java.util.BitSet atRisk = new java.util.BitSet();
   private TierExcludelist excludelist;
   private boolean tierChecksEnabled = true;
 
@@ -66,6 +68,7 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     this.escalatedWarm = new boolean[tasks().length];
     for (int index = 0; index < tierOfIndex.length; index++) {
       tierOfIndex[index] = requirements.requiredTier(stageId(), partitionOf(index));
+      atRisk.set(index, requirements.singledOut(stageId(), partitionOf(index)));
     }
   }
 
@@ -152,6 +155,7 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     if (decision instanceof EscalationDecision.Escalate escalate) {
       requirements.raise(stageId(), partition, escalate.to());
       tierOfIndex[index] = escalate.to();
+      atRisk.set(index);
       escalatedAtNanos[index] = System.nanoTime();
       escalatedFrom[index] = escalate.from();
       escalatedWarm[index] = services.hasRegistered(escalate.to());
@@ -188,6 +192,21 @@ final class TierAwareTaskSetManager extends TaskSetManager {
       services.publish(new StageTierRaise(stageId(), escalate.from().toString(),
           escalate.to().toString(), moved, outOfMemory, succeeded, why.get()));
     }
+  }
+
+  /** Whether one of this set's tasks at risk runs on the executor now. */
+  boolean runsTaskAtRiskOn(String executorId) {
+    int[] copiesRunning = copiesRunning();
+    for (int index = atRisk.nextSetBit(0); index >= 0; index = atRisk.nextSetBit(index + 1)) {
+      if (copiesRunning[index] > 0) {
+        for (TaskInfo attempt : scala.jdk.javaapi.CollectionConverters.asJava(taskAttempts()[index])) {
+          if (attempt.running() && attempt.executorId().equals(executorId)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** Tasks needing each tier above the smallest that have not succeeded yet. */
@@ -343,7 +362,11 @@ final class TierAwareTaskSetManager extends TaskSetManager {
         return false;
       }
       Optional<MemoryTier> tier = services.tierOf(executorId);
-      return tier.isPresent() && !tier.get().equals(tierOfIndex[index]);
+      if (tier.isPresent() && !tier.get().equals(tierOfIndex[index])) {
+        return true;
+      }
+      // A task at risk runs alone: if it runs out of memory again, no other task dies with it.
+      return scheduler.sharesExecutorWithTaskAtRisk(executorId, atRisk.get(index));
     }
   }
 }

@@ -52,7 +52,14 @@ public record SkewAnticipation(double factor, long thresholdBytes) {
 
   /** The skewed partitions and the bytes each reads; empty when none is. */
   public Map<Integer, Long> skewed(long[] bytesByPartition) {
-    long median = median(bytesByPartition);
+    return skewed(bytesByPartition, median(bytesByPartition));
+  }
+
+  /**
+   * The same against a given median: that of the shuffle's own partitions, when AQE coalesced
+   * small ones into the stage's (the coalesced ones are bigger, which would hide the skew).
+   */
+  public Map<Integer, Long> skewed(long[] bytesByPartition, long median) {
     Map<Integer, Long> skewed = new TreeMap<>();
     for (int partition = 0; partition < bytesByPartition.length; partition++) {
       long bytes = bytesByPartition[partition];

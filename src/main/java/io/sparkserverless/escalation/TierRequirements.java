@@ -66,6 +66,15 @@ public final class TierRequirements {
     return LearnedTiers.larger(own, stage);
   }
 
+  /**
+   * Whether a task was moved above its stage's tier on its own (it failed, read far more than
+   * its neighbours, or did so in an earlier stage of its signature): a task at risk.
+   */
+  public synchronized boolean singledOut(int stageId, int partition) {
+    MemoryTier own = required.get(new TaskKey(stageId, partition));
+    return own != null && own.compareTo(requiredByStage.getOrDefault(stageId, tiers.smallest())) > 0;
+  }
+
   /** Moves a task up to at least the given tier, and remembers it for the stage's signature. */
   public synchronized void raise(int stageId, int partition, MemoryTier tier) {
     required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger);

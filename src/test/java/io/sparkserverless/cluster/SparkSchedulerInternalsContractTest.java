@@ -58,7 +58,7 @@ class SparkSchedulerInternalsContractTest {
     CompletableFuture<Set<Integer>> parents = new CompletableFuture<>();
     CompletableFuture<Optional<String>> signature = new CompletableFuture<>();
     CompletableFuture<Map<Integer, Set<String>>> locations = new CompletableFuture<>();
-    CompletableFuture<Optional<long[]>> readBytes = new CompletableFuture<>();
+    CompletableFuture<Optional<SparkSchedulerInternals.ShuffleRead>> readBytes = new CompletableFuture<>();
     spark.sc().addSparkListener(new SparkListener() {
       @Override
       public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
@@ -90,7 +90,8 @@ class SparkSchedulerInternalsContractTest {
     Map<Integer, Set<String>> held = locations.get();
     int shuffleId = shuffles.iterator().next();
     assertEquals(Set.of("driver"), held.get(shuffleId), "local mode keeps map output on the driver");
-    long[] bytes = readBytes.get().orElseThrow(() -> new AssertionError("no shuffle sizes"));
+    long[] bytes = readBytes.get().orElseThrow(() -> new AssertionError("no shuffle sizes"))
+        .bytesByPartition();
     assertEquals(2, bytes.length, "one size per partition of the result stage");
     assertTrue(bytes[0] > 0 && bytes[1] > 0, java.util.Arrays.toString(bytes));
   }
