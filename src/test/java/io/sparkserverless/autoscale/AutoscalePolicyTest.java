@@ -617,6 +617,8 @@ class AutoscalePolicyTest {
             pressedStage(2, 24, LOW)),
         Arguments.of("pressure just under the threshold",
             pressedStage(2, 24, new MemoryPressure(4, 0.49, 0.49, 0.49, false))),
+        Arguments.of("GC alone below a third of the tasks' time",
+            pressedStage(2, 24, new MemoryPressure(4, 0, 0, 0.6, false))),
         Arguments.of("an attempt out of memory alone (one partition is skew; the escalation moves it)",
             pressedStage(2, 24, new MemoryPressure(4, 0, 0, 0, true))),
         Arguments.of("no pending tasks",
