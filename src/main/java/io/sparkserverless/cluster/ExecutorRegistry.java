@@ -25,6 +25,15 @@ final class ExecutorRegistry {
 
   private final Map<String, MemoryTier> liveTiers = new LinkedHashMap<>();
   private final Map<String, Long> outOfMemoryTaskByLiveExecutor = new LinkedHashMap<>();
+  /**
+   * A failure is judged within milliseconds; one never judged (its update ignored by Spark) must
+   * not keep an executor from ever getting a task again.
+   */
+  static final long UNJUDGED_FAILURE_EXPIRY_NANOS = 10_000_000_000L;
+  private record Unjudged(int count, long sinceNanos) {}
+
+  /** Failed tasks not yet judged, per live executor. */
+  private final Map<String, Unjudged> unjudgedFailures = new LinkedHashMap<>();
   private final Map<String, ExecutorFate> fates = new LinkedHashMap<>(16, 0.75f, false) {
     private static final long serialVersionUID = 1L;
 
@@ -42,6 +51,7 @@ final class ExecutorRegistry {
   synchronized ExecutorFate exited(String executorId, MemoryTier tier, ExitCause cause) {
     Long outOfMemoryTask = outOfMemoryTaskByLiveExecutor.remove(executorId);
     liveTiers.remove(executorId);
+    unjudgedFailures.remove(executorId);
     ExecutorFate fate = new ExecutorFate(executorId, tier, cause,
         outOfMemoryTask == null ? OptionalLong.empty() : OptionalLong.of(outOfMemoryTask));
     fates.put(executorId, fate);
@@ -83,6 +93,35 @@ final class ExecutorRegistry {
   /** Whether a live executor reported an OutOfMemoryError and is about to exit. */
   synchronized boolean reportedOutOfMemory(String executorId) {
     return outOfMemoryTaskByLiveExecutor.containsKey(executorId);
+  }
+
+  /**
+   * A task on this executor failed and its reason is still being read (Spark's TaskResultGetter
+   * is asynchronous): offer the executor nothing until it is judged. Without this, the slot the
+   * failure freed gets a new task at once, which dies with the executor if the failure was an
+   * OutOfMemoryError.
+   */
+  synchronized void failureReported(String executorId) {
+    if (liveTiers.containsKey(executorId)) {
+      unjudgedFailures.merge(executorId, new Unjudged(1, System.nanoTime()),
+          (old, added) -> new Unjudged(old.count() + 1, old.sinceNanos()));
+    }
+  }
+
+  /** The failure reported on this executor was judged. */
+  synchronized void failureJudged(String executorId) {
+    unjudgedFailures.computeIfPresent(executorId,
+        (id, old) -> old.count() > 1 ? new Unjudged(old.count() - 1, old.sinceNanos()) : null);
+  }
+
+  /** Whether a failed task of this executor is still being judged. */
+  synchronized boolean hasUnjudgedFailure(String executorId) {
+    Unjudged unjudged = unjudgedFailures.get(executorId);
+    if (unjudged != null && System.nanoTime() - unjudged.sinceNanos() > UNJUDGED_FAILURE_EXPIRY_NANOS) {
+      unjudgedFailures.remove(executorId);
+      return false;
+    }
+    return unjudged != null;
   }
 
   /** Live executors that reported an OutOfMemoryError, for leak checks. */

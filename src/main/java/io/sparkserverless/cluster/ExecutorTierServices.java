@@ -43,6 +43,16 @@ final class ExecutorTierServices implements TierServices {
   }
 
   @Override
+  public void failureReported(String executorId) {
+    registry.failureReported(executorId);
+  }
+
+  @Override
+  public void failureJudged(String executorId) {
+    registry.failureJudged(executorId);
+  }
+
+  @Override
   public void outOfMemoryReported(String executorId, long taskId) {
     registry.outOfMemoryReported(executorId, taskId);
   }

@@ -196,6 +196,31 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     return CollectionConverters.asScala(ordered).toIndexedSeq();
   }
 
+  /**
+   * A failed task's executor is offered nothing until the failure is judged (the backend offers
+   * the freed slot right after this returns, while the reason is read on another thread).
+   */
+  @Override
+  public void statusUpdate(long taskId, scala.Enumeration.Value state, java.nio.ByteBuffer data) {
+    TierServices backend = services;
+    if (backend != null && state == org.apache.spark.TaskState.FAILED()) {
+      String executorId = null;
+      synchronized (this) {
+        for (TierAwareTaskSetManager manager : managers) {
+          scala.Option<org.apache.spark.scheduler.TaskInfo> info = manager.taskInfos().get(taskId);
+          if (info.isDefined()) {
+            executorId = info.get().executorId();
+            break;
+          }
+        }
+      }
+      if (executorId != null) {
+        backend.failureReported(executorId);
+      }
+    }
+    super.statusUpdate(taskId, state, data);
+  }
+
   /** Connects the backend; called once by the cluster manager before any task set. */
   void attach(TierServices services) {
     this.services = requireNonNull(services, "services is null");

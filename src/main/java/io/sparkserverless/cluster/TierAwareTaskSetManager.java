@@ -132,6 +132,17 @@ final class TierAwareTaskSetManager extends TaskSetManager {
   @Override
   public void handleFailedTask(long taskId, Enumeration.Value state, TaskFailedReason reason) {
     TaskInfo info = taskInfos().get(taskId).getOrElse(() -> null);
+    try {
+      judgeFailedTask(taskId, state, reason, info);
+    } finally {
+      if (info != null && state == org.apache.spark.TaskState.FAILED()) {
+        services.failureJudged(info.executorId()); // Spark revives offers right after this
+      }
+    }
+  }
+
+  private void judgeFailedTask(long taskId, Enumeration.Value state, TaskFailedReason reason,
+      TaskInfo info) {
     if (info == null || info.finished() || isZombie()) {
       super.handleFailedTask(taskId, state, reason);
       return;

@@ -21,6 +21,12 @@ interface TierServices {
   /** How a recently lost executor ended, if it has ended. */
   Optional<ExecutorFate> fateOf(String executorId);
 
+  /** A task on this executor failed; until it is judged, the executor is offered nothing. */
+  void failureReported(String executorId);
+
+  /** The failure of a task on this executor was judged (see {@link #failureReported}). */
+  void failureJudged(String executorId);
+
   /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
   void outOfMemoryReported(String executorId, long taskId);
 

@@ -88,4 +88,33 @@ class ExecutorRegistryTest {
     assertEquals(Optional.empty(), registry.fateOf("1"));
     assertTrue(registry.fateOf(Integer.toString(ExecutorRegistry.FATES_KEPT + 10)).isPresent());
   }
+
+  @Test
+  void anExecutorWithAFailedTaskNotYetJudgedIsHeldUntilEachFailureIsJudged() {
+    ExecutorRegistry registry = new ExecutorRegistry();
+    registry.launched("1", SMALL);
+
+    registry.failureReported("1");
+    registry.failureReported("1");
+    assertTrue(registry.hasUnjudgedFailure("1"));
+    registry.failureJudged("1");
+    assertTrue(registry.hasUnjudgedFailure("1"), "one failure is still being read");
+    registry.failureJudged("1");
+
+    assertFalse(registry.hasUnjudgedFailure("1"));
+    registry.failureJudged("1"); // an executor loss is judged without a report: nothing to undo
+    assertFalse(registry.hasUnjudgedFailure("1"));
+  }
+
+  @Test
+  void aFailureOfAnUnknownOrEndedExecutorHoldsNothing() {
+    ExecutorRegistry registry = new ExecutorRegistry();
+    registry.failureReported("9");
+    registry.launched("1", SMALL);
+    registry.failureReported("1");
+    registry.exited("1", SMALL, ExitCause.HEAP_OUT_OF_MEMORY);
+
+    assertFalse(registry.hasUnjudgedFailure("9"));
+    assertFalse(registry.hasUnjudgedFailure("1"));
+  }
 }

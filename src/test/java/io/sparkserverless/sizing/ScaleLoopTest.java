@@ -110,6 +110,23 @@ class ScaleLoopTest {
   }
 
   @Test
+  void aLiveLargerExecutorThatAStageBetweenAttemptsWillNeedIsKeptButNoneIsStartedForIt() {
+    ScaleLoop loop = loop(new SizingMode.FixedPool(1));
+    scheduler.awaitingResubmission.put(TWO_G, 2);
+    pool.register("1", ONE_G);
+
+    assertEquals(0, loop.step().target().getOrDefault(TWO_G, 0), "none live: none started");
+
+    pool.register("2", TWO_G);
+    ScaleStep step = loop.step();
+
+    assertEquals(1, step.target().get(TWO_G), "the live one is kept");
+    assertEquals(List.of(), step.release());
+    scheduler.awaitingResubmission.clear();
+    assertEquals(List.of("2"), loop.step().release(), "once the stage is done with, it goes");
+  }
+
+  @Test
   void theAdaptiveAutoscalerStartsExecutorsForABacklogAndSaysWhy() {
     ScaleLoop loop = loop(adaptive());
     scheduler.stages.add(new StageLoad(1, ONE_G, 40, 0, OptionalDouble.of(2.0), OptionalDouble.of(1.0),
@@ -242,6 +259,7 @@ class ScaleLoopTest {
 
   private static final class FakeScheduler implements SchedulerView {
     final Map<MemoryTier, Integer> largerTierDemand = new TreeMap<>();
+    final Map<MemoryTier, Integer> awaitingResubmission = new TreeMap<>();
     final List<StageLoad> stages = new ArrayList<>();
     final Set<String> busy = new HashSet<>();
     final Map<Integer, Set<String>> shuffleLocations = new HashMap<>();
@@ -249,6 +267,11 @@ class ScaleLoopTest {
     @Override
     public Map<MemoryTier, Integer> executorsNeededAboveSmallest() {
       return Map.copyOf(largerTierDemand);
+    }
+
+    @Override
+    public Map<MemoryTier, Integer> executorsAwaitingResubmission() {
+      return Map.copyOf(awaitingResubmission);
     }
 
     @Override
