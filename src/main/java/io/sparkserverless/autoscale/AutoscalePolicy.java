@@ -36,10 +36,6 @@ import java.util.Set;
  *       so that the next ones get the task slots the measurement calls for;
  *   <li>never below {@code minExecutors}; then {@link CoolDown}: no lower target and no
  *       smallest-tier release within {@link AutoscaleTuning#coolDown()} of a scale-up;
- *   <li>larger tier first: on one host, while an executor of a larger tier starts for tasks moved
- *       up, the smallest tier starts none (JVMs starting together slow each other: two at once
- *       took 4.8 s against 3.2 s for one in ExecutorStartBench, and the moved task is what its job
- *       waits for);
  *   <li>{@link IdleRelease}: idle surplus executors go after the mode's idle timeout, narrowest
  *       first, keeping shuffle output that must stay; larger-tier executors go once no task needs
  *       their tier and they have been idle for {@link AutoscaleTuning#largerTierIdle()};
@@ -81,8 +77,6 @@ public final class AutoscalePolicy {
   private final int minExecutors;
   private final BacklogSizing sizing;
   private final IdleRelease idleRelease;
-  /** Executors share one host's cores (the local launcher): see {@link #decide}'s larger-first hold. */
-  private final boolean sharesHost;
 
   /** A policy for executors that do not share one host's cores (no cap from the host). */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors) {
@@ -107,7 +101,6 @@ public final class AutoscalePolicy {
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
     this.sizing = new BacklogSizing(mode, tuning, hostSlots);
-    this.sharesHost = hostSlots != Integer.MAX_VALUE;
     this.idleRelease = new IdleRelease(mode, tuning);
   }
 
@@ -138,15 +131,6 @@ public final class AutoscalePolicy {
     CoolDown coolDown = CoolDown.after(target.executors(), pool.live(), state, snapshot.now(),
         tuning.coolDown());
     int wanted = coolDown.target();
-    Optional<String> largerFirst = Optional.empty();
-    if (sharesHost && wanted > Math.max(pool.live(), 1) && largerTierStarting(snapshot, smallest)) {
-      wanted = Math.max(pool.live(), 1);
-      if (state.lastTarget() != wanted) {
-        largerFirst = Optional.of("target stays " + wanted + " x " + smallest + " while a larger"
-            + " executor starts for tasks moved up: JVMs starting together on this host's cores"
-            + " slow each other, and the moved task is what its job waits for");
-      }
-    }
 
     ExecutorRelease surplus = idleRelease.surplus(snapshot, smallest, wanted, coolDown.active());
     // No reshape while a stage moves up a tier: its larger executor may take the replacement's room.
@@ -160,11 +144,7 @@ public final class AutoscalePolicy {
     ExecutorRelease largerTiers = idleRelease.largerTiers(snapshot, tiers, raise.stages());
 
     List<String> reasons = new ArrayList<>(raise.reasons());
-    if (largerFirst.isPresent()) {
-      reasons.add(largerFirst.get());
-    } else {
-      targetReason(target.why(), wanted, hold.holding(), state, smallest, pool.live()).ifPresent(reasons::add);
-    }
+    targetReason(target.why(), wanted, hold.holding(), state, smallest, pool.live()).ifPresent(reasons::add);
     reasons.addAll(surplus.reasons());
     reasons.addAll(reshape.reasons());
     if (slotsReported) {
@@ -177,11 +157,6 @@ public final class AutoscalePolicy {
         new AutoscaleState(coolDown.lastScaleUp(), wanted, stillRunning(state, raise, snapshot),
             slotsReported ? newSlots : previousSlots, hold.unmeasuredSince(), hold.holding(),
             saturation));
-  }
-
-  private static boolean largerTierStarting(WorkloadSnapshot snapshot, MemoryTier smallest) {
-    return snapshot.startingByTier().entrySet().stream()
-        .anyMatch(entry -> !entry.getKey().equals(smallest) && entry.getValue() > 0);
   }
 
   /**

@@ -207,7 +207,7 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
               latency.minus(meanStartLatency).dividedBy(Math.min(startsMeasured, 20)));
           journal.record(new ExecutorLifecycle.Registered(executorId, tracked.handle.tier().toString(),
               tracked.handle.cores(), latency.toMillis()));
-          publishSnapshot();
+          reconcile(); // launches held back while a larger executor started may go now
         });
   }
 
@@ -345,9 +345,21 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       reconcile(smallest, reservedFor, reservedTarget.getOrDefault(lane, 0));
     }
     for (MemoryTier tier : config.memoryTiers().tiers()) {
-      reconcile(tier, Optional.empty(), target.getOrDefault(tier, 0));
+      int wanted = target.getOrDefault(tier, 0);
+      if (tier.equals(smallest) && largerTierStartingOnSharedHost(smallest)) {
+        // JVMs starting together on one host's cores slow each other (ExecutorStartBench: 4.8 s for
+        // two at once, 3.2 s for one); the larger one is on the critical path of its job.
+        wanted = Math.min(wanted, Math.max(1, liveOf(tier, Optional.empty()).size()));
+      }
+      reconcile(tier, Optional.empty(), wanted);
     }
     publishSnapshot();
+  }
+
+  /** Whether a larger-tier executor is starting and the launcher's executors share its CPUs. */
+  private boolean largerTierStartingOnSharedHost(MemoryTier smallest) {
+    return launcher.capacity().cpus().isPresent() && executors.values().stream()
+        .anyMatch(tracked -> tracked.phase == Phase.STARTING && !tracked.handle.tier().equals(smallest));
   }
 
   private void reconcile(MemoryTier tier, Optional<String> reservedFor, int wanted) {

@@ -537,24 +537,6 @@ class AutoscalePolicyTest {
   }
 
   @Test
-  void onOneHostTheSmallestTierStartsNothingWhileALargerExecutorStartsForTasksMovedUp() {
-    Workload backlog = Workload.atStart().stage(1, 40, 2.0).busy("1").demand(TWO_G, 1)
-        .starting(TWO_G, 1);
-    AutoscalePolicy onTwoCores = new AutoscalePolicy(ServerlessMode.STANDARD, LADDER, 0, 2);
-
-    AutoscaleDecision held = decideFresh(onTwoCores, backlog);
-    AutoscaleDecision unbounded = decideFresh(standard(0), backlog);
-    AutoscaleDecision afterwards = decideFresh(onTwoCores,
-        Workload.atStart().stage(1, 40, 2.0).busy("1").demand(TWO_G, 1));
-
-    assertEquals(1, held.smallestTierTarget(), held.reasons().toString());
-    assertTrue(held.reasons().stream().anyMatch(r -> r.contains("while a larger executor starts")),
-        held.reasons().toString());
-    assertTrue(unbounded.smallestTierTarget() > 1, "no host is shared: " + unbounded.reasons());
-    assertTrue(afterwards.smallestTierTarget() > 1, afterwards.reasons().toString());
-  }
-
-  @Test
   void largerTierExecutorsBeyondTheDemandAreReleasedButNotTheOnesNeeded() {
     Workload workload = Workload.atStart()
         .executor(new PooledExecutor("b1", TWO_G, true, Duration.ZERO, false))

@@ -577,6 +577,34 @@ class ExecutorPoolTest {
   }
 
   @Test
+  void onASharedHostTheSmallestTierWaitsWhileALargerExecutorStartsButKeepsOneStarting() {
+    launcher.capacity = LauncherCapacity.ofCpus(2);
+    pool = startPool(Map.of());
+
+    pool.requestPerTier(Map.of(ONE_G, 3, TWO_G, 1));
+    drainPoolThread();
+
+    assertEquals(Map.of(TWO_G, 1, ONE_G, 1), pool.snapshot().liveByTier(),
+        "the 2g, and one 1g so the small tasks have somewhere to run");
+    String large = launcher.launched.stream().filter(spec -> spec.tier().equals(TWO_G)).findFirst()
+        .orElseThrow().executorId();
+    pool.executorRegistered(large);
+    drainPoolThread();
+
+    assertEquals(Map.of(TWO_G, 1, ONE_G, 3), pool.snapshot().liveByTier(), "then the rest");
+  }
+
+  @Test
+  void withoutASharedHostEveryTierLaunchesAtOnce() {
+    pool = startPool(Map.of());
+
+    pool.requestPerTier(Map.of(ONE_G, 3, TWO_G, 1));
+    drainPoolThread();
+
+    assertEquals(Map.of(TWO_G, 1, ONE_G, 3), pool.snapshot().liveByTier());
+  }
+
+  @Test
   void thePoolReportsItsLaunchersCapacity() {
     launcher.capacity = LauncherCapacity.ofCpus(6);
     pool = startPool(Map.of());
