@@ -356,10 +356,25 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     publishSnapshot();
   }
 
-  /** Whether a larger-tier executor is starting and the launcher's executors share its CPUs. */
+  /**
+   * Whether a larger-tier executor is starting or about to be, and the launcher's executors share
+   * its CPUs.
+   */
   private boolean largerTierStartingOnSharedHost(MemoryTier smallest) {
-    return launcher.capacity().cpus().isPresent() && executors.values().stream()
-        .anyMatch(tracked -> tracked.phase == Phase.STARTING && !tracked.handle.tier().equals(smallest));
+    if (launcher.capacity().cpus().isEmpty()) {
+      return false;
+    }
+    for (MemoryTier tier : config.memoryTiers().tiers()) {
+      if (tier.equals(smallest)) {
+        continue;
+      }
+      List<Tracked> live = liveOf(tier, Optional.empty());
+      if (live.size() < target.getOrDefault(tier, 0)
+          || live.stream().anyMatch(tracked -> tracked.phase == Phase.STARTING)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void reconcile(MemoryTier tier, Optional<String> reservedFor, int wanted) {
