@@ -124,7 +124,8 @@ public final class AutoscalePolicy {
         && backlog.stages().stream().anyMatch(stage -> stage.pendingTasks() > 0);
     Saturation saturation = state.saturation().next(waiting, snapshot.now());
 
-    TierTarget sized = sizing.target(backlog, pool, snapshot, saturation.lastedAt(snapshot.now()));
+    TierTarget sized = sizing.target(backlog, pool, snapshot, saturation.lastedAt(snapshot.now()),
+        smallest);
     ColdStartHold hold = ColdStartHold.of(backlog, snapshot, smallest, state.unmeasuredSince(),
         pool.live(), tuning.warmPool(mode), sized.executors());
     TierTarget target = hold.applyTo(sized).atLeast(minExecutors);

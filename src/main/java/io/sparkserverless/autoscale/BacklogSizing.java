@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.config.ServerlessMode;
 import java.time.Duration;
+import io.sparkserverless.tier.MemoryTier;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * How many smallest-tier executors the backlog needs, by the mode, within the host's cores and the
@@ -37,8 +39,9 @@ final class BacklogSizing {
    *
    * @param waitingFor how long tasks have been waiting for a slot ({@link Saturation})
    */
-  TierTarget target(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot, Duration waitingFor) {
-    TierTarget target = byMode(backlog, pool, snapshot, waitingFor);
+  TierTarget target(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot, Duration waitingFor,
+      MemoryTier smallest) {
+    TierTarget target = byMode(backlog, pool, snapshot, waitingFor, smallest);
     if (target.executors() > snapshot.smallestTierLimit()) {
       return target.changedTo(snapshot.smallestTierLimit(), "; limited to "
           + snapshot.smallestTierLimit() + " by spark.serverless.maxExecutors and the memory"
@@ -48,11 +51,12 @@ final class BacklogSizing {
   }
 
   private TierTarget byMode(Backlog backlog, TierSlots pool, WorkloadSnapshot snapshot,
-      Duration waitingFor) {
+      Duration waitingFor, MemoryTier smallest) {
     return switch (mode) {
       case PERFORMANCE -> latencyFirst(backlog, pool);
       case STANDARD -> backlog.isEmpty() ? new TierTarget(0, "no tasks left")
-          : withinHost(costFirst(backlog, pool, snapshot, waitingFor), backlog, pool);
+          : withinHost(costFirst(backlog, pool, snapshot, waitingFor), backlog, pool, snapshot,
+              smallest);
     };
   }
 
@@ -105,9 +109,18 @@ final class BacklogSizing {
     return new TierTarget(wanted, why);
   }
 
-  /** No more executors than the host's cores keep busy at the backlog's CPU share. */
-  private TierTarget withinHost(TierTarget target, Backlog backlog, TierSlots pool) {
+  /**
+   * No more executors than the host's cores keep busy at the backlog's CPU share, less the cores
+   * that larger-tier executors use (running tasks moved up, or starting).
+   */
+  private TierTarget withinHost(TierTarget target, Backlog backlog, TierSlots pool,
+      WorkloadSnapshot snapshot, MemoryTier smallest) {
     double cpuShare = backlog.cpuShareAtLeast(tuning.minimumCpuShare());
+    int largerBusy = snapshot.executors().stream()
+        .filter(e -> !e.tier().equals(smallest) && e.busy()).mapToInt(PooledExecutor::slots).sum()
+        + snapshot.startingByTier().entrySet().stream()
+            .filter(entry -> !entry.getKey().equals(smallest)).mapToInt(Map.Entry::getValue).sum();
+    int hostSlots = Math.max(1, this.hostSlots - largerBusy);
     long hostTasks = (long) Math.floor(hostSlots / cpuShare + ExecutorShape.ROUNDING_SLACK);
     int hostExecutors = pool.executorsWithin(hostTasks);
     if (target.executors() <= hostExecutors) {
@@ -115,6 +128,7 @@ final class BacklogSizing {
     }
     return target.changedTo(hostExecutors, String.format(Locale.ROOT, "; capped at %d: the host's"
         + " %d task slots keep %d tasks busy at the backlog's %.0f%% CPU share, and more executors"
-        + " would only share its cores", hostExecutors, hostSlots, hostTasks, cpuShare * 100));
+        + " would only share its cores%s", hostExecutors, hostSlots, hostTasks, cpuShare * 100,
+        largerBusy == 0 ? "" : " (" + largerBusy + " of its slots run or start larger executors)"));
   }
 }

@@ -73,7 +73,7 @@ class BacklogSizingTest {
     TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
 
     TierTarget target = new BacklogSizing(mode, AutoscaleTuning.DEFAULTS, hostSlots)
-        .target(backlog, pool, snapshot, Duration.ZERO);
+        .target(backlog, pool, snapshot, Duration.ZERO, ONE_G);
 
     assertEquals(expectedExecutors, target.executors(), target.why());
     assertTrue(target.why().contains(expectedWhy), target.why());
@@ -88,8 +88,8 @@ class BacklogSizingTest {
     TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
     BacklogSizing sizing = new BacklogSizing(ServerlessMode.STANDARD, AutoscaleTuning.DEFAULTS, NO_HOST_CAP);
 
-    assertEquals(2, sizing.target(backlog, pool, snapshot, Duration.ofSeconds(9)).executors());
-    TierTarget sustained = sizing.target(backlog, pool, snapshot, Duration.ofSeconds(11));
+    assertEquals(2, sizing.target(backlog, pool, snapshot, Duration.ofSeconds(9), ONE_G).executors());
+    TierTarget sustained = sizing.target(backlog, pool, snapshot, Duration.ofSeconds(11), ONE_G);
     assertEquals(3, sustained.executors(), sustained.why());
     assertTrue(sustained.why().contains("tasks have waited for a slot for 11 s without a pause"),
         sustained.why());
@@ -104,6 +104,22 @@ class BacklogSizingTest {
     TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
 
     assertEquals(2, new BacklogSizing(ServerlessMode.STANDARD, AutoscaleTuning.DEFAULTS, 2)
-        .target(backlog, pool, snapshot, Duration.ofMinutes(1)).executors());
+        .target(backlog, pool, snapshot, Duration.ofMinutes(1), ONE_G).executors());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aBusyLargerExecutorTakesItsCoresFromTheHostCap() {
+    List<StageLoad> stages = List.of(stage(1, 16, 4.0, 1.0));
+    List<PooledExecutor> executors = List.of(busy("1", 1),
+        new PooledExecutor("2", PartFixtures.TWO_G, 1, true, Duration.ZERO, java.util.Optional.empty()));
+    WorkloadSnapshot snapshot = snapshot(stages, executors, NO_LIMIT);
+    Backlog backlog = Backlog.of(stages, ONE_G, Set.of(), 1.0);
+    TierSlots pool = TierSlots.of(snapshot, ONE_G, 1);
+
+    TierTarget target = new BacklogSizing(ServerlessMode.STANDARD, AutoscaleTuning.DEFAULTS, 2)
+        .target(backlog, pool, snapshot, Duration.ZERO, ONE_G);
+
+    assertEquals(1, target.executors(), target.why());
+    assertTrue(target.why().contains("1 of its slots run or start larger executors"), target.why());
   }
 }
