@@ -77,6 +77,7 @@ public final class AutoscalePolicy {
   private final int minExecutors;
   private final BacklogSizing sizing;
   private final IdleRelease idleRelease;
+  private final int hostSlots;
 
   /** A policy for executors that do not share one host's cores (no cap from the host). */
   public AutoscalePolicy(ServerlessMode mode, TierLadder tiers, int minExecutors) {
@@ -101,7 +102,18 @@ public final class AutoscalePolicy {
     this.tiers = requireNonNull(tiers, "tiers is null");
     this.minExecutors = minExecutors;
     this.sizing = new BacklogSizing(mode, tuning, hostSlots);
+    this.hostSlots = hostSlots;
     this.idleRelease = new IdleRelease(mode, tuning);
+  }
+
+  /**
+   * At most how many executors of the larger tiers together the tasks moved up get: in standard
+   * mode on one host, its task slots (a moved-up task is memory-heavy and runs alone; more
+   * executors than cores would only start JVMs that share them, and on a 2-core host three 2g
+   * executors starting at once took 6.5 s each to register); otherwise no cap.
+   */
+  public int largerTierExecutorCap() {
+    return mode == ServerlessMode.STANDARD ? hostSlots : Integer.MAX_VALUE;
   }
 
   public AutoscaleDecision decide(WorkloadSnapshot snapshot, AutoscaleState state) {

@@ -35,6 +35,21 @@ public final class PoolTargets {
   }
 
   /**
+   * The larger tiers' wants within a cap on their executors together, the largest tier served
+   * first (its tasks fit nowhere else).
+   */
+  public static Map<MemoryTier, Integer> withinCap(Map<MemoryTier, Integer> largerWanted, int cap) {
+    Map<MemoryTier, Integer> capped = new TreeMap<>();
+    int left = cap;
+    for (Map.Entry<MemoryTier, Integer> entry : new TreeMap<>(largerWanted).descendingMap().entrySet()) {
+      int granted = Math.max(0, Math.min(entry.getValue(), left));
+      capped.put(entry.getKey(), granted);
+      left -= granted;
+    }
+    return capped;
+  }
+
+  /**
    * How many smallest-tier executors an autoscaler may ask for: what the limits leave after the
    * larger tiers' demand and room for one executor of the next tier up. Without that room, a pool
    * full of small executors holding shuffle output that a running stage reads could never launch

@@ -154,7 +154,7 @@ public final class ScaleLoop {
     Map<String, Duration> shuffleUnused = shuffleUse.unusedFor(scheduler.shuffleOutputLocations(),
         scheduler.shufflesReadByRunningStages(), now);
     List<PooledExecutor> executors = pooledExecutors(snapshot, shuffleUnused, now);
-    Map<MemoryTier, Integer> larger = withAwaitingResubmission(scheduler.executorsNeededAboveSmallest(),
+    Map<MemoryTier, Integer> larger = largerTierWanted(scheduler.executorsNeededAboveSmallest(),
         snapshot);
     List<String> release = List.of();
     List<String> reasons = List.of();
@@ -180,7 +180,7 @@ public final class ScaleLoop {
       reasons = decision.reasons();
       reasons.forEach(reason -> logLines.add("Autoscaler (" + adaptive.modeName() + "): " + reason));
       if (!raised.isEmpty()) {
-        larger = withAwaitingResubmission(scheduler.executorsNeededAboveSmallest(), snapshot);
+        larger = largerTierWanted(scheduler.executorsNeededAboveSmallest(), snapshot);
       }
       smallestTierWanted = decision.smallestTierTarget();
       smallestTierSlots = decision.slotsPerNewExecutor();
@@ -297,12 +297,14 @@ public final class ScaleLoop {
   }
 
   /**
-   * What moved-up tasks need, and at least the live larger executors that stages between attempts
-   * will need again (kept, never started for them): releasing those just before the stage comes
-   * back would only start them again.
+   * What moved-up tasks need (within the autoscaler's cap on larger executors), and at least the
+   * live larger executors that stages between attempts will need again (kept, never started for
+   * them): releasing those just before the stage comes back would only start them again.
    */
-  private Map<MemoryTier, Integer> withAwaitingResubmission(Map<MemoryTier, Integer> needed,
+  private Map<MemoryTier, Integer> largerTierWanted(Map<MemoryTier, Integer> wanted,
       PoolSnapshot snapshot) {
+    Map<MemoryTier, Integer> needed = mode instanceof SizingMode.Adaptive adaptive
+        ? PoolTargets.withinCap(wanted, adaptive.policy().largerTierExecutorCap()) : wanted;
     Map<MemoryTier, Integer> awaiting = scheduler.executorsAwaitingResubmission();
     if (awaiting.isEmpty()) {
       return needed;

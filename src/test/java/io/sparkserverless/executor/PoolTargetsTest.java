@@ -162,4 +162,14 @@ class PoolTargetsTest {
     TierLadder single = new TierLadder(List.of(ONE_G));
     assertEquals(4, PoolTargets.smallestTierRoom(single, Map.of(), 4, AMPLE_MB));
   }
+
+  @Test
+  void aCapOnLargerExecutorsServesTheLargestTierFirst() {
+    MemoryTier two = new MemoryTier(2048);
+    MemoryTier four = new MemoryTier(4096);
+
+    assertEquals(Map.of(two, 1, four, 1), PoolTargets.withinCap(Map.of(two, 10, four, 1), 2));
+    assertEquals(Map.of(two, 0, four, 2), PoolTargets.withinCap(Map.of(two, 3, four, 5), 2));
+    assertEquals(Map.of(two, 3), PoolTargets.withinCap(Map.of(two, 3), Integer.MAX_VALUE));
+  }
 }
