@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * </ol>
  * Cases ({@code -Dbench.cases=...}): one skewed partition of 8 and of 24 (1400 MB live, the rest
  * 100 MB, 1.5 s of CPU each); every partition needy (12 of 1200 MB); a shuffle-read skew under AQE
- * (one group of 550,000 rows of 1 KiB, incompressible); and the second run of the skew-8 job with
+ * (one group of 420,000 rows of 1 KiB, incompressible); and the second run of the skew-8 job with
  * the learned tiers of a first, unmeasured run. For each run it reports completion, wall time,
  * executor GB-seconds (the pool's own heap-times-lifetime account), failed task attempts (memory
  * failures and tasks lost with them, from the decision journal), JVM starts and the escalation
@@ -66,8 +66,8 @@ class OomEscalationBench {
             SkewedMemoryJob.class, List.of("24", "5", "1400", "100", "1", "1500"), false),
         new Case("uniform-12", "12 partitions of 1200 MB each, 1 s CPU each",
             SkewedMemoryJob.class, List.of("12", "-1", "0", "1200", "1", "1000"), false),
-        new Case("shuffle-skew", "AQE aggregation, one group of 550,000 rows of 1 KiB",
-            ShuffleSkewSql.class, List.of("700000", "550000"), false),
+        new Case("shuffle-skew", "AQE aggregation, one group of 420,000 rows of 1 KiB",
+            ShuffleSkewSql.class, List.of("570000", "420000"), false),
         new Case("second-run", "skew-8 again, after a first run of the same job",
             SkewedMemoryJob.class, List.of("8", "3", "1400", "100", "1", "1500"), true)));
     Map<String, String> defaults = userDefaults();
