@@ -55,6 +55,7 @@ public final class Demo {
         spark.close();
       }
       printPool(uiUrl);
+      printMemoryDecisions();
       System.out.println("Stopping the server...");
       server.close();
     }
@@ -157,6 +158,22 @@ public final class Demo {
         System.out.println("  tasks moved to a larger tier: " + counter.getValue().path("count").asLong());
       }
     }
+    System.out.println();
+  }
+
+  /** What the memory decisions were: escalation steps, stages moved, partitions started larger. */
+  private static void printMemoryDecisions() {
+    List<String> lines = DECISIONS.stream().filter(line -> line.startsWith("Partition ")
+        && line.contains(" after it ran out of memory") || line.contains("start on a larger tier")
+        || line.contains("moves up:") || line.contains("start on 2g") || line.contains("start on 4g"))
+        .toList();
+    System.out.println("Memory decisions (escalation steps: from the failure to the retry running):");
+    if (lines.isEmpty()) {
+      System.out.println("  none: no task ran out of memory");
+    }
+    lines.forEach(line -> System.out.println("  " + line));
+    System.out.println("  (Run the demo again: the skewed group's partition then starts on the tier it"
+        + " needed, learned in " + "target/demo/executors/learned-tiers.json.)");
     System.out.println();
   }
 

@@ -102,7 +102,7 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),
         (executorId, tier, reservedFor) -> specs.specFor(executorId, tier, reservedFor.isPresent()
             ? isolation.reservedCores() : scaleLoop.get().coresFor(tier, specs.cores()),
-            isolation.nicenessOf(reservedFor)),
+            isolation.nicenessOf(reservedFor, tier.equals(config.memoryTiers().smallest()))),
         backend.poolEvents(),
         clock,
         daemonThread("serverless-executor-pool"),

@@ -18,15 +18,18 @@ class LaneIsolationTest {
     LaneIsolation isolation = LaneIsolation.of(conf, ServerlessConfig.from(Map.of()), 1);
 
     assertEquals(new LaneIsolation(true, 10, 1), isolation);
-    assertEquals(10, isolation.nicenessOf(java.util.Optional.empty()));
-    assertEquals(0, isolation.nicenessOf(java.util.Optional.of("interactive")));
+    assertEquals(10, isolation.nicenessOf(java.util.Optional.empty(), true));
+    assertEquals(10, isolation.nicenessOf(java.util.Optional.empty(), false), "etl on any tier");
+    assertEquals(0, isolation.nicenessOf(java.util.Optional.of("interactive"), true));
   }
 
   @Test
-  void aBatchApplicationKeepsOneKindOfExecutorAtTheDriversPriority() {
+  void aBatchApplicationRunsItsSmallestTierALittleNicerThanTheLargerExecutorsItsJobsWaitFor() {
     LaneIsolation isolation = LaneIsolation.of(new SparkConf(false), ServerlessConfig.from(Map.of()), 1);
 
     assertEquals(new LaneIsolation(false, 0, 1), isolation);
+    assertEquals(LaneIsolation.SMALLEST_TIER_NICENESS, isolation.nicenessOf(java.util.Optional.empty(), true));
+    assertEquals(0, isolation.nicenessOf(java.util.Optional.empty(), false));
   }
 
   @Test
