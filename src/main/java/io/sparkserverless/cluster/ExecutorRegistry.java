@@ -97,14 +97,14 @@ final class ExecutorRegistry {
 
   /**
    * A task on this executor failed and its reason is still being read (Spark's TaskResultGetter
-   * is asynchronous): offer the executor nothing until it is judged. Without this, the slot the
-   * failure freed gets a new task at once, which dies with the executor if the failure was an
-   * OutOfMemoryError.
+   * is asynchronous): its task sets offer it nothing until it is judged. Without this, the slot
+   * the failure freed gets a new task at once, which dies with the executor if the failure was an
+   * OutOfMemoryError. The expiry counts from the latest report.
    */
   synchronized void failureReported(String executorId) {
     if (liveTiers.containsKey(executorId)) {
       unjudgedFailures.merge(executorId, new Unjudged(1, System.nanoTime()),
-          (old, added) -> new Unjudged(old.count() + 1, old.sinceNanos()));
+          (old, added) -> new Unjudged(old.count() + 1, added.sinceNanos()));
     }
   }
 

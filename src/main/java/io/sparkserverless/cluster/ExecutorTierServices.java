@@ -53,6 +53,11 @@ final class ExecutorTierServices implements TierServices {
   }
 
   @Override
+  public boolean hasUnjudgedFailure(String executorId) {
+    return registry.hasUnjudgedFailure(executorId);
+  }
+
+  @Override
   public void outOfMemoryReported(String executorId, long taskId) {
     registry.outOfMemoryReported(executorId, taskId);
   }

@@ -7,9 +7,13 @@ import java.util.Map;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import scala.jdk.javaapi.CollectionConverters;
 
-/** Tells the task scheduler which stages a job had once it ends, so their tier state can go. */
+/**
+ * Tells the task scheduler which stages are done with (completed, or their job ended), so their
+ * tier state can go.
+ */
 final class JobEndListener extends SparkListener {
   private final ServerlessTaskScheduler scheduler;
   /** Running jobs' stages (listener thread only). */
@@ -33,6 +37,13 @@ final class JobEndListener extends SparkListener {
     List<Integer> stages = stagesOfJob.remove(jobEnd.jobId());
     if (stages != null) {
       scheduler.jobEnded(stages);
+    }
+  }
+
+  @Override
+  public void onStageCompleted(SparkListenerStageCompleted stageCompleted) {
+    if (stageCompleted.stageInfo().failureReason().isEmpty()) {
+      scheduler.stageDone(stageCompleted.stageInfo().stageId());
     }
   }
 }

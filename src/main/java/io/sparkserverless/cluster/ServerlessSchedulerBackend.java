@@ -183,14 +183,10 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     return successful(true);
   }
 
-  /**
-   * An executor that reported an OutOfMemoryError is about to exit: offer it nothing more; nor one
-   * whose failed task is still being judged (it may have been an OutOfMemoryError).
-   */
+  /** An executor that reported an OutOfMemoryError is about to exit: offer it nothing more. */
   @Override
   public boolean isExecutorActive(String id) {
-    return super.isExecutorActive(id) && !registry.reportedOutOfMemory(id)
-        && !registry.hasUnjudgedFailure(id);
+    return super.isExecutorActive(id) && !registry.reportedOutOfMemory(id);
   }
 
   @Override

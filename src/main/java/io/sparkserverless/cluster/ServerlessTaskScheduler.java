@@ -48,6 +48,16 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   private final List<TierAwareTaskSetManager> managers = new ArrayList<>();
   /** The shuffles each submitted stage reads (its parents' output), while the stage runs. */
   private final Map<Integer, Set<Integer>> shufflesReadByStage = new HashMap<>();
+  /** Stages done with while a task set of theirs still ran (guarded by this; bounded). */
+  private final Set<Integer> stagesDone = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
+          return size() > 10_000;
+        }
+      });
   private volatile TierServices services;
   private final LaneGateway gateway;
   private final SparkSchedulerInternals internals;
@@ -98,13 +108,17 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   }
 
   /**
-   * Whether the task set may run on this executor: any may run on a shared one, only the lane's
-   * own on one reserved for a gateway lane. Called with this scheduler's lock held, per offer.
+   * Whether the task set may run on this executor: none while a failed task of the executor is
+   * still being judged; any on a shared one; only the lane's own on one reserved for a gateway
+   * lane. Called with this scheduler's lock held, per offer.
    */
   boolean mayRunOn(TierAwareTaskSetManager candidate, String executorId) {
     TierServices backend = services;
     if (backend == null) {
       return true;
+    }
+    if (backend.hasUnjudgedFailure(executorId)) {
+      return false; // the failure may be an OutOfMemoryError: a new task would die with the JVM
     }
     java.util.Optional<String> lane = backend.reservedLaneOf(executorId);
     return lane.isEmpty() || gateway.mayUseReservedExecutor(lane.get(), candidate.poolName());
@@ -342,14 +356,14 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   public Map<MemoryTier, Integer> executorsNeededAboveSmallest() {
     MemoryTier smallest = config.memoryTiers().smallest();
     Map<MemoryTier, Integer> tasks = new TreeMap<>();
+    int tasksPerExecutor = slotsPerExecutor();
     synchronized (this) {
       for (TierAwareTaskSetManager manager : managers) {
         if (!manager.isZombie() || manager.runningTasks() > 0) {
-          manager.addDemand(tasks, smallest);
+          manager.addDemand(tasks, smallest, tasksPerExecutor);
         }
       }
     }
-    int tasksPerExecutor = slotsPerExecutor();
     Map<MemoryTier, Integer> executors = new TreeMap<>();
     tasks.forEach((tier, count) -> executors.put(tier, (count + tasksPerExecutor - 1) / tasksPerExecutor));
     return executors;
@@ -385,11 +399,24 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
    * their tasks needed is dropped; what their signatures learned stays.
    */
   void jobEnded(java.util.Collection<Integer> stageIds) {
-    Set<Integer> running = new HashSet<>();
+    stageIds.forEach(this::stageDone);
+  }
+
+  /**
+   * A stage is done with (it completed, or its job ended): its tier state goes now, or once its
+   * last task set ends (a zombie attempt may still run tasks).
+   */
+  void stageDone(int stageId) {
+    boolean forgetNow;
     synchronized (this) {
-      managers.forEach(manager -> running.add(manager.stageId()));
+      forgetNow = managers.stream().noneMatch(manager -> manager.stageId() == stageId);
+      if (!forgetNow) {
+        stagesDone.add(stageId);
+      }
     }
-    stageIds.stream().filter(stageId -> !running.contains(stageId)).forEach(requirements::forgetStage);
+    if (forgetNow) {
+      requirements.forgetStage(stageId);
+    }
   }
 
   /**
@@ -406,7 +433,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     boolean stageStillRuns = managers.stream().anyMatch(m -> m.stageId() == finished.stageId());
     if (!stageStillRuns) {
       shufflesReadByStage.remove(finished.stageId());
-      if (finished.allTasksSucceeded()) {
+      boolean done = stagesDone.remove(finished.stageId());
+      if (finished.allTasksSucceeded() || done) {
         requirements.forgetStage(finished.stageId());
       }
     }
@@ -433,7 +461,7 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     synchronized (this) {
       for (TierAwareTaskSetManager manager : managers) {
         if (manager.stageId() == stageId && !manager.isZombie()) {
-          moved += manager.raisePending(tier);
+          moved += manager.raisePending(tier, false); // pressure, not need: not learned
         }
       }
     }

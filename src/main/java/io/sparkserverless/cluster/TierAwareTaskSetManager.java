@@ -184,14 +184,13 @@ final class TierAwareTaskSetManager extends TaskSetManager {
    */
   private void weighStage(int partition, EscalationDecision.Escalate escalate) {
     int outOfMemory = requirements.recordOutOfMemory(stageId(), partition, escalate.from());
+    // Both counted over every attempt of the stage: a resubmitted set holds only what is missing.
+    int succeeded = requirements.successesOn(stageId(), escalate.from());
     boolean[] successful = successful();
     int[] copiesRunning = copiesRunning();
-    int succeeded = 0;
     int remaining = 0;
     for (int index = 0; index < tierOfIndex.length; index++) {
-      if (successful[index] && tierOfIndex[index].equals(escalate.from())) {
-        succeeded++;
-      } else if (!successful[index] && copiesRunning[index] == 0
+      if (!successful[index] && copiesRunning[index] == 0
           && tierOfIndex[index].compareTo(escalate.to()) < 0) {
         remaining++;
       }
@@ -199,7 +198,7 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     java.util.Optional<String> why = StageEvidence.wholeStageMoves(stageId(), escalate.from(),
         escalate.to(), outOfMemory, succeeded, remaining);
     if (why.isPresent()) {
-      int moved = raisePending(escalate.to());
+      int moved = raisePending(escalate.to(), true);
       services.publish(new StageTierRaise(stageId(), escalate.from().toString(),
           escalate.to().toString(), moved, outOfMemory, succeeded, why.get()));
     }
@@ -220,12 +219,25 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     return false;
   }
 
-  /** Tasks needing each tier above the smallest that have not succeeded yet. */
-  void addDemand(Map<MemoryTier, Integer> tasksPerTier, MemoryTier smallest) {
+  @Override
+  public void handleSuccessfulTask(long taskId, org.apache.spark.scheduler.DirectTaskResult<?> result) {
+    TaskInfo info = taskInfos().get(taskId).getOrElse(() -> null);
+    if (info != null && !successful()[info.index()]) {
+      MemoryTier tier = services.tierOfLiveOrEnded(info.executorId()).orElse(tierOfIndex[info.index()]);
+      requirements.recordSuccess(stageId(), tier);
+    }
+    super.handleSuccessfulTask(taskId, result);
+  }
+
+  /**
+   * Task slots needed in each tier above the smallest by tasks that have not succeeded yet: one
+   * each, and a whole executor's ({@code slotsPerExecutor}) for a task at risk, which runs alone.
+   */
+  void addDemand(Map<MemoryTier, Integer> slotsPerTier, MemoryTier smallest, int slotsPerExecutor) {
     boolean[] successful = successful();
     for (int index = 0; index < tierOfIndex.length; index++) {
       if (!successful[index] && !tierOfIndex[index].equals(smallest)) {
-        tasksPerTier.merge(tierOfIndex[index], 1, Integer::sum);
+        slotsPerTier.merge(tierOfIndex[index], atRisk.get(index) ? slotsPerExecutor : 1, Integer::sum);
       }
     }
   }
@@ -278,10 +290,11 @@ final class TierAwareTaskSetManager extends TaskSetManager {
 
   /**
    * Moves the tasks of this set that have not started yet up to the given tier, and the stage as a
-   * whole: a resubmitted attempt, and the next stage of its signature, start there too.
+   * whole: a resubmitted attempt starts there too, and, when {@code learn}, the next stage of its
+   * signature.
    */
-  int raisePending(MemoryTier tier) {
-    requirements.raiseStage(stageId(), tier);
+  int raisePending(MemoryTier tier, boolean learn) {
+    requirements.raiseStage(stageId(), tier, learn);
     boolean[] successful = successful();
     int[] copiesRunning = copiesRunning();
     int moved = 0;

@@ -27,6 +27,9 @@ interface TierServices {
   /** The failure of a task on this executor was judged (see {@link #failureReported}). */
   void failureJudged(String executorId);
 
+  /** Whether a failed task of this executor is still being judged. */
+  boolean hasUnjudgedFailure(String executorId);
+
   /** A task on this executor threw OutOfMemoryError: offer it no more tasks. */
   void outOfMemoryReported(String executorId, long taskId);
 

@@ -75,6 +75,7 @@ public final class LearnedTiersStore implements AutoCloseable {
   /** Changed or used since the last write; guarded by this. */
   private final Map<String, Entry> pending = new HashMap<>();
   private boolean writeQueued;
+  private boolean closed;
 
   private LearnedTiersStore(Path file, TierLadder ladder, Clock clock, Map<String, LearnedTiers> loaded) {
     this.file = file;
@@ -94,17 +95,20 @@ public final class LearnedTiersStore implements AutoCloseable {
     requireNonNull(ladder, "ladder is null");
     requireNonNull(clock, "clock is null");
     Map<String, LearnedTiers> loaded = new HashMap<>();
-    try {
-      read(file, ladder).forEach((signature, entry) -> loaded.put(signature, entry.tiers()));
-    } catch (IOException | RuntimeException e) {
-      Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
-      LOG.warn("Ignoring the learned tiers in {}: {}. Starting from nothing; the file is moved to {}.",
-          file, e.toString(), aside);
+    // Under the lock, so that a file another application is replacing is never taken for corrupt.
+    try (FileLockHandle lock = FileLockHandle.acquire(file)) {
       try {
+        read(file, ladder).forEach((signature, entry) -> loaded.put(signature, entry.tiers()));
+      } catch (CorruptFile | RuntimeException e) {
+        Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
+        LOG.warn("Ignoring the learned tiers in {}: {}. Starting from nothing; the file is moved to {}.",
+            file, e.toString(), aside);
         Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException moveFailed) {
-        LOG.warn("Could not move {} aside: {}", file, moveFailed.toString());
       }
+    } catch (IOException | RuntimeException e) {
+      // Unreadable (permissions, a full disk, a lock held in this JVM): left as it is, and this
+      // run learns from nothing.
+      LOG.warn("Could not read the learned tiers in {}: {}. Starting from nothing.", file, e.toString());
     }
     return new LearnedTiersStore(file, ladder, clock, loaded);
   }
@@ -120,6 +124,9 @@ public final class LearnedTiersStore implements AutoCloseable {
 
   /** A signature learned more, or was used: written soon, on the store's own thread. */
   public synchronized void update(String signature, LearnedTiers tiers) {
+    if (closed) {
+      return; // the application is ending; what it learned before was written
+    }
     pending.put(signature, new Entry(tiers, clock.instant()));
     if (!writeQueued) {
       writeQueued = true;
@@ -130,6 +137,12 @@ public final class LearnedTiersStore implements AutoCloseable {
   /** Writes what is pending and stops the writer; waits a few seconds at most. */
   @Override
   public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     writer.execute(this::writePending);
     writer.shutdown();
     try {
@@ -165,15 +178,13 @@ public final class LearnedTiersStore implements AutoCloseable {
   private void write(Map<String, Entry> changes) throws IOException {
     Path directory = file.toAbsolutePath().getParent();
     Files.createDirectories(directory);
-    Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-    try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE); FileLock lock = lockChannel.lock()) {
+    try (FileLockHandle lock = FileLockHandle.acquire(file)) {
       Map<String, Entry> merged = new HashMap<>();
       try {
         merged.putAll(read(file, ladder));
       } catch (NoSuchFileException absent) {
         // the first write
-      } catch (IOException | RuntimeException unreadable) {
+      } catch (CorruptFile | RuntimeException unreadable) {
         LOG.warn("Replacing the unreadable learned tiers in {}: {}", file, unreadable.toString());
       }
       changes.forEach((signature, entry) -> merged.merge(signature, entry, (old, now) ->
@@ -186,6 +197,7 @@ public final class LearnedTiersStore implements AutoCloseable {
           out.write(java.nio.ByteBuffer.wrap(bytes));
           out.force(true);
         }
+        shareable(temporary);
         try {
           Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -194,6 +206,49 @@ public final class LearnedTiersStore implements AutoCloseable {
       } finally {
         Files.deleteIfExists(temporary);
       }
+    }
+  }
+
+  /** A file that is not this store's (its format or version), or not JSON at all. */
+  private static final class CorruptFile extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    CorruptFile(String message) {
+      super(message);
+    }
+  }
+
+  /** The lock on the sidecar {@code .lock} file that every reader and writer of the store takes. */
+  private record FileLockHandle(FileChannel channel, FileLock lock) implements AutoCloseable {
+    static FileLockHandle acquire(Path file) throws IOException {
+      Path directory = file.toAbsolutePath().getParent();
+      Files.createDirectories(directory);
+      Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+      FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        return new FileLockHandle(channel, channel.lock());
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        lock.release();
+      } finally {
+        channel.close();
+      }
+    }
+  }
+
+  /** A temporary file is made owner-only; the store is read by every application of the host. */
+  private static void shareable(Path path) {
+    try {
+      Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException | IOException notPosix) {
+      // Non-POSIX file systems keep their defaults.
     }
   }
 
@@ -227,10 +282,15 @@ public final class LearnedTiersStore implements AutoCloseable {
     if (!Files.exists(file)) {
       return Map.of();
     }
-    JsonNode root = JSON.readTree(file.toFile());
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JacksonException notJson) {
+      throw new CorruptFile(notJson.getOriginalMessage());
+    }
     if (root == null || !FORMAT.equals(root.path("format").asText())
         || root.path("version").asInt() != VERSION || !root.path("signatures").isObject()) {
-      throw new IOException("not a version-" + VERSION + " file of " + FORMAT);
+      throw new CorruptFile("not a version-" + VERSION + " file of " + FORMAT);
     }
     Map<String, Entry> entries = new HashMap<>();
     Iterator<Map.Entry<String, JsonNode>> fields = root.path("signatures").fields();

@@ -39,6 +39,7 @@ public final class TierRequirements {
   private final Map<Integer, MemoryTier> requiredByStage = new HashMap<>();
   private final Map<TaskKey, Integer> kills = new HashMap<>();
   private final Map<StageTier, Set<Integer>> outOfMemoryPartitions = new HashMap<>();
+  private final Map<StageTier, Integer> successes = new HashMap<>();
   private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES, false);
   // Least recently used signatures go first: a stage run over and over keeps what it learned.
   private final Map<String, LearnedTiers> learned = boundedMap(MAX_SIGNATURES, true);
@@ -91,8 +92,26 @@ public final class TierRequirements {
 
   /** Moves a whole stage up to at least the given tier, and remembers it for its signature. */
   public synchronized void raiseStage(int stageId, MemoryTier tier) {
+    raiseStage(stageId, tier, true);
+  }
+
+  /**
+   * Moves a whole stage up to at least the given tier.
+   *
+   * @param learn whether its signature remembers it: yes when its tasks ran out of memory, not when
+   *     they only pressed on memory (spill, GC), which more memory eases but does not need
+   */
+  public synchronized void raiseStage(int stageId, MemoryTier tier, boolean learn) {
     requiredByStage.merge(stageId, tier, LearnedTiers::larger);
-    learn(stageId, known -> known.withWholeStage(tier));
+    if (learn) {
+      learn(stageId, known -> known.withWholeStage(tier));
+    }
+  }
+
+  /** Whether per-task state of the stage is held. */
+  public synchronized boolean holds(int stageId) {
+    return requiredByStage.containsKey(stageId) || signatureOfStage.containsKey(stageId)
+        || required.keySet().stream().anyMatch(key -> key.stageId() == stageId);
   }
 
   /**
@@ -105,6 +124,16 @@ public final class TierRequirements {
         outOfMemoryPartitions.computeIfAbsent(new StageTier(stageId, tier), key -> new HashSet<>());
     partitions.add(partition);
     return partitions.size();
+  }
+
+  /** Records that a task of the stage succeeded on a tier, in any attempt of the stage. */
+  public synchronized void recordSuccess(int stageId, MemoryTier tier) {
+    successes.merge(new StageTier(stageId, tier), 1, Integer::sum);
+  }
+
+  /** Tasks of the stage that succeeded on the tier, over all its attempts. */
+  public synchronized int successesOn(int stageId, MemoryTier tier) {
+    return successes.getOrDefault(new StageTier(stageId, tier), 0);
   }
 
   /** Counts a SIGKILL loss of a task and returns how many there were before this one. */
@@ -135,6 +164,7 @@ public final class TierRequirements {
     required.keySet().removeIf(key -> key.stageId() == stageId);
     kills.keySet().removeIf(key -> key.stageId() == stageId);
     outOfMemoryPartitions.keySet().removeIf(key -> key.stageId() == stageId);
+    successes.keySet().removeIf(key -> key.stageId() == stageId);
     requiredByStage.remove(stageId);
     signatureOfStage.remove(stageId);
   }

@@ -369,8 +369,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
         continue;
       }
       List<Tracked> live = liveOf(tier, Optional.empty());
-      if (live.size() < target.getOrDefault(tier, 0)
-          || live.stream().anyMatch(tracked -> tracked.phase == Phase.STARTING)) {
+      if (live.stream().anyMatch(tracked -> tracked.phase == Phase.STARTING)
+          || live.size() < target.getOrDefault(tier, 0) && fitsNow(tier)) {
         return true;
       }
     }
@@ -393,6 +393,13 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       launch(tier, reservedFor);
       missing--;
     }
+  }
+
+  /** Whether an executor of the tier could be launched now (no back-off, within the limits). */
+  private boolean fitsNow(MemoryTier tier) {
+    long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
+    return !clock.instant().isBefore(nextLaunchNotBefore) && executors.size() < config.maxExecutors()
+        && heapInUse + tier.heapMb() <= config.memoryBudgetMb();
   }
 
   private boolean mayLaunch(MemoryTier tier) {

@@ -42,6 +42,9 @@ public final class MemoryPressureListener extends SparkListener {
         && (failure.className().equals(FailureClassifier.OUT_OF_MEMORY_ERROR)
             || failure.className().equals(FailureClassifier.SPARK_OUT_OF_MEMORY_ERROR))
         || taskEnd.reason() instanceof ExecutorLostFailure && outOfMemoryTasks.remove(taskEnd.taskInfo().taskId());
+    if (!outOfMemory && !taskEnd.taskInfo().successful()) {
+      return; // killed, lost or fetch-failed: its metrics are partial and say nothing of memory
+    }
     String executorId = taskEnd.taskInfo().executorId();
     tracker.add(new TaskMemorySample(
         taskEnd.stageId(),

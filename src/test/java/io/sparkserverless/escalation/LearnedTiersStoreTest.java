@@ -79,6 +79,18 @@ class LearnedTiersStoreTest {
   }
 
   @Test
+  void anUpdateAfterCloseIsDroppedWithoutError() {
+    LearnedTiersStore store = LearnedTiersStore.open(file(), LADDER, clock);
+    store.update("s", PARTITION_3_ON_2G);
+    store.close();
+
+    store.update("t", PARTITION_3_ON_2G);
+    store.close();
+
+    assertEquals(Map.of("s", PARTITION_3_ON_2G), reopened());
+  }
+
+  @Test
   void aFileOfAnotherFormatIsIgnoredToo() throws Exception {
     Files.writeString(file(), "[1, 2, 3]");
 

@@ -245,4 +245,26 @@ class TierRequirementsTest {
     next.raise(1, 4, ONE_G);
     assertEquals(Map.of(), reported, "nothing new was learned");
   }
+
+  @Test
+  void successesAreCountedPerStageAndTierOverEveryAttemptUntilTheStageIsForgotten() {
+    requirements.recordSuccess(1, HALF_G);
+    requirements.recordSuccess(1, HALF_G);
+    requirements.recordSuccess(1, ONE_G);
+
+    assertEquals(2, requirements.successesOn(1, HALF_G));
+    assertEquals(1, requirements.successesOn(1, ONE_G));
+    assertEquals(0, requirements.successesOn(2, HALF_G));
+    requirements.forgetStage(1);
+    assertEquals(0, requirements.successesOn(1, HALF_G));
+  }
+
+  @Test
+  void aStageMovedForPressureAloneIsNotLearnedForItsSignature() {
+    requirements.startStage(1, "s");
+    requirements.raiseStage(1, ONE_G, false);
+
+    assertEquals(ONE_G, requirements.requiredTier(1, 4));
+    assertEquals(LearnedTiers.NONE, requirements.startStage(5, "s"));
+  }
 }
