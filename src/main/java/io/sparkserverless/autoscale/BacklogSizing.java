@@ -110,16 +110,38 @@ final class BacklogSizing {
   }
 
   /**
+   * Task slots of larger-tier executors that run or will run tasks moved up: the busy ones, idle
+   * ones their tier's demand is about to use, and starting ones (a JVM start takes a core too).
+   */
+  static int largerTierSlotsInUse(WorkloadSnapshot snapshot, MemoryTier smallest) {
+    int slots = 0;
+    Map<MemoryTier, Integer> demandLeft = new java.util.HashMap<>(snapshot.largerTierDemand());
+    for (PooledExecutor executor : snapshot.executors()) {
+      if (executor.tier().equals(smallest)) {
+        continue;
+      }
+      int demand = demandLeft.getOrDefault(executor.tier(), 0);
+      if (executor.busy() || demand > 0) {
+        slots += executor.slots();
+        demandLeft.put(executor.tier(), Math.max(0, demand - 1));
+      }
+    }
+    for (Map.Entry<MemoryTier, Integer> starting : snapshot.startingByTier().entrySet()) {
+      if (!starting.getKey().equals(smallest)) {
+        slots += starting.getValue();
+      }
+    }
+    return slots;
+  }
+
+  /**
    * No more executors than the host's cores keep busy at the backlog's CPU share, less the cores
    * that larger-tier executors use (running tasks moved up, or starting).
    */
   private TierTarget withinHost(TierTarget target, Backlog backlog, TierSlots pool,
       WorkloadSnapshot snapshot, MemoryTier smallest) {
     double cpuShare = backlog.cpuShareAtLeast(tuning.minimumCpuShare());
-    int largerBusy = snapshot.executors().stream()
-        .filter(e -> !e.tier().equals(smallest) && e.busy()).mapToInt(PooledExecutor::slots).sum()
-        + snapshot.startingByTier().entrySet().stream()
-            .filter(entry -> !entry.getKey().equals(smallest)).mapToInt(Map.Entry::getValue).sum();
+    int largerBusy = largerTierSlotsInUse(snapshot, smallest);
     int hostSlots = Math.max(1, this.hostSlots - largerBusy);
     long hostTasks = (long) Math.floor(hostSlots / cpuShare + ExecutorShape.ROUNDING_SLACK);
     int hostExecutors = pool.executorsWithin(hostTasks);

@@ -122,4 +122,17 @@ class BacklogSizingTest {
     assertEquals(1, target.executors(), target.why());
     assertTrue(target.why().contains("1 of its slots run or start larger executors"), target.why());
   }
+
+  @org.junit.jupiter.api.Test
+  void anIdleLargerExecutorItsTierIsAboutToUseCountsAsInUseButOneNoTaskNeedsDoesNot() {
+    List<PooledExecutor> executors = List.of(
+        new PooledExecutor("2", PartFixtures.TWO_G, 1, false, Duration.ZERO, java.util.Optional.empty()),
+        new PooledExecutor("3", PartFixtures.TWO_G, 1, false, Duration.ZERO, java.util.Optional.empty()));
+    WorkloadSnapshot needed = new WorkloadSnapshot(PartFixtures.NOW, List.of(), executors,
+        java.util.Map.of(PartFixtures.TWO_G, 1), java.util.Map.of(PartFixtures.TWO_G, 1),
+        Duration.ofSeconds(3), 1, java.util.OptionalDouble.empty(), NO_LIMIT, 0);
+
+    assertEquals(2, BacklogSizing.largerTierSlotsInUse(needed, ONE_G), "one about to run, one starting");
+    assertEquals(0, BacklogSizing.largerTierSlotsInUse(snapshot(List.of(), executors, NO_LIMIT), ONE_G));
+  }
 }
