@@ -165,6 +165,7 @@ public final class Demo {
   private static void printMemoryDecisions() {
     List<String> lines = DECISIONS.stream().filter(line -> line.startsWith("Partition ")
         && line.contains(" after it ran out of memory") || line.contains("start on a larger tier")
+        || line.contains("; retrying it on tier")
         || line.contains("moves up:") || line.contains("start on 2g") || line.contains("start on 4g"))
         .toList();
     System.out.println("Memory decisions (escalation steps: from the failure to the retry running):");

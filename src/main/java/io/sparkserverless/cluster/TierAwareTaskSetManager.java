@@ -45,10 +45,6 @@ final class TierAwareTaskSetManager extends TaskSetManager {
   private final EscalationPolicy policy;
   private final TierServices services;
   private final MemoryTier[] tierOfIndex;
-  /** When each task's memory failure moved it up (System.nanoTime), 0 once its retry launched. */
-  private final long[] escalatedAtNanos;
-  private final MemoryTier[] escalatedFrom;
-  private final boolean[] escalatedWarm;
   /** Tasks singled out for memory (see {@link TierRequirements#singledOut}): each runs alone. */
   private final java.util.BitSet atRisk = new java.util.BitSet();
   private TierExcludelist excludelist;
@@ -63,9 +59,6 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     this.policy = policy;
     this.services = services;
     this.tierOfIndex = new MemoryTier[tasks().length];
-    this.escalatedAtNanos = new long[tasks().length];
-    this.escalatedFrom = new MemoryTier[tasks().length];
-    this.escalatedWarm = new boolean[tasks().length];
     for (int index = 0; index < tierOfIndex.length; index++) {
       tierOfIndex[index] = requirements.requiredTier(stageId(), partitionOf(index));
       atRisk.set(index, requirements.singledOut(stageId(), partitionOf(index)));
@@ -114,13 +107,13 @@ final class TierAwareTaskSetManager extends TaskSetManager {
   /** A task moved up by a memory failure now runs on its new tier: the step is measured. */
   private void retryLaunched(org.apache.spark.scheduler.TaskDescription task, String executorId) {
     int index = task.index();
-    if (index < 0 || index >= escalatedAtNanos.length || escalatedAtNanos[index] == 0) {
+    if (index < 0 || index >= tierOfIndex.length || !atRisk.get(index)) {
       return;
     }
-    long millis = (System.nanoTime() - escalatedAtNanos[index]) / 1_000_000;
-    escalatedAtNanos[index] = 0;
-    services.publish(new EscalationStep(stageId(), partitionOf(index), task.taskId(), executorId,
-        escalatedFrom[index].toString(), tierOfIndex[index].toString(), escalatedWarm[index], millis));
+    requirements.stepTaken(stageId(), partitionOf(index), tierOfIndex[index]).ifPresent(step ->
+        services.publish(new EscalationStep(stageId(), partitionOf(index), task.taskId(), executorId,
+            step.from().toString(), step.to().toString(), step.warm(),
+            (System.nanoTime() - step.failedAtNanos()) / 1_000_000)));
   }
 
   /** The FAIR pool this task set runs in (after the gateway chose it). */
@@ -167,9 +160,8 @@ final class TierAwareTaskSetManager extends TaskSetManager {
       requirements.raise(stageId(), partition, escalate.to());
       tierOfIndex[index] = escalate.to();
       atRisk.set(index);
-      escalatedAtNanos[index] = System.nanoTime();
-      escalatedFrom[index] = escalate.from();
-      escalatedWarm[index] = services.hasRegistered(escalate.to());
+      requirements.stepStarted(stageId(), partition, new TierRequirements.PendingStep(escalate.from(),
+          escalate.to(), System.nanoTime(), services.hasRegistered(escalate.to())));
     }
     services.memoryFailureDecided(failure, decision, taskId, executorId, original);
     if (decision instanceof EscalationDecision.Escalate escalate && StageEvidence.isEvidence(kind)) {

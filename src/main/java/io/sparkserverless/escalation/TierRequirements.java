@@ -33,6 +33,13 @@ public final class TierRequirements {
 
   private record StageTier(int stageId, MemoryTier tier) {}
 
+  /**
+   * An escalation whose retry has not been launched yet.
+   *
+   * @param warm whether an executor of {@code to} was registered when the task failed
+   */
+  public record PendingStep(MemoryTier from, MemoryTier to, long failedAtNanos, boolean warm) {}
+
   private final TierLadder tiers;
   private final BiConsumer<String, LearnedTiers> learning;
   private final Map<TaskKey, MemoryTier> required = new HashMap<>();
@@ -40,6 +47,7 @@ public final class TierRequirements {
   private final Map<TaskKey, Integer> kills = new HashMap<>();
   private final Map<StageTier, Set<Integer>> outOfMemoryPartitions = new HashMap<>();
   private final Map<StageTier, Integer> successes = new HashMap<>();
+  private final Map<TaskKey, PendingStep> pendingSteps = new HashMap<>();
   private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES, false);
   // Least recently used signatures go first: a stage run over and over keeps what it learned.
   private final Map<String, LearnedTiers> learned = boundedMap(MAX_SIGNATURES, true);
@@ -126,6 +134,25 @@ public final class TierRequirements {
     return partitions.size();
   }
 
+  /**
+   * A task moved up: its escalation step runs until its retry is launched on the new tier, in this
+   * task set or in the stage's next attempt (after a fetch failure).
+   */
+  public synchronized void stepStarted(int stageId, int partition, PendingStep step) {
+    pendingSteps.put(new TaskKey(stageId, partition), step);
+  }
+
+  /** A task was launched on the tier: the step it ends, if it was moved up to that tier. */
+  public synchronized Optional<PendingStep> stepTaken(int stageId, int partition, MemoryTier tier) {
+    TaskKey key = new TaskKey(stageId, partition);
+    PendingStep step = pendingSteps.get(key);
+    if (step == null || !step.to().equals(tier)) {
+      return Optional.empty();
+    }
+    pendingSteps.remove(key);
+    return Optional.of(step);
+  }
+
   /** Records that a task of the stage succeeded on a tier, in any attempt of the stage. */
   public synchronized void recordSuccess(int stageId, MemoryTier tier) {
     successes.merge(new StageTier(stageId, tier), 1, Integer::sum);
@@ -165,6 +192,7 @@ public final class TierRequirements {
     kills.keySet().removeIf(key -> key.stageId() == stageId);
     outOfMemoryPartitions.keySet().removeIf(key -> key.stageId() == stageId);
     successes.keySet().removeIf(key -> key.stageId() == stageId);
+    pendingSteps.keySet().removeIf(key -> key.stageId() == stageId);
     requiredByStage.remove(stageId);
     signatureOfStage.remove(stageId);
   }
@@ -200,7 +228,7 @@ public final class TierRequirements {
 
   /** How many tasks are held in per-task state (for tests of boundedness). */
   public synchronized int trackedTasks() {
-    return required.size() + kills.size();
+    return required.size() + kills.size() + pendingSteps.size();
   }
 
   private void learn(int stageId, java.util.function.UnaryOperator<LearnedTiers> change) {

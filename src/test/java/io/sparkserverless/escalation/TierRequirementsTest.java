@@ -267,4 +267,18 @@ class TierRequirementsTest {
     assertEquals(ONE_G, requirements.requiredTier(1, 4));
     assertEquals(LearnedTiers.NONE, requirements.startStage(5, "s"));
   }
+
+  @Test
+  void anEscalationStepEndsWhenThePartitionIsLaunchedOnItsNewTierInAnyAttempt() {
+    requirements.stepStarted(1, 3, new TierRequirements.PendingStep(HALF_G, ONE_G, 100, false));
+
+    assertEquals(Optional.empty(), requirements.stepTaken(1, 3, HALF_G), "not yet on the new tier");
+    assertEquals(Optional.of(new TierRequirements.PendingStep(HALF_G, ONE_G, 100, false)),
+        requirements.stepTaken(1, 3, ONE_G));
+    assertEquals(Optional.empty(), requirements.stepTaken(1, 3, ONE_G), "measured once");
+
+    requirements.stepStarted(2, 0, new TierRequirements.PendingStep(HALF_G, ONE_G, 100, true));
+    requirements.forgetStage(2);
+    assertEquals(0, requirements.trackedTasks());
+  }
 }
