@@ -19,7 +19,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * A stable name for "the same stage" across jobs and re-plans: a digest of the stage's RDDs up to
  * its shuffle boundaries (class, operation scope name, creation site) and its partition count.
- * Ids are left out on purpose, since they change on every run.
+ * Ids are left out on purpose, since they change on every run (Spark Connect's call site carries
+ * the session and operation ids: {@link #stableCallSite}).
  *
  * <p>Limits: two different stages built by the same code at the same call site over data with the
  * same partition count share a signature; an AQE re-plan that changes the partition count, or the
@@ -47,7 +48,7 @@ final class StageSignatures {
       }
       text.append('|').append(rdd.getClass().getSimpleName())
           .append(':').append(rdd.scope().isDefined() ? rdd.scope().get().name() : "")
-          .append('@').append(rdd.creationSite().shortForm());
+          .append('@').append(stableCallSite(rdd.creationSite().shortForm()));
       for (Dependency<?> dependency : CollectionConverters.asJava(rdd.dependencies())) {
         if (dependency instanceof ShuffleDependency) {
           text.append("|shuffle");
@@ -57,6 +58,18 @@ final class StageSignatures {
       }
     }
     return Optional.of(digest(text.toString()));
+  }
+
+  private static final java.util.regex.Pattern REQUEST_IDS = java.util.regex.Pattern.compile(
+      "\\b(session_id|operation_id|client_observed_server_side_session_id): \"[^\"]*\"");
+
+  /**
+   * A call site without what changes on every run. Spark Connect's is the request's text (session
+   * id, user, the plan's beginning): its session and operation ids are left out, so that the same
+   * query from a later session matches.
+   */
+  static String stableCallSite(String shortForm) {
+    return REQUEST_IDS.matcher(shortForm).replaceAll("$1");
   }
 
   private static String digest(String text) {
