@@ -245,7 +245,8 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
     try {
       // Runs on the DAGScheduler's event thread, where reading the stage's lineage is safe.
       internals.stageSignature(taskSet.stageId()).ifPresent(signature -> {
-        LearnedTiers learned = requirements.startStage(taskSet.stageId(), signature);
+        LearnedTiers learned = requirements.startStage(taskSet.stageId(), signature,
+            internals.reducerRanges(taskSet.stageId()));
         if (!learned.isEmpty()) {
           Map<Integer, String> tiers = new TreeMap<>();
           learned.partitions().forEach((partition, tier) -> {

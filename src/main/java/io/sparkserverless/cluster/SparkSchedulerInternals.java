@@ -89,9 +89,22 @@ final class SparkSchedulerInternals {
     if (stage.isEmpty() || !(sc.env().mapOutputTracker() instanceof MapOutputTrackerMaster tracker)) {
       return Optional.empty();
     }
-    RDD<?> rdd = stage.get().rdd();
-    int partitions = rdd.partitions().length;
-    // Down one-to-one dependencies (map, filter, whole-stage code) to the RDD that reads the shuffle.
+    Optional<RDD<?>> reader = shuffleReader(stage.get().rdd());
+    if (reader.isEmpty()) {
+      return Optional.empty();
+    }
+    ShuffleDependency<?, ?, ?> shuffle =
+        (ShuffleDependency<?, ?, ?>) CollectionConverters.asJava(reader.get().dependencies()).get(0);
+    return readBytes(reader.get(), tracker.getStatistics(shuffle).bytesByPartitionId());
+  }
+
+  /**
+   * The RDD that reads the stage's one shuffle, down one-to-one dependencies (map, filter,
+   * whole-stage code) from the stage's own RDD, so that its partitions are the stage's.
+   */
+  static Optional<RDD<?>> shuffleReader(RDD<?> root) {
+    RDD<?> rdd = root;
+    int partitions = root.partitions().length;
     for (int depth = 0; depth < 64; depth++) {
       if (rdd.partitions().length != partitions) {
         return Optional.empty();
@@ -101,8 +114,8 @@ final class SparkSchedulerInternals {
         return Optional.empty();
       }
       Dependency<?> dependency = dependencies.get(0);
-      if (dependency instanceof ShuffleDependency<?, ?, ?> shuffle) {
-        return readBytes(rdd, tracker.getStatistics(shuffle).bytesByPartitionId());
+      if (dependency instanceof ShuffleDependency<?, ?, ?>) {
+        return Optional.of(rdd);
       }
       if (!(dependency instanceof OneToOneDependency<?>)) {
         return Optional.empty();
@@ -110,6 +123,34 @@ final class SparkSchedulerInternals {
       rdd = dependency.rdd();
     }
     return Optional.empty();
+  }
+
+  /**
+   * For a stage that reads its shuffle through AQE's coalesced read, the shuffle's partitions
+   * (reducers) each of its partitions reads, as {@code [start, end)} pairs; empty otherwise. The
+   * coalescing depends on the cores registered when the query was planned, so what a stage learns
+   * is kept by reducer, which is the same in every run. Call on the DAGScheduler's event thread.
+   */
+  Optional<int[][]> reducerRanges(int stageId) {
+    scala.Option<Stage> stage = sc.dagScheduler().stageIdToStage().get(stageId);
+    return stage.isEmpty() ? Optional.empty() : reducerRanges(stage.get().rdd());
+  }
+
+  static Optional<int[][]> reducerRanges(RDD<?> root) {
+    Optional<RDD<?>> reader = shuffleReader(root);
+    if (reader.isEmpty()) {
+      return Optional.empty();
+    }
+    Partition[] partitions = reader.get().partitions();
+    int[][] ranges = new int[partitions.length][];
+    for (int index = 0; index < partitions.length; index++) {
+      if (!(partitions[index] instanceof ShuffledRowRDDPartition row)
+          || !(row.spec() instanceof CoalescedPartitionSpec coalesced)) {
+        return Optional.empty();
+      }
+      ranges[index] = new int[] {coalesced.startReducerIndex(), coalesced.endReducerIndex()};
+    }
+    return Optional.of(ranges);
   }
 
   /**

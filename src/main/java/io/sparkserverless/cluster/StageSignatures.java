@@ -37,7 +37,11 @@ final class StageSignatures {
       return Optional.empty();
     }
     RDD<?> root = stage.get().rdd();
-    StringBuilder text = new StringBuilder().append(root.partitions().length);
+    // An AQE coalesced read has as many partitions as cores were registered at planning: the
+    // shuffle's own partition count is what stays the same from run to run.
+    Optional<int[][]> reducers = SparkSchedulerInternals.reducerRanges(root);
+    StringBuilder text = new StringBuilder().append(reducers.isPresent()
+        ? "reducers " + shufflePartitions(root) : Integer.toString(root.partitions().length));
     Deque<RDD<?>> toVisit = new ArrayDeque<>();
     Set<Integer> seen = new HashSet<>();
     toVisit.add(root);
@@ -58,6 +62,11 @@ final class StageSignatures {
       }
     }
     return Optional.of(digest(text.toString()));
+  }
+
+  private static int shufflePartitions(RDD<?> root) {
+    Dependency<?> dependency = SparkSchedulerInternals.shuffleReader(root).get().dependencies().head();
+    return ((ShuffleDependency<?, ?, ?>) dependency).partitioner().numPartitions();
   }
 
   private static final java.util.regex.Pattern REQUEST_IDS = java.util.regex.Pattern.compile(

@@ -49,6 +49,8 @@ public final class TierRequirements {
   private final Map<StageTier, Integer> successes = new HashMap<>();
   private final Map<TaskKey, PendingStep> pendingSteps = new HashMap<>();
   private final Map<Integer, String> signatureOfStage = boundedMap(MAX_STAGES, false);
+  /** For stages read through AQE's coalesced read: each partition's reducers, {@code [start, end)}. */
+  private final Map<Integer, int[][]> reducersOfStage = boundedMap(MAX_STAGES, false);
   // Least recently used signatures go first: a stage run over and over keeps what it learned.
   private final Map<String, LearnedTiers> learned = boundedMap(MAX_SIGNATURES, true);
 
@@ -87,7 +89,8 @@ public final class TierRequirements {
   /** Moves a task up to at least the given tier, and remembers it for the stage's signature. */
   public synchronized void raise(int stageId, int partition, MemoryTier tier) {
     required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger);
-    learn(stageId, known -> known.withPartition(partition, tier));
+    int key = keyOf(stageId, partition);
+    learn(stageId, known -> known.withPartition(key, tier));
   }
 
   /**
@@ -174,16 +177,55 @@ public final class TierRequirements {
    * @return what the stage starts with, {@link LearnedTiers#NONE} if nothing
    */
   public synchronized LearnedTiers startStage(int stageId, String signature) {
+    return startStage(stageId, signature, Optional.empty());
+  }
+
+  /**
+   * The same for a stage whose partitions each read a range of its shuffle's partitions
+   * (reducers, {@code [start, end)}): what is learned is kept by reducer, the first of each
+   * partition's range, and applied to whichever partition reads it in a later stage.
+   *
+   * @return what the stage starts with, by this stage's partitions
+   */
+  public synchronized LearnedTiers startStage(int stageId, String signature,
+      Optional<int[][]> reducers) {
     signatureOfStage.put(stageId, signature);
+    reducers.ifPresent(ranges -> reducersOfStage.put(stageId, ranges));
     LearnedTiers known = learned.get(signature);
     if (known == null || known.isEmpty()) {
       return LearnedTiers.NONE;
     }
     known.wholeStage().ifPresent(tier -> requiredByStage.merge(stageId, tier, LearnedTiers::larger));
-    known.partitions().forEach((partition, tier) ->
-        required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger));
+    Map<Integer, MemoryTier> applied = new HashMap<>();
+    known.partitions().forEach((key, tier) -> {
+      for (int partition : partitionsReading(stageId, key)) {
+        applied.merge(partition, tier, LearnedTiers::larger);
+        required.merge(new TaskKey(stageId, partition), tier, LearnedTiers::larger);
+      }
+    });
     learning.accept(signature, known);
-    return known;
+    return new LearnedTiers(known.wholeStage(), applied);
+  }
+
+  /** The learning key of a partition: itself, or the first reducer it reads. */
+  private int keyOf(int stageId, int partition) {
+    int[][] ranges = reducersOfStage.get(stageId);
+    return ranges == null || partition >= ranges.length ? partition : ranges[partition][0];
+  }
+
+  /** The partitions of the stage that read a learning key (a partition, or a reducer). */
+  private java.util.List<Integer> partitionsReading(int stageId, int key) {
+    int[][] ranges = reducersOfStage.get(stageId);
+    if (ranges == null) {
+      return java.util.List.of(key);
+    }
+    java.util.List<Integer> partitions = new java.util.ArrayList<>();
+    for (int partition = 0; partition < ranges.length; partition++) {
+      if (ranges[partition][0] <= key && key < ranges[partition][1]) {
+        partitions.add(partition);
+      }
+    }
+    return partitions;
   }
 
   /** Forgets a finished stage's per-task state; what was learned for its signature stays. */
@@ -195,6 +237,7 @@ public final class TierRequirements {
     pendingSteps.keySet().removeIf(key -> key.stageId() == stageId);
     requiredByStage.remove(stageId);
     signatureOfStage.remove(stageId);
+    reducersOfStage.remove(stageId);
   }
 
   /**

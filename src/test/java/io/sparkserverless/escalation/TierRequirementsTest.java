@@ -281,4 +281,19 @@ class TierRequirementsTest {
     requirements.forgetStage(2);
     assertEquals(0, requirements.trackedTasks());
   }
+
+  @Test
+  void aStageReadThroughACoalescedReadLearnsByReducerSoAnotherCoalescingFindsIt() {
+    // Run 1: 3 partitions over 8 reducers; partition 1 reads reducers 2..5 and needs 1g.
+    requirements.startStage(1, "s", Optional.of(new int[][] {{0, 2}, {2, 6}, {6, 8}}));
+    requirements.raise(1, 1, ONE_G);
+
+    // Run 2 coalesced differently: reducer 2 is now read by partition 2.
+    LearnedTiers applied = requirements.startStage(5, "s",
+        Optional.of(new int[][] {{0, 1}, {1, 2}, {2, 4}, {4, 8}}));
+
+    assertEquals(Map.of(2, ONE_G), applied.partitions());
+    assertEquals(ONE_G, requirements.requiredTier(5, 2));
+    assertEquals(HALF_G, requirements.requiredTier(5, 1));
+  }
 }
