@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkserverless.it.apps.ShuffleSkewSql;
+import io.sparkserverless.it.apps.SkewedAggregationSql;
 import io.sparkserverless.it.apps.SkewedMemoryJob;
 import io.sparkserverless.it.support.ChildJvm;
 import io.sparkserverless.it.support.DecisionRecords;
@@ -127,14 +128,14 @@ class OomEscalationBench {
     if (benchCase.secondRun()) {
       Path first = Files.createDirectories(work.resolve("first-run"));
       try (ChildJvm driver = SparkSubmitter.submit(first, withStore(setting.conf(), work),
-          benchCase.app(), benchCase.arguments())) {
+          benchCase.app(), benchCase.arguments(), SkewedAggregationSql.class)) {
         driver.awaitExit(Duration.ofMinutes(8));
       }
     }
     Path measured = Files.createDirectories(work.resolve("measured"));
     long started = System.nanoTime();
     try (ChildJvm driver = SparkSubmitter.submit(measured, withStore(setting.conf(), work),
-        benchCase.app(), benchCase.arguments())) {
+        benchCase.app(), benchCase.arguments(), SkewedAggregationSql.class)) {
       int exitCode = driver.awaitExit(Duration.ofMinutes(8));
       double wall = (System.nanoTime() - started) / 1e9;
       Matcher matcher = GB_SECONDS.matcher(driver.output());

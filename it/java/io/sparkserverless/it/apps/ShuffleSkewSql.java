@@ -1,11 +1,5 @@
 package io.sparkserverless.it.apps;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.size;
-
-import java.util.List;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -13,7 +7,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code args = rows skewedRows [runs]}. The skewed group's rows carry 1 KiB of hex digits each
  * (from SHA-512, so the shuffle cannot compress them away and its sizes show the skew); the other
  * groups carry one character. An aggregation's group cannot be split by AQE, so its one task needs
- * the memory. Prints {@code RESULT groups=<n> skewed=<rows of the skewed group>} per run.
+ * the memory. Prints {@code RESULT groups=<n> skewed=<rows of the skewed group>} per run. Needs
+ * {@link SkewedAggregationSql} in its JAR.
  */
 public final class ShuffleSkewSql {
   private ShuffleSkewSql() {}
@@ -34,14 +29,9 @@ public final class ShuffleSkewSql {
     payload.append(")");
     try {
       for (int run = 0; run < runs; run++) {
-        List<Row> result = spark.range(0, rows, 1, 16)
+        SkewedAggregationSql.printGroups(spark.range(0, rows, 1, 16)
             .selectExpr("CASE WHEN id < " + skewedRows + " THEN 0 ELSE id END AS k",
-                "CASE WHEN id < " + skewedRows + " THEN " + payload + " ELSE 'x' END AS v")
-            .groupBy("k").agg(collect_list(col("v")).as("vs"))
-            .select(col("k"), size(col("vs")).as("n"))
-            .collectAsList();
-        long skewed = result.stream().filter(r -> r.getLong(0) == 0L).mapToLong(r -> r.getInt(1)).sum();
-        System.out.println("RESULT groups=" + result.size() + " skewed=" + skewed);
+                "CASE WHEN id < " + skewedRows + " THEN " + payload + " ELSE 'x' END AS v"));
       }
     } finally {
       spark.stop();

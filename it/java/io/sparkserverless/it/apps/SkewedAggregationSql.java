@@ -25,16 +25,23 @@ public final class SkewedAggregationSql {
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate();
     try {
-      List<Row> result = spark.range(0, rows, 1, 64)
+      printGroups(spark.range(0, rows, 1, 64)
           .selectExpr("CASE WHEN id < " + skewedRows + " THEN 0 ELSE id END AS k",
-              "repeat('x', " + payloadBytes + ") AS v")
-          .groupBy("k").agg(collect_list(col("v")).as("vs"))
-          .select(col("k"), size(col("vs")).as("n"))
-          .collectAsList();
-      long skewed = result.stream().filter(r -> r.getLong(0) == 0L).mapToLong(r -> r.getInt(1)).sum();
-      System.out.println("RESULT groups=" + result.size() + " skewed=" + skewed);
+              "repeat('x', " + payloadBytes + ") AS v"));
     } finally {
       spark.stop();
     }
+  }
+
+  /**
+   * Collects each group's values of {@code (k, v)} rows and prints
+   * {@code RESULT groups=<n> skewed=<size of group 0>}.
+   */
+  static void printGroups(org.apache.spark.sql.Dataset<Row> keyed) {
+    List<Row> result = keyed.groupBy("k").agg(collect_list(col("v")).as("vs"))
+        .select(col("k"), size(col("vs")).as("n"))
+        .collectAsList();
+    long skewed = result.stream().filter(r -> r.getLong(0) == 0L).mapToLong(r -> r.getInt(1)).sum();
+    System.out.println("RESULT groups=" + result.size() + " skewed=" + skewed);
   }
 }
