@@ -80,15 +80,20 @@ class ExecutorChaosIT {
         ProcessHandle victim = executors.get(random.nextInt(executors.size()));
         String id = executorId(victim);
         boolean wasRegistered = registered(victim, work);
-        if (victim.destroyForcibly()) {
+        if (!id.isEmpty() && victim.destroyForcibly()) {
           (wasRegistered ? killedRegistered : killedStarting).add(id);
         }
         if (round == 2) {
-          for (int burst = 0; burst < 4 && !driver.output().contains("DONE"); burst++) {
+          int burstKills = 0;
+          for (int attempt = 0; burstKills < 4 && attempt < 10 && !driver.output().contains("DONE");
+              attempt++) {
             ProcessHandle starting = awaitStartingExecutor(work, Duration.ofSeconds(30));
+            // Read once before the kill: a process that just ended (the pool may cancel a starting
+            // executor it no longer wants) has no working directory left to read an id from.
             String startingId = executorId(starting);
-            if (starting.destroyForcibly()) {
+            if (!startingId.isEmpty() && starting.destroyForcibly()) {
               killedStarting.add(startingId);
+              burstKills++;
             }
           }
         }
