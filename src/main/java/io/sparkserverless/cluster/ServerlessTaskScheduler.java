@@ -132,16 +132,14 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
    */
   boolean sharesExecutorWithTaskAtRisk(String executorId, boolean taskAtRisk) {
     TierServices backend = services;
-    if (backend == null) {
+    // Checked first, per offer: with one slot per executor (the default) nothing is shared.
+    if (backend == null || backend.registeredCores().getOrDefault(executorId, 0) < 2 * CPUS_PER_TASK()) {
       return false;
     }
-    boolean shares;
     if (taskAtRisk) {
-      shares = isExecutorBusy(executorId);
-    } else {
-      shares = managers.stream().anyMatch(manager -> manager.runsTaskAtRiskOn(executorId));
+      return isExecutorBusy(executorId);
     }
-    return shares && backend.registeredCores().getOrDefault(executorId, 0) >= 2 * CPUS_PER_TASK();
+    return managers.stream().anyMatch(manager -> manager.runsTaskAtRiskOn(executorId));
   }
 
   /** The gateway lane whose pool this is, empty for none. */

@@ -119,12 +119,6 @@ public final class TierRequirements {
     }
   }
 
-  /** Whether per-task state of the stage is held. */
-  public synchronized boolean holds(int stageId) {
-    return requiredByStage.containsKey(stageId) || signatureOfStage.containsKey(stageId)
-        || required.keySet().stream().anyMatch(key -> key.stageId() == stageId);
-  }
-
   /**
    * Records that a partition ran out of memory on a tier, as a task reported.
    *
@@ -262,11 +256,6 @@ public final class TierRequirements {
 
   public synchronized Optional<MemoryTier> learnedFor(String signature, int partition) {
     return Optional.ofNullable(learned.get(signature)).flatMap(known -> known.tierOf(partition));
-  }
-
-  /** What every signature learned so far, for the store. */
-  public synchronized Map<String, LearnedTiers> learned() {
-    return Map.copyOf(learned);
   }
 
   /** How many tasks are held in per-task state (for tests of boundedness). */

@@ -397,9 +397,17 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
 
   /** Whether an executor of the tier could be launched now (no back-off, within the limits). */
   private boolean fitsNow(MemoryTier tier) {
-    long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
-    return !clock.instant().isBefore(nextLaunchNotBefore) && executors.size() < config.maxExecutors()
-        && heapInUse + tier.heapMb() <= config.memoryBudgetMb();
+    return !clock.instant().isBefore(nextLaunchNotBefore) && withinLimits(tier);
+  }
+
+  /** Whether one more executor of the tier stays within maxExecutors and the memory budget. */
+  private boolean withinLimits(MemoryTier tier) {
+    return executors.size() < config.maxExecutors()
+        && heapInUseMb() + tier.heapMb() <= config.memoryBudgetMb();
+  }
+
+  private long heapInUseMb() {
+    return executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
   }
 
   private boolean mayLaunch(MemoryTier tier) {
@@ -408,13 +416,11 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       scheduleRetry(Duration.between(now, nextLaunchNotBefore));
       return false;
     }
-    long heapInUse = executors.values().stream().mapToLong(t -> t.handle.tier().heapMb()).sum();
-    if (executors.size() >= config.maxExecutors()
-        || heapInUse + tier.heapMb() > config.memoryBudgetMb()) {
+    if (!withinLimits(tier)) {
       if (!waitingForBudgetLogged) {
         LOG.info(
             "Not launching a {} executor yet: {} executors hold {}m of heap; limits are {}={} and {}={}m.",
-            tier, executors.size(), heapInUse, ServerlessConfig.MAX_EXECUTORS.key(),
+            tier, executors.size(), heapInUseMb(), ServerlessConfig.MAX_EXECUTORS.key(),
             config.maxExecutors(), ServerlessConfig.MEMORY_BUDGET.key(), config.memoryBudgetMb());
         waitingForBudgetLogged = true;
       }
