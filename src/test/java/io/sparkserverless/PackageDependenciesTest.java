@@ -32,6 +32,7 @@ class PackageDependenciesTest {
       Map.entry("tier", Set.of()),
       Map.entry("config", Set.of("tier")),
       Map.entry("launcher", Set.of("tier")),
+      Map.entry("kubernetes", Set.of("launcher")),
       Map.entry("executor", Set.of("config", "launcher", "tier")),
       Map.entry("escalation", Set.of("config", "tier")),
       Map.entry("pressure", Set.of("escalation", "tier")),
