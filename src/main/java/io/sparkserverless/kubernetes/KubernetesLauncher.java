@@ -390,6 +390,11 @@ public final class KubernetesLauncher implements ExecutorLauncher {
         settings.namespace());
   }
 
+  /** For tests: the watch goes quiet without closing, as a dropped watch does; resyncs go on. */
+  void stopWatching() {
+    informer.stop();
+  }
+
   private void onEvents(Runnable work) {
     try {
       events.execute(() -> runLogged(work));
