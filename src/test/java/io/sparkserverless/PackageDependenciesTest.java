@@ -32,6 +32,7 @@ class PackageDependenciesTest {
       Map.entry("tier", Set.of()),
       Map.entry("config", Set.of("tier")),
       Map.entry("launcher", Set.of("tier")),
+      Map.entry("kubernetes", Set.of("config", "launcher", "tier")),
       Map.entry("executor", Set.of("config", "launcher", "tier")),
       Map.entry("escalation", Set.of("config", "tier")),
       Map.entry("pressure", Set.of("escalation", "tier")),
@@ -41,7 +42,7 @@ class PackageDependenciesTest {
       Map.entry("metrics", Set.of("cluster", "executor", "gateway", "pressure", "tier", "config")),
       Map.entry("cli", Set.of("metrics")),
       Map.entry("cluster", Set.of("autoscale", "config", "escalation", "executor", "gateway",
-          "launcher", "pressure", "sizing", "tier")));
+          "kubernetes", "launcher", "pressure", "sizing", "tier")));
 
   /** Spark-internal packages and the only classes that may import them. */
   private static final Set<String> SCHEDULER_READERS = Set.of("cluster/SparkSchedulerInternals.java",

@@ -62,6 +62,11 @@ final class ExecutorSpecFactory {
     this.environment = Map.copyOf(env);
   }
 
+  /** Where executors reach the driver: {@code spark://CoarseGrainedScheduler@host:port}. */
+  String driverUrl() {
+    return driverUrl;
+  }
+
   /** spark.executor.cores, which executors get unless the autoscaler chose otherwise. */
   int cores() {
     return cores;

@@ -9,7 +9,12 @@ import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorPool;
 import io.sparkserverless.gateway.LaneGateway;
 import io.sparkserverless.gateway.SparkConnectServerView;
+import io.sparkserverless.config.KubernetesConfig;
+import io.sparkserverless.kubernetes.ExecutorPods;
+import io.sparkserverless.kubernetes.KubernetesCluster;
 import io.sparkserverless.launcher.ClassDataSharing;
+import io.sparkserverless.launcher.ExecutorExitListener;
+import io.sparkserverless.launcher.ExecutorLauncher;
 import io.sparkserverless.launcher.LocalProcessLauncher;
 import io.sparkserverless.pressure.PressureTracker;
 import io.sparkserverless.sizing.ScaleLoop;
@@ -23,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.ExternalClusterManager;
@@ -33,12 +39,14 @@ import scala.Tuple2;
 
 /**
  * Spark's entry point into this project, and the one place that wires its parts. It claims master
- * URLs of the form {@code spark-serverless://local}, reads and checks the configuration, and builds
+ * URLs of the form {@code spark-serverless://local} and {@code spark-serverless://kubernetes}, reads and checks the configuration, and builds
  * the task scheduler, the backend, the executor pool and its launcher, the scale loop with its
  * sizing mode, and the lane gateway. Found by ServiceLoader through {@code META-INF/services}.
  */
 public final class ServerlessClusterManager implements ExternalClusterManager {
   public static final String MASTER_URL = "spark-serverless://local";
+  /** Executors as pods on the cluster that KUBECONFIG or the in-cluster service account names. */
+  public static final String KUBERNETES_MASTER_URL = "spark-serverless://kubernetes";
   private static final String SCHEME = "spark-serverless";
   private static final Duration FIRST_LAUNCH_BACKOFF = Duration.ofMillis(500);
   private static final Duration STOP_GRACE_PERIOD = Duration.ofSeconds(5);
@@ -53,12 +61,19 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
 
   @Override
   public TaskScheduler createTaskScheduler(SparkContext sc, String masterURL) {
-    if (!MASTER_URL.equals(masterURL)) {
+    if (!MASTER_URL.equals(masterURL) && !KUBERNETES_MASTER_URL.equals(masterURL)) {
       throw new InvalidConfigException(
           "spark.master", masterURL,
-          "the only supported form is " + MASTER_URL + " (executors as local JVMs)");
+          MASTER_URL + " (executors as local JVMs) or " + KUBERNETES_MASTER_URL
+              + " (executors as Kubernetes pods)");
     }
-    ServerlessConfig config = ServerlessConfig.from(settingsOf(sc.conf()));
+    boolean onKubernetes = KUBERNETES_MASTER_URL.equals(masterURL);
+    ServerlessConfig config = ServerlessConfig.from(settingsOf(sc.conf()), onKubernetes);
+    if (onKubernetes && config.kubernetes().image().isEmpty()) {
+      throw new InvalidConfigException(KubernetesConfig.IMAGE.key() + " is not set: "
+          + KUBERNETES_MASTER_URL + " needs the executor pods' image, apache/spark:4.2.0 with the"
+          + " drop-in JAR in /opt/spark/jars (the project's Dockerfile builds it).");
+    }
     DecisionJournal journal = DecisionJournal.unplaced(clock);
     Optional<LearnedTiersStore> store = config.learnedTiersFile()
         .map(file -> LearnedTiersStore.open(file, config.memoryTiers(), clock));
@@ -97,9 +112,23 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
         ? Optional.of(ClassDataSharing.forThisRuntime(config.workDir().resolve(ClassDataSharing.DIRECTORY_NAME)))
         : Optional.empty();
     LaneIsolation isolation = LaneIsolation.of(sc.conf(), config, specs.cores());
+    Function<ExecutorExitListener, ExecutorLauncher> launchers;
+    if (KUBERNETES_MASTER_URL.equals(masterURL)) {
+      KubernetesCluster cluster = KubernetesCluster.connect(config.kubernetes(),
+          backend.applicationId(), sc.appName(), memoryOverhead(sc.conf()),
+          optional(sc.conf(), KubernetesCluster.SPARK_DRIVER_POD_KEY),
+          sc.env().securityManager().isAuthenticationEnabled());
+      Optional<String> rpcSecret = sc.env().securityManager().isAuthenticationEnabled()
+          ? Optional.of(sc.env().securityManager().getSecretKey()) : Optional.empty();
+      launchers = exits -> cluster.startLauncher(specs.driverUrl(), rpcSecret, exits,
+          STOP_GRACE_PERIOD, clock);
+    } else {
+      launchers = exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD,
+          classDataSharing);
+    }
     ExecutorPool pool = new ExecutorPool(
         config,
-        exits -> new LocalProcessLauncher(applicationDirectory, exits, STOP_GRACE_PERIOD, classDataSharing),
+        launchers,
         (executorId, tier, reservedFor) -> specs.specFor(executorId, tier, reservedFor.isPresent()
             ? isolation.reservedCores() : scaleLoop.get().coresFor(tier, specs.cores()),
             isolation.nicenessOf(reservedFor, tier.equals(config.memoryTiers().smallest()))),
@@ -136,6 +165,15 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
       settings.put(entry._1(), entry._2());
     }
     return settings;
+  }
+
+  /** Spark's rule for executor memory beyond the heap, from Spark's own keys. */
+  static ExecutorPods.MemoryOverhead memoryOverhead(SparkConf conf) {
+    Optional<Long> fixed = optional(conf, "spark.executor.memoryOverhead")
+        .map(value -> conf.getSizeAsMb("spark.executor.memoryOverhead"));
+    double factor = conf.getDouble("spark.executor.memoryOverheadFactor", 0.1);
+    long minimum = conf.getSizeAsMb("spark.executor.minMemoryOverhead", "384m");
+    return new ExecutorPods.MemoryOverhead(fixed, factor, minimum);
   }
 
   private static Optional<String> optional(SparkConf conf, String key) {

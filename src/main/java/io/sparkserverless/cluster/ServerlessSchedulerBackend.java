@@ -294,6 +294,13 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     }
 
     @Override
+    public void tierDoesNotFit(MemoryTier tier, String message) {
+      if (!stopping.get()) {
+        scheduler.tierDoesNotFit(tier, message);
+      }
+    }
+
+    @Override
     public void launchesKeepFailing(String message) {
       if (stopping.get()) {
         return;

@@ -394,6 +394,31 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   }
 
   /**
+   * The cluster has no node for the tier now. Tasks that need the largest tier have nowhere left to
+   * go: their task sets fail with the cluster's message instead of waiting for ever. Tasks that
+   * need a lower tier wait; the pool tries the tier again later.
+   */
+  public synchronized void tierDoesNotFit(MemoryTier tier, String message) {
+    if (!tier.equals(config.memoryTiers().largest())) {
+      return;
+    }
+    for (TierAwareTaskSetManager manager : List.copyOf(managers)) {
+      if (manager.isZombie()) {
+        continue;
+      }
+      java.util.OptionalInt partition = manager.unfinishedPartitionNeeding(tier);
+      if (partition.isPresent()) {
+        String reason = "Partition " + partition.getAsInt() + " of stage " + manager.stageId()
+            + " needs the largest tier, " + tier + ", and the cluster cannot place it: " + message
+            + ". Raise the nodes' memory, or lower " + io.sparkserverless.config.ServerlessConfig
+            .MEMORY_TIERS.key() + " to what the nodes hold.";
+        io.sparkserverless.Decisions.LOG.warn("Failing stage {}: {}", manager.stageId(), reason);
+        manager.abort(reason, scala.Option.empty());
+      }
+    }
+  }
+
+  /**
    * A job ended (succeeded, failed or was cancelled): its stages will not be resubmitted, so what
    * their tasks needed is dropped; what their signatures learned stays.
    */

@@ -234,6 +234,17 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
   }
 
+  /** The partition of an unfinished task that needs this tier, if any. */
+  java.util.OptionalInt unfinishedPartitionNeeding(MemoryTier tier) {
+    boolean[] successful = successful();
+    for (int index = 0; index < tierOfIndex.length; index++) {
+      if (!successful[index] && tierOfIndex[index].equals(tier)) {
+        return java.util.OptionalInt.of(partitionOf(index));
+      }
+    }
+    return java.util.OptionalInt.empty();
+  }
+
   /** Tasks not finished and not running, for the gateway's load figure. */
   int pendingTaskCount() {
     if (isZombie()) {

@@ -30,7 +30,8 @@ public record ServerlessConfig(
     int maxExternalKills,
     Duration externalKillWindow,
     Optional<Path> learnedTiersFile,
-    GatewayConfig gateway) {
+    GatewayConfig gateway,
+    KubernetesConfig kubernetes) {
 
   public static final String PREFIX = "spark.serverless.";
 
@@ -69,7 +70,8 @@ public record ServerlessConfig(
           PREFIX + "executor.memoryBudget",
           "Upper bound on the summed heap of all live and starting executors. Keeps a laptop or a"
               + " small CI machine from swapping; launches that would exceed it wait.",
-          "half of the physical memory, at least the largest tier",
+          "half of the physical memory, at least the largest tier; on Kubernetes, where nodes hold"
+              + " executors, spark.serverless.maxExecutors times the largest tier",
           "a size such as 8g, at least the largest tier and at most " + Values.MAX_SIZE,
           Values.mebibytesAtLeast(MIN_EXECUTOR_HEAP_MB));
 
@@ -200,10 +202,11 @@ public record ServerlessConfig(
           LEARN_ACROSS_RUNS,
           LEARNED_TIERS_FILE);
 
-  /** Every {@code spark.serverless.*} entry: the cluster manager's, then the gateway's. */
+  /** Every {@code spark.serverless.*} entry: the cluster manager's, the gateway's, Kubernetes'. */
   public static List<ConfigEntry<?>> allEntries() {
     List<ConfigEntry<?>> all = new ArrayList<>(ENTRIES);
     all.addAll(GatewayConfig.ENTRIES);
+    all.addAll(KubernetesConfig.ENTRIES);
     return List.copyOf(all);
   }
 
@@ -225,6 +228,7 @@ public record ServerlessConfig(
     requireNonNull(externalKillWindow, "externalKillWindow is null");
     requireNonNull(learnedTiersFile, "learnedTiersFile is null");
     requireNonNull(gateway, "gateway is null");
+    requireNonNull(kubernetes, "kubernetes is null");
   }
 
   /**
@@ -233,6 +237,17 @@ public record ServerlessConfig(
    * @throws InvalidConfigException naming the key, the value and what is allowed
    */
   public static ServerlessConfig from(Map<String, String> settings) {
+    return from(settings, false);
+  }
+
+  /**
+   * Parses and cross-checks all settings.
+   *
+   * @param onCluster executors run on a cluster's nodes, not on this host: the memory budget's
+   *     default no longer follows this host's memory
+   * @throws InvalidConfigException naming the key, the value and what is allowed
+   */
+  public static ServerlessConfig from(Map<String, String> settings, boolean onCluster) {
     rejectUnknownKeys(settings);
     TierLadder tiers = MEMORY_TIERS.readFrom(settings);
     int min = MIN_EXECUTORS.readFrom(settings);
@@ -244,7 +259,9 @@ public record ServerlessConfig(
     }
     long budgetMb =
         MEMORY_BUDGET.readFrom(settings)
-            .orElseGet(() -> Math.max(halfOfPhysicalMemoryMb(), tiers.largest().heapMb()));
+            .orElseGet(() -> onCluster
+                ? (long) max * tiers.largest().heapMb()
+                : Math.max(halfOfPhysicalMemoryMb(), tiers.largest().heapMb()));
     if (budgetMb < tiers.largest().heapMb()) {
       throw new InvalidConfigException(
           MEMORY_BUDGET.key() + "=" + budgetMb + "m cannot hold one executor of the largest tier "
@@ -271,7 +288,8 @@ public record ServerlessConfig(
             ? Optional.of(LEARNED_TIERS_FILE.readFrom(settings)
                 .orElseGet(() -> workDir.resolve("learned-tiers.json")))
             : Optional.empty(),
-        GatewayConfig.from(settings));
+        GatewayConfig.from(settings),
+        KubernetesConfig.from(settings, tiers));
   }
 
   private static void rejectUnknownKeys(Map<String, String> settings) {
@@ -286,7 +304,7 @@ public record ServerlessConfig(
       }
     }
     for (String key : settings.keySet()) {
-      if (key.startsWith(PREFIX) && !known.contains(key)) {
+      if (key.startsWith(PREFIX) && !known.contains(key) && !KubernetesConfig.isTierKey(key)) {
         unknown.add(key);
       }
     }

@@ -203,6 +203,24 @@ public sealed interface ExecutorExitReason {
     }
   }
 
+  /** The cluster had no node for it: its tier does not fit now. Neither a failure nor a kill. */
+  record NoRoom(ContainerExit.DidNotFit exit) implements ExecutorExitReason {
+    public NoRoom {
+      requireNonNull(exit, "exit is null");
+    }
+
+    @Override
+    public boolean causedByApp() {
+      return false;
+    }
+
+    @Override
+    public String describe() {
+      return "found no node with room for " + exit.requestedMb() + "Mi within "
+          + exit.waited().toSeconds() + " s: " + exit.reason();
+    }
+  }
+
   /** A registered executor's JVM exited by itself; Spark's exit codes tell whether the application is to blame. */
   record Crashed(ContainerExit.ExitedByItself exit) implements ExecutorExitReason {
     public Crashed {
@@ -268,6 +286,9 @@ public sealed interface ExecutorExitReason {
     }
     if (exit instanceof ContainerExit.FailedToStart) {
       return new FailedToStart(exit);
+    }
+    if (exit instanceof ContainerExit.DidNotFit didNotFit) {
+      return new NoRoom(didNotFit);
     }
     ContainerExit.ExitedByItself byItself = (ContainerExit.ExitedByItself) exit;
     return registered ? new Crashed(byItself) : new FailedToStart(byItself);

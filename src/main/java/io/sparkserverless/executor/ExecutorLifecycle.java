@@ -55,6 +55,25 @@ public final class ExecutorLifecycle {
     }
   }
 
+  /**
+   * A tier's pods found no node: the pool does not ask for that tier again before {@code
+   * retryAfterMillis}, and tasks that need it and no larger tier fits fail with {@code reason}.
+   */
+  public record TierDoesNotFit(String tier, long requestedMb, long pendingMillis, String reason,
+      long retryAfterMillis) implements Decision {
+    @Override
+    public List<String> logLines() {
+      return List.of("Tier " + tier + " pods pending " + pendingMillis / 1000 + " s: no node fits "
+          + requestedMb + "Mi (" + reason + "). Not launching tier " + tier + " again for "
+          + retryAfterMillis / 1000 + " s.");
+    }
+
+    @Override
+    public Severity severity() {
+      return Severity.WARNING;
+    }
+  }
+
   /** The pool stopped launching: executors keep failing to start, or keep being killed. */
   public record GaveUp(String message) implements Decision {
     @Override

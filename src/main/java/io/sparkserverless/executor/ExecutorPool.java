@@ -52,6 +52,8 @@ import org.slf4j.Logger;
 public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private static final Logger LOG = io.sparkserverless.Decisions.LOG;
   private static final Duration MAX_LAUNCH_BACKOFF = Duration.ofSeconds(10);
+  /** How often a container waiting for its place is looked at again. */
+  private static final Duration PLACEMENT_POLL = Duration.ofSeconds(1);
   /**
    * The default for {@code stableAfter}: an executor counts as started only once it has stayed
    * registered this long. One that registers and then dies at once (a failing executor plugin, a
@@ -105,6 +107,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   /** When recent kills from outside happened, oldest first, within the window. */
   private final Deque<Instant> externalKills = new ArrayDeque<>();
   private Instant nextLaunchNotBefore = Instant.MIN;
+  /** Tiers whose pods found no node, and when to try them again. */
+  private final Map<MemoryTier, Instant> unfitUntil = new TreeMap<>();
   private boolean gaveUp;
   private boolean closing;
   private boolean retryScheduled;
@@ -316,8 +320,21 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
           + lastLogLines(reason));
     } else if (reason.killedFromOutside()) {
       recordExternalKill(what, now);
+    } else if (reason instanceof ExecutorExitReason.NoRoom noRoom) {
+      recordNoRoom(tracked.handle.tier(), noRoom, now);
     }
     reconcile();
+  }
+
+  /** Capacity, not failure: the tier waits as long as its pod did before it is tried again. */
+  private void recordNoRoom(MemoryTier tier, ExecutorExitReason.NoRoom noRoom, Instant now) {
+    ContainerExit.DidNotFit exit = noRoom.exit();
+    Duration retryAfter = exit.waited().isZero() ? firstLaunchBackoff : exit.waited();
+    unfitUntil.put(tier, now.plus(retryAfter));
+    journal.record(new ExecutorLifecycle.TierDoesNotFit(tier.toString(), exit.requestedMb(),
+        exit.waited().toMillis(), exit.reason(), retryAfter.toMillis()));
+    listener.tierDoesNotFit(tier, "tier " + tier + " pods pending " + exit.waited().toSeconds()
+        + " s: no node fits " + exit.requestedMb() + "Mi (" + exit.reason() + ")");
   }
 
   private static String lastLogLines(ExecutorExitReason reason) {
@@ -416,6 +433,11 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
       scheduleRetry(Duration.between(now, nextLaunchNotBefore));
       return false;
     }
+    Instant unfit = unfitUntil.get(tier);
+    if (unfit != null && now.isBefore(unfit)) {
+      scheduleRetry(Duration.between(now, unfit));
+      return false;
+    }
     if (!withinLimits(tier)) {
       if (!waitingForBudgetLogged) {
         LOG.info(
@@ -445,16 +467,40 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
     journal.record(new ExecutorLifecycle.Launched(executorId, tier.toString(), handle.cores(),
         handle.description(), reservedFor.orElse("")));
     listener.executorLaunched(handle);
+    armRegistrationTimeout(executorId, tracked);
+  }
+
+  /**
+   * Stops an executor that does not register in time, counting from when its container had a place
+   * to run: a pod waiting for a node or pulling its image is the launcher's to bound.
+   */
+  private void armRegistrationTimeout(String executorId, Tracked tracked) {
     schedule(() -> {
-      if (tracked.phase == Phase.STARTING && executors.get(executorId) == tracked) {
-        LOG.warn("Executor {} did not register within {} ({}); stopping it, which counts as a"
-            + " launch failure.", executorId, seconds(config.registrationTimeout()),
-            ServerlessConfig.REGISTRATION_TIMEOUT.key());
-        // Its exit, when the launcher reports it, is counted (with its last log lines).
-        requestStop(tracked, StopRequest.REGISTRATION_TIMEOUT);
-        publishSnapshot();
+      if (tracked.phase != Phase.STARTING || executors.get(executorId) != tracked) {
+        return;
       }
+      if (launcher.awaitingPlacement(executorId)) {
+        schedule(() -> awaitPlacement(executorId, tracked), PLACEMENT_POLL);
+        return;
+      }
+      LOG.warn("Executor {} did not register within {} ({}); stopping it, which counts as a"
+          + " launch failure.", executorId, seconds(config.registrationTimeout()),
+          ServerlessConfig.REGISTRATION_TIMEOUT.key());
+      // Its exit, when the launcher reports it, is counted (with its last log lines).
+      requestStop(tracked, StopRequest.REGISTRATION_TIMEOUT);
+      publishSnapshot();
     }, config.registrationTimeout());
+  }
+
+  private void awaitPlacement(String executorId, Tracked tracked) {
+    if (tracked.phase != Phase.STARTING || executors.get(executorId) != tracked) {
+      return;
+    }
+    if (launcher.awaitingPlacement(executorId)) {
+      schedule(() -> awaitPlacement(executorId, tracked), PLACEMENT_POLL);
+    } else {
+      armRegistrationTimeout(executorId, tracked);
+    }
   }
 
   private void recordLaunchFailure(String what) {

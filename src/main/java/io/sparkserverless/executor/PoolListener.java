@@ -30,4 +30,10 @@ public interface PoolListener {
    * message} says which bound was reached and the key that changes it. Called once.
    */
   void launchesKeepFailing(String message);
+
+  /**
+   * The cluster has no room for executors of this tier now (a pod stayed unschedulable). Tasks
+   * that need it, where no larger tier fits either, cannot run: {@code message} says why.
+   */
+  default void tierDoesNotFit(io.sparkserverless.tier.MemoryTier tier, String message) {}
 }

@@ -2,6 +2,7 @@ package io.sparkserverless.launcher;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -86,6 +87,32 @@ public sealed interface ContainerExit {
       requireNonNull(reason, "reason is null");
       requireNonNull(exitCode, "exitCode is null");
       lastLogLines = List.copyOf(lastLogLines);
+    }
+  }
+
+  /**
+   * The cluster had no room for it: it stayed unschedulable past the launcher's bound, and the
+   * launcher removed it. Capacity, not failure: the tier does not fit now.
+   *
+   * @param reason what the cluster's scheduler said, such as {@code 0/3 nodes are available: 3
+   *     Insufficient memory.}
+   * @param requestedMb the memory the container asked for
+   * @param waited how long it waited for a node
+   */
+  record DidNotFit(String reason, long requestedMb, Duration waited) implements ContainerExit {
+    public DidNotFit {
+      requireNonNull(reason, "reason is null");
+      requireNonNull(waited, "waited is null");
+    }
+
+    @Override
+    public OptionalInt exitCode() {
+      return OptionalInt.empty();
+    }
+
+    @Override
+    public List<String> lastLogLines() {
+      return List.of();
     }
   }
 }

@@ -27,6 +27,16 @@ public interface ExecutorLauncher extends AutoCloseable {
    */
   void stop(String executorId);
 
+  /**
+   * Whether the executor's container is still waiting for a place to run: a node, its image. Its
+   * registration timeout does not run meanwhile; the launcher bounds that wait itself and reports
+   * {@link ContainerExit.DidNotFit} or {@link ContainerExit.FailedToStart}. Callable from any
+   * thread.
+   */
+  default boolean awaitingPlacement(String executorId) {
+    return false;
+  }
+
   /** What this launcher's executors may use, all together; constant for a launcher's life. */
   LauncherCapacity capacity();
 
