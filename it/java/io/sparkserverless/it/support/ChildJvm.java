@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -41,6 +42,13 @@ public final class ChildJvm implements AutoCloseable {
   public static ChildJvm start(
       String name, List<String> classPath, List<String> jvmOptions, String mainClass,
       List<String> arguments, Path logDirectory) throws IOException {
+    return start(name, classPath, jvmOptions, mainClass, arguments, logDirectory, Map.of());
+  }
+
+  /** As {@link #start(String, List, List, String, List, Path)}, with these variables added to the environment. */
+  public static ChildJvm start(
+      String name, List<String> classPath, List<String> jvmOptions, String mainClass,
+      List<String> arguments, Path logDirectory, Map<String, String> environment) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -51,6 +59,7 @@ public final class ChildJvm implements AutoCloseable {
     Files.createDirectories(logDirectory);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.directory(logDirectory.toFile());
+    builder.environment().putAll(environment);
     return new ChildJvm(name, builder.start(), logDirectory.resolve(name + ".log"));
   }
 

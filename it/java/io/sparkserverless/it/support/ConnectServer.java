@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real Spark Connect server on spark-serverless://local, started as bin/spark-serverless starts
+ * A real Spark Connect server on spark-serverless://local (or another master), started as bin/spark-serverless starts
  * it (spark-submit through SubmitMain, which adds a fresh RPC secret) with the project's spark-conf/
  * (lane gateway, FAIR pools, plugin, RPC authentication) on ephemeral ports.
  */
@@ -40,10 +40,16 @@ public final class ConnectServer implements AutoCloseable {
   }
 
   public static ConnectServer start(Path work, Map<String, String> conf) throws IOException {
+    return start(work, "spark-serverless://local", conf, Map.of());
+  }
+
+  /** A server on {@code master}, with {@code environment} added to its JVM's (e.g. KUBECONFIG). */
+  public static ConnectServer start(Path work, String master, Map<String, String> conf,
+      Map<String, String> environment) throws IOException {
     Path home = SparkRuntime.projectHome();
     List<String> arguments = new ArrayList<>(List.of(
         "--properties-file", home.resolve("spark-conf/spark-defaults.conf").toString(),
-        "--master", "spark-serverless://local",
+        "--master", master,
         "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
         "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
         "--conf", "spark.connect.grpc.binding.port=0",
@@ -62,7 +68,7 @@ public final class ConnectServer implements AutoCloseable {
     classPath.add(SparkRuntime.projectJar().toString());
     classPath.addAll(SparkRuntime.serverClassPath());
     ChildJvm jvm = ChildJvm.start("connect-server", classPath, jvmOptions,
-        "io.sparkserverless.cli.SubmitMain", arguments, work);
+        "io.sparkserverless.cli.SubmitMain", arguments, work, environment);
     try {
       String metricsLine = jvm.awaitLine(line -> METRICS.matcher(line).find(), Duration.ofMinutes(2));
       Matcher metrics = METRICS.matcher(metricsLine);

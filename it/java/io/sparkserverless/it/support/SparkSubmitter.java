@@ -18,6 +18,16 @@ public final class SparkSubmitter {
   public static ChildJvm submit(
       Path workDirectory, Map<String, String> conf, Class<?> mainClass, List<String> appArguments,
       Class<?>... appClasses) throws IOException {
+    return submit(workDirectory, conf, Map.of(), mainClass, appArguments, appClasses);
+  }
+
+  /**
+   * As {@link #submit(Path, Map, Class, List, Class[])}, with {@code environment} added to the
+   * driver's (e.g. KUBECONFIG); {@code spark.master} in {@code conf} chooses the master.
+   */
+  public static ChildJvm submit(
+      Path workDirectory, Map<String, String> conf, Map<String, String> environment, Class<?> mainClass,
+      List<String> appArguments, Class<?>... appClasses) throws IOException {
     List<Class<?>> classes = new ArrayList<>(List.of(appClasses));
     classes.add(mainClass);
     Path appJar = SparkRuntime.jarOf(workDirectory, classes.toArray(new Class<?>[0]));
@@ -44,6 +54,6 @@ public final class SparkSubmitter {
     jvmOptions.add("-Dlog4j2.configurationFile="
         + SparkRuntime.projectHome().resolve("spark-conf/log4j2.properties").toUri());
     return ChildJvm.start("spark-submit-" + mainClass.getSimpleName(), SparkRuntime.serverClassPath(),
-        jvmOptions, "org.apache.spark.deploy.SparkSubmit", arguments, workDirectory);
+        jvmOptions, "org.apache.spark.deploy.SparkSubmit", arguments, workDirectory, environment);
   }
 }
