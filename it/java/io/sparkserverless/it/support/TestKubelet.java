@@ -133,6 +133,8 @@ public final class TestKubelet implements AutoCloseable {
   private final List<Throwable> errors = new CopyOnWriteArrayList<>();
   /** Pods this kubelet has taken on, by uid, in the order it saw them. */
   private final Map<String, PodRun> runs = new LinkedHashMap<>();
+  /** Every pod this kubelet took on, deleted ones too, in the order it saw them. */
+  private final List<PodRun> history = new ArrayList<>();
   /** The last pod of each name, kept after deletion so that tests can read its files. */
   private final Map<String, PodRun> latestByName = new LinkedHashMap<>();
   private SharedIndexInformer<Pod> informer;
@@ -199,6 +201,15 @@ public final class TestKubelet implements AutoCloseable {
   public Optional<ProcessHandle> process(String podName) throws Exception {
     return call(() -> Optional.ofNullable(latestByName.get(podName)).map(run -> run.process)
         .map(Process::toHandle).filter(ProcessHandle::isAlive));
+  }
+
+  /**
+   * Every pod this kubelet took on, deleted ones too, in the order it saw them: each as the API server
+   * last showed it, with the status this kubelet last wrote (or would have, for a pod already gone).
+   */
+  public List<Pod> podsSeen() throws Exception {
+    return call(() -> history.stream().map(run -> new PodBuilder(run.pod).withStatus(run.status()).build())
+        .toList());
   }
 
   /** How many times a process was started for the pod's container (0: never got that far). */
@@ -309,6 +320,7 @@ public final class TestKubelet implements AutoCloseable {
       run = new PodRun(pod);
       runs.put(run.uid, run);
       latestByName.put(run.name, run);
+      history.add(run);
       log("seen " + run + " requests memory=" + run.memoryRequest + " cpu=" + run.cpuRequestMillis
           + "m limit memory=" + run.memoryLimit);
       if (ours) {
