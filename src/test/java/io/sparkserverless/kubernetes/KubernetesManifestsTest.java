@@ -46,6 +46,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,7 +59,6 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,6 +75,8 @@ class KubernetesManifestsTest {
   private static final String DEPLOYMENT = "spark-serverless-connect";
   private static final String SERVICE = "spark-serverless-driver";
   private static final String CONNECT_SERVER_COMMAND = "/opt/spark-serverless/bin/connect-server";
+  /** A name the Deployment's ReplicaSet could give the driver pod. */
+  private static final String DRIVER_POD = DEPLOYMENT + "-5d8f7c9b4-x2x7q";
 
   /** Held so that its level stays: the mock server logs every request at INFO. */
   private static final Logger MOCK_SERVER_LOG = Logger.getLogger(MockWebServer.class.getName());
@@ -352,22 +354,14 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theClusterDefaultsServerlessKeysOutsideKubernetesAreValid() {
+  void everyServerlessKeyTheClusterDefaultsAndTheConnectServerSetExistsAndParses() {
     Map<String, String> settings = serverlessSettings();
-    settings.keySet().removeIf(key -> key.startsWith(ServerlessConfig.PREFIX + "kubernetes."));
-    assertFalse(settings.isEmpty());
-    ServerlessConfig config = assertDoesNotThrow(() -> ServerlessConfig.from(settings));
-    assertEquals(16 * 1024L, config.memoryBudgetMb());
-  }
-
-  @Test
-  @Disabled("spark.serverless.kubernetes.container.image, .namespace, .serviceAccountName and"
-      + " .driverPodName are not ServerlessConfig entries on main yet (being added with the launcher);"
-      + " ServerlessConfig.from refuses them as unknown")
-  void everyServerlessKeyTheClusterDefaultsAndTheConnectServerSetExists() {
-    Map<String, String> settings = serverlessSettings();
-    assertTrue(settings.keySet().stream().anyMatch(key -> key.startsWith(ServerlessConfig.PREFIX + "kubernetes.")));
-    assertDoesNotThrow(() -> ServerlessConfig.from(settings));
+    ServerlessConfig config = assertDoesNotThrow(() -> ServerlessConfig.from(settings, true));
+    assertEquals(Optional.of(connectServer().getImage()), config.kubernetes().image());
+    assertEquals(Optional.of(NAMESPACE), config.kubernetes().namespace());
+    assertEquals(Optional.of(ACCOUNT), config.kubernetes().serviceAccountName());
+    assertEquals(Optional.of(DRIVER_POD), config.kubernetes().driverPodName());
+    assertEquals(4 * 4096L, config.memoryBudgetMb(), "spark-defaults.conf says 16g: 4 x the 4g tier");
   }
 
   /** The spark.serverless.* settings of spark-defaults.conf and of the Connect server's --conf options. */
@@ -380,10 +374,25 @@ class KubernetesManifestsTest {
     });
     connectServerConfs().forEach((key, value) -> {
       if (key.startsWith(ServerlessConfig.PREFIX)) {
-        settings.put(key, value);
+        settings.put(key, expandedByTheKubelet(value));
       }
     });
     return settings;
+  }
+
+  /** A $(VAR) of the container's downward-API env, replaced as the kubelet does before the JVM starts. */
+  private static String expandedByTheKubelet(String value) {
+    Map<String, String> fields = Map.of("metadata.name", DRIVER_POD, "metadata.namespace", NAMESPACE,
+        "status.podIP", "10.244.0.7");
+    String expanded = value;
+    for (EnvVar env : connectServer().getEnv()) {
+      if (env.getValueFrom() != null && env.getValueFrom().getFieldRef() != null) {
+        expanded = expanded.replace("$(" + env.getName() + ")",
+            fields.get(env.getValueFrom().getFieldRef().getFieldPath()));
+      }
+    }
+    assertFalse(expanded.contains("$("), "a reference the kubelet would not expand: " + value);
+    return expanded;
   }
 
   /** spark-defaults.conf read as Spark reads a properties file: java.util.Properties, values trimmed. */
