@@ -338,13 +338,14 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theClusterDefaultsRunExecutorsAsPodsOfTheConnectServersImageAndAccount() {
+  void theClusterDefaultsRunExecutorsAsPodsOfTheConnectServersImageUnderTheDefaultAccount() {
     Map<String, String> defaults = sparkDefaults();
     assertEquals("spark-serverless://kubernetes", defaults.get("spark.master"));
     assertEquals("true", defaults.get("spark.authenticate"));
     assertEquals(connectServer().getImage(), defaults.get("spark.serverless.kubernetes.container.image"));
     assertEquals(NAMESPACE, defaults.get("spark.serverless.kubernetes.namespace"));
-    assertEquals(ACCOUNT, defaults.get("spark.serverless.kubernetes.serviceAccountName"));
+    assertFalse(defaults.containsKey("spark.serverless.kubernetes.serviceAccountName"),
+        "executors need none of the driver's rights");
     assertEquals("1g,2g,4g", defaults.get("spark.serverless.executor.memoryTiers"));
     assertEquals("FAIR", defaults.get("spark.scheduler.mode"));
     assertEquals("io.sparkserverless.metrics.ServerlessPlugin", defaults.get("spark.plugins"));
@@ -359,7 +360,7 @@ class KubernetesManifestsTest {
     ServerlessConfig config = assertDoesNotThrow(() -> ServerlessConfig.from(settings, true));
     assertEquals(Optional.of(connectServer().getImage()), config.kubernetes().image());
     assertEquals(Optional.of(NAMESPACE), config.kubernetes().namespace());
-    assertEquals(Optional.of(ACCOUNT), config.kubernetes().serviceAccountName());
+    assertEquals(Optional.empty(), config.kubernetes().serviceAccountName());
     assertEquals(Optional.of(DRIVER_POD), config.kubernetes().driverPodName());
     assertEquals(4 * 4096L, config.memoryBudgetMb(), "spark-defaults.conf says 16g: 4 x the 4g tier");
   }
