@@ -101,11 +101,11 @@ public record KubernetesConfig(
             throw new IllegalArgumentException("unknown policy");
           });
 
-  public static final ConfigEntry<List<String>> IMAGE_PULL_SECRETS =
-      ConfigEntry.withDefault(
+  public static final ConfigEntry<Optional<List<String>>> IMAGE_PULL_SECRETS =
+      ConfigEntry.optional(
           KUBERNETES + "container.imagePullSecrets",
           "Secrets in the namespace that hold credentials for the image's registry.",
-          "",
+          "none",
           "comma-separated Secret names",
           text -> {
             List<String> names = new ArrayList<>();
@@ -167,10 +167,10 @@ public record KubernetesConfig(
   /** Documents the per-tier node selector keys; read by pattern, not by this key. */
   public static final ConfigEntry<Optional<String>> TIER_NODE_SELECTOR =
       ConfigEntry.optional(
-          TIER_PREFIX + "<tier>.nodeSelector.<label>",
-          "A node label that the tier's pods require, e.g. spark.serverless.kubernetes.tier.4g"
-              + ".nodeSelector.node-pool=highmem; one key per label. <tier> is one of"
-              + " spark.serverless.executor.memoryTiers.",
+          TIER_PREFIX + "TIER.nodeSelector.LABEL",
+          "A node label that the pods of tier TIER require, one key per LABEL: TIER 4g, LABEL"
+              + " node-pool and the value highmem put 4g executors on nodes labelled"
+              + " node-pool=highmem. TIER is one of spark.serverless.executor.memoryTiers.",
           "none",
           "a label value: at most 63 letters, digits, '-', '_' or '.'",
           text -> matching(text, LABEL_VALUE));
@@ -178,8 +178,8 @@ public record KubernetesConfig(
   /** Documents the per-tier tolerations key; read by pattern, not by this key. */
   public static final ConfigEntry<Optional<String>> TIER_TOLERATIONS =
       ConfigEntry.optional(
-          TIER_PREFIX + "<tier>.tolerations",
-          "Node taints that the tier's pods tolerate, e.g. dedicated=highmem:NoSchedule.",
+          TIER_PREFIX + "TIER.tolerations",
+          "Node taints that the pods of tier TIER tolerate, e.g. dedicated=highmem:NoSchedule.",
           "none",
           "comma-separated key[=value]:effect, effect NoSchedule, PreferNoSchedule or NoExecute",
           text -> text);
@@ -224,8 +224,8 @@ public record KubernetesConfig(
         throw new InvalidConfigException("Unknown setting " + key + ": per-tier Kubernetes keys are "
             + TIER_NODE_SELECTOR.key() + " and " + TIER_TOLERATIONS.key());
       }
-      MemoryTier tier = tierNamed(matcher.group(1), key, tiers);
       String value = setting.getValue().trim();
+      MemoryTier tier = tierNamed(matcher.group(1), key, setting.getValue(), tiers);
       if (matcher.group(3) != null) {
         String label = matcher.group(3);
         if (!QUALIFIED_NAME.matcher(label).matches()) {
@@ -251,7 +251,7 @@ public record KubernetesConfig(
         NAMESPACE.readFrom(settings),
         IMAGE.readFrom(settings),
         IMAGE_PULL_POLICY.readFrom(settings),
-        IMAGE_PULL_SECRETS.readFrom(settings),
+        IMAGE_PULL_SECRETS.readFrom(settings).orElse(List.of()),
         SERVICE_ACCOUNT.readFrom(settings),
         POD_TEMPLATE_FILE.readFrom(settings),
         DRIVER_POD_NAME.readFrom(settings),
@@ -260,7 +260,7 @@ public record KubernetesConfig(
         placements);
   }
 
-  private static MemoryTier tierNamed(String text, String key, TierLadder tiers) {
+  private static MemoryTier tierNamed(String text, String key, String value, TierLadder tiers) {
     try {
       MemoryTier named = new MemoryTier(Values.parseMebibytes(text));
       if (tiers.tiers().contains(named)) {
@@ -269,7 +269,8 @@ public record KubernetesConfig(
     } catch (IllegalArgumentException e) {
       // Reported below with the tiers there are.
     }
-    throw new InvalidConfigException("Unknown tier '" + text + "' in " + key + ": the tiers of "
+    throw new InvalidConfigException("Unknown tier '" + text + "' in " + key + "='"
+        + InvalidConfigException.abbreviate(value) + "': the tiers of "
         + ServerlessConfig.MEMORY_TIERS.key() + " are " + tiers.tiers());
   }
 
