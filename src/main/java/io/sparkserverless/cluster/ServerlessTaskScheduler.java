@@ -396,22 +396,26 @@ public class ServerlessTaskScheduler extends TaskSchedulerImpl implements LaneGa
   /**
    * The cluster has no node for the tier now. Tasks that need the largest tier have nowhere left to
    * go: their task sets fail with the cluster's message instead of waiting for ever. Tasks that
-   * need a lower tier wait; the pool tries the tier again later.
+   * need a lower tier, or that a registered executor of the tier will run in turn, wait; the pool
+   * tries the tier again later.
    */
   public synchronized void tierDoesNotFit(MemoryTier tier, String message) {
-    if (!tier.equals(config.memoryTiers().largest())) {
+    // A live executor of the tier will run them in turn.
+    if (!tier.equals(config.memoryTiers().largest()) || services == null
+        || services.hasRegistered(tier)) {
       return;
     }
     for (TierAwareTaskSetManager manager : List.copyOf(managers)) {
       if (manager.isZombie()) {
         continue;
       }
-      java.util.OptionalInt partition = manager.unfinishedPartitionNeeding(tier);
+      java.util.OptionalInt partition = manager.waitingPartitionNeeding(tier);
       if (partition.isPresent()) {
         String reason = "Partition " + partition.getAsInt() + " of stage " + manager.stageId()
             + " needs the largest tier, " + tier + ", and the cluster cannot place it: " + message
-            + ". Raise the nodes' memory, or lower " + io.sparkserverless.config.ServerlessConfig
-            .MEMORY_TIERS.key() + " to what the nodes hold.";
+            + ". Add nodes with that much memory, lower " + io.sparkserverless.config.ServerlessConfig
+            .MEMORY_TIERS.key() + " to what the nodes hold, or give the cluster longer to add"
+            + " nodes (" + io.sparkserverless.config.KubernetesConfig.PENDING_TIMEOUT.key() + ").";
         io.sparkserverless.Decisions.LOG.warn("Failing stage {}: {}", manager.stageId(), reason);
         manager.abort(reason, scala.Option.empty());
       }

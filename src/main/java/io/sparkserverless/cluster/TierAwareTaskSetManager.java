@@ -234,11 +234,12 @@ final class TierAwareTaskSetManager extends TaskSetManager {
     }
   }
 
-  /** The partition of an unfinished task that needs this tier, if any. */
-  java.util.OptionalInt unfinishedPartitionNeeding(MemoryTier tier) {
+  /** The partition of a task waiting to start that needs this tier, if any (running ones have a place). */
+  java.util.OptionalInt waitingPartitionNeeding(MemoryTier tier) {
     boolean[] successful = successful();
+    int[] copiesRunning = copiesRunning();
     for (int index = 0; index < tierOfIndex.length; index++) {
-      if (!successful[index] && tierOfIndex[index].equals(tier)) {
+      if (!successful[index] && copiesRunning[index] == 0 && tierOfIndex[index].equals(tier)) {
         return java.util.OptionalInt.of(partitionOf(index));
       }
     }

@@ -101,11 +101,11 @@ public record KubernetesConfig(
             throw new IllegalArgumentException("unknown policy");
           });
 
-  public static final ConfigEntry<List<String>> IMAGE_PULL_SECRETS =
-      ConfigEntry.withDefault(
+  public static final ConfigEntry<Optional<List<String>>> IMAGE_PULL_SECRETS =
+      ConfigEntry.optional(
           KUBERNETES + "container.imagePullSecrets",
           "Secrets in the namespace that hold credentials for the image's registry.",
-          "",
+          "none",
           "comma-separated Secret names",
           text -> {
             List<String> names = new ArrayList<>();
@@ -211,6 +211,11 @@ public record KubernetesConfig(
     return key.startsWith(TIER_PREFIX);
   }
 
+  /** Whether a key has the form of a per-tier key, such as {@code ...tier.4g.tolerations}. */
+  static boolean isTierKeyForm(String key) {
+    return TIER_KEY.matcher(key).matches();
+  }
+
   static KubernetesConfig from(Map<String, String> settings, TierLadder tiers) {
     Map<MemoryTier, Map<String, String>> selectors = new TreeMap<>();
     Map<MemoryTier, List<Toleration>> tolerations = new TreeMap<>();
@@ -221,10 +226,10 @@ public record KubernetesConfig(
       }
       Matcher matcher = TIER_KEY.matcher(key);
       if (!matcher.matches()) {
-        throw new InvalidConfigException("Unknown setting " + key + ": per-tier Kubernetes keys are "
-            + TIER_NODE_SELECTOR.key() + " and " + TIER_TOLERATIONS.key());
+        throw new InvalidConfigException(key, setting.getValue(), "no such setting: the per-tier"
+            + " Kubernetes keys are " + TIER_NODE_SELECTOR.key() + " and " + TIER_TOLERATIONS.key());
       }
-      MemoryTier tier = tierNamed(matcher.group(1), key, tiers);
+      MemoryTier tier = tierNamed(matcher.group(1), key, setting.getValue(), tiers);
       String value = setting.getValue().trim();
       if (matcher.group(3) != null) {
         String label = matcher.group(3);
@@ -251,7 +256,7 @@ public record KubernetesConfig(
         NAMESPACE.readFrom(settings),
         IMAGE.readFrom(settings),
         IMAGE_PULL_POLICY.readFrom(settings),
-        IMAGE_PULL_SECRETS.readFrom(settings),
+        IMAGE_PULL_SECRETS.readFrom(settings).orElse(List.of()),
         SERVICE_ACCOUNT.readFrom(settings),
         POD_TEMPLATE_FILE.readFrom(settings),
         DRIVER_POD_NAME.readFrom(settings),
@@ -260,7 +265,7 @@ public record KubernetesConfig(
         placements);
   }
 
-  private static MemoryTier tierNamed(String text, String key, TierLadder tiers) {
+  private static MemoryTier tierNamed(String text, String key, String value, TierLadder tiers) {
     try {
       MemoryTier named = new MemoryTier(Values.parseMebibytes(text));
       if (tiers.tiers().contains(named)) {
@@ -269,8 +274,8 @@ public record KubernetesConfig(
     } catch (IllegalArgumentException e) {
       // Reported below with the tiers there are.
     }
-    throw new InvalidConfigException("Unknown tier '" + text + "' in " + key + ": the tiers of "
-        + ServerlessConfig.MEMORY_TIERS.key() + " are " + tiers.tiers());
+    throw new InvalidConfigException(key, value, "the key names tier '" + text + "', and the tiers"
+        + " of " + ServerlessConfig.MEMORY_TIERS.key() + " are " + tiers.tiers());
   }
 
   private static List<Toleration> parseTolerations(String key, String text) {

@@ -111,7 +111,8 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   private final Map<MemoryTier, Instant> unfitUntil = new TreeMap<>();
   private boolean gaveUp;
   private boolean closing;
-  private boolean retryScheduled;
+  /** When the earliest pending retry runs; a later one never delays a sooner one. */
+  private Instant retryAt;
   private boolean waitingForBudgetLogged;
   private double endedExecutorGbSeconds;
   private double endedExecutorCoreSeconds;
@@ -572,10 +573,13 @@ public final class ExecutorPool implements ExecutorExitListener, AutoCloseable {
   }
 
   private void scheduleRetry(Duration delay) {
-    if (!retryScheduled) {
-      retryScheduled = true;
+    Instant at = clock.instant().plus(delay);
+    if (retryAt == null || at.isBefore(retryAt)) {
+      retryAt = at;
       schedule(() -> {
-        retryScheduled = false;
+        if (at.equals(retryAt)) {
+          retryAt = null;
+        }
         reconcile();
       }, delay);
     }

@@ -169,7 +169,8 @@ public record KubernetesCluster(KubernetesClient client, ExecutorPods.Settings s
           + " (found through the in-cluster service account, or KUBECONFIG / ~/.kube/config)"
           + " refused or could not be reached in namespace " + settings.namespace() + ": "
           + e.getMessage() + ". The driver's service account needs pods (create, get, list, watch,"
-          + " delete) and secrets (create, get, delete) there: see kubernetes/rbac.yaml.");
+          + " delete, deletecollection), pods/log (get) and secrets (create, get, delete) there: see"
+          + " kubernetes/rbac.yaml.");
     }
   }
 }

@@ -155,9 +155,9 @@ public final class KubernetesLauncher implements ExecutorLauncher {
           .withGracePeriod(0).delete();
     }
     for (String deadApp : deadApps) {
+      // By name: deleting by label is deletecollection, which the launcher's Role does not grant.
       client.secrets().inNamespace(settings.namespace())
-          .withLabel(ExecutorPods.APP_SELECTOR_LABEL, deadApp)
-          .withLabel(ExecutorPods.MANAGED_BY_LABEL, ExecutorPods.MANAGED_BY).delete();
+          .withName(ExecutorPods.secretName(settings.appName(), deadApp)).delete();
     }
     return names;
   }

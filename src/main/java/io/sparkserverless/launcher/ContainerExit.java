@@ -99,20 +99,22 @@ public sealed interface ContainerExit {
    * @param requestedMb the memory the container asked for
    * @param waited how long it waited for a node
    */
-  record DidNotFit(String reason, long requestedMb, Duration waited) implements ContainerExit {
+  record DidNotFit(String reason, long requestedMb, Duration waited, List<String> lastLogLines)
+      implements ContainerExit {
     public DidNotFit {
       requireNonNull(reason, "reason is null");
       requireNonNull(waited, "waited is null");
+      lastLogLines = List.copyOf(lastLogLines);
+    }
+
+    /** A container that never ran has no log. */
+    public DidNotFit(String reason, long requestedMb, Duration waited) {
+      this(reason, requestedMb, waited, List.of());
     }
 
     @Override
     public OptionalInt exitCode() {
       return OptionalInt.empty();
-    }
-
-    @Override
-    public List<String> lastLogLines() {
-      return List.of();
     }
   }
 }

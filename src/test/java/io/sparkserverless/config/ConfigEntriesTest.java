@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Walks every configuration entry, so a new setting cannot go undocumented or ship a bad default. */
 class ConfigEntriesTest {
-  private static final Pattern SERVERLESS_KEY = Pattern.compile("spark\\.serverless\\.[A-Za-z.]+[A-Za-z]");
+  private static final Pattern SERVERLESS_KEY = Pattern.compile("spark\\.serverless\\.[A-Za-z0-9.<>-]+[A-Za-z>]");
 
   static Stream<ConfigEntry<?>> entries() {
     return ServerlessConfig.allEntries().stream();
@@ -103,7 +103,7 @@ class ConfigEntriesTest {
     Set<String> unknown = new TreeSet<>();
     Matcher matcher = SERVERLESS_KEY.matcher(text);
     while (matcher.find()) {
-      if (!known.contains(matcher.group())) {
+      if (!known.contains(matcher.group()) && !KubernetesConfig.isTierKeyForm(matcher.group())) {
         unknown.add(matcher.group());
       }
     }

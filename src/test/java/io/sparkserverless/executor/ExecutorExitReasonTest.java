@@ -39,6 +39,8 @@ class ExecutorExitReasonTest {
       new ContainerExit.Evicted("Evicted: The node was low on memory", OptionalInt.empty(), LOG);
   private static final ContainerExit PREEMPTED =
       new ContainerExit.Evicted("Preempted", OptionalInt.of(143), LOG);
+  private static final ContainerExit NO_NODE = new ContainerExit.DidNotFit(
+      "0/3 nodes are available: 3 Insufficient memory.", 4505, java.time.Duration.ofSeconds(60), LOG);
   private static final ContainerExit NOT_CREATED =
       new ContainerExit.FailedToStart("ErrImagePull: image not found", OptionalInt.empty(), LOG);
 
@@ -82,6 +84,8 @@ class ExecutorExitReasonTest {
         new Row(EVICTED, none, false, Evicted.class, false, false, true),
         new Row(EVICTED, none, true, Evicted.class, false, false, true),
         new Row(PREEMPTED, none, true, Evicted.class, false, false, true),
+        // No node for it: capacity, neither the executor's failure nor a kill.
+        new Row(NO_NODE, none, false, ExecutorExitReason.NoRoom.class, false, false, false),
         // A registered executor that ended by itself: Spark's exit codes tell who is to blame.
         new Row(byItself(52), none, true, Crashed.class, false, false, false), // judged per task
         new Row(byItself(50), none, true, Crashed.class, true, false, false),

@@ -246,6 +246,10 @@ class KubernetesLauncherTest {
     client.pods().inNamespace(NAMESPACE).resource(ExecutorPods.podFor(
         spec("2", ONE_G, DRIVER_URL), settingsFor("app-same-address"))).create();
 
+    String deadSecret = ExecutorPods.secretName("nightly etl", "app-dead");
+    client.secrets().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(deadSecret).endMetadata().build()).create();
+
     List<String> removed = KubernetesLauncher.removeOrphans(client, settings(Optional.empty()),
         DRIVER_URL, liveDriver::equals);
 
@@ -254,6 +258,7 @@ class KubernetesLauncherTest {
         removed.stream().sorted().toList());
     assertNotNull(client.pods().inNamespace(NAMESPACE).withName(ExecutorPods.podName(alive, "1")).get());
     assertNull(client.pods().inNamespace(NAMESPACE).withName(ExecutorPods.podName(dead, "1")).get());
+    assertNull(client.secrets().inNamespace(NAMESPACE).withName(deadSecret).get());
   }
 
   private KubernetesLauncher launcher(ExecutorPods.Settings settings, Duration pendingTimeout) {
