@@ -83,7 +83,9 @@ class KubernetesIT {
         assertEquals(List.of(), errors, "the kubelet itself failed");
       }
     } finally {
-      kubernetes.close();
+      if (kubernetes != null) {
+        kubernetes.close();
+      }
     }
   }
 

@@ -70,7 +70,9 @@ class TestKubeletIT {
         assertEquals(List.of(), errors, "the kubelet itself failed");
       }
     } finally {
-      kubernetes.close();
+      if (kubernetes != null) {
+        kubernetes.close();
+      }
     }
   }
 
@@ -179,7 +181,8 @@ class TestKubeletIT {
         .endSecretKeyRef().endValueFrom().build()));
     create(pod);
 
-    Pod missing = await("waits-for-secret", waitingIn("CreateContainerConfigError"), "in CreateContainerConfigError");
+    Pod missing = await("waits-for-secret", waitingIn("CreateContainerConfigError"),
+        "in CreateContainerConfigError");
     assertEquals("secret \"later-secret\" not found", waiting(missing).getMessage());
     assertEquals(0, kubelet.launches("waits-for-secret"));
 
@@ -272,7 +275,8 @@ class TestKubeletIT {
     Pod restarted = await("crashing", p -> !p.getStatus().getContainerStatuses().isEmpty()
         && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1
         && launches("crashing") >= 2, "restarted");
-    assertEquals(3, restarted.getStatus().getContainerStatuses().get(0).getLastState().getTerminated().getExitCode());
+    assertEquals(3, restarted.getStatus().getContainerStatuses().get(0).getLastState().getTerminated()
+        .getExitCode());
     assertEquals("Running", restarted.getStatus().getPhase());
   }
 

@@ -17,9 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A real Spark Connect server on spark-serverless://local (or another master), started as bin/spark-serverless starts
- * it (spark-submit through SubmitMain, which adds a fresh RPC secret) with the project's spark-conf/
- * (lane gateway, FAIR pools, plugin, RPC authentication) on ephemeral ports.
+ * A real Spark Connect server on spark-serverless://local (or another master), started as
+ * bin/spark-serverless starts it (spark-submit through SubmitMain, which adds a fresh RPC secret)
+ * with the project's spark-conf/ (lane gateway, FAIR pools, plugin, RPC authentication) on
+ * ephemeral ports.
  */
 public final class ConnectServer implements AutoCloseable {
   private static final Pattern STARTED = Pattern.compile("Spark Connect server started at: .*?:(\\d+)");

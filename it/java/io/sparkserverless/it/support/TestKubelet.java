@@ -443,9 +443,9 @@ public final class TestKubelet implements AutoCloseable {
     run.startTime = now();
     run.condition("PodScheduled", "True", null, null);
     run.condition("Initialized", "True", null, null);
-    run.condition("Ready", "False", "ContainersNotReady", "containers with unready status: [" + run.containerName() + "]");
-    run.condition("ContainersReady", "False", "ContainersNotReady",
-        "containers with unready status: [" + run.containerName() + "]");
+    String unready = "containers with unready status: [" + run.containerName() + "]";
+    run.condition("Ready", "False", "ContainersNotReady", unready);
+    run.condition("ContainersReady", "False", "ContainersNotReady", unready);
     run.state = waiting("ContainerCreating", null);
     writeStatus(run);
     startContainer(run);
@@ -494,7 +494,8 @@ public final class TestKubelet implements AutoCloseable {
     run.retry = timers.schedule(() -> post(() -> {
       if (run.ending == Ending.NONE && run.process == null) {
         setWaiting(run, "ImagePullBackOff", "Back-off pulling image \"" + reference + "\"");
-        run.retry = timers.schedule(() -> post(() -> startContainer(run)), backoff.toMillis(), TimeUnit.MILLISECONDS);
+        run.retry = timers.schedule(() -> post(() -> startContainer(run)), backoff.toMillis(),
+            TimeUnit.MILLISECONDS);
       }
     }), FIRST_BACKOFF.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -526,7 +527,8 @@ public final class TestKubelet implements AutoCloseable {
       try {
         Files.createDirectories(directory);
         if (volume.getSecret() != null) {
-          Secret secret = client.secrets().inNamespace(namespace).withName(volume.getSecret().getSecretName()).get();
+          Secret secret = client.secrets().inNamespace(namespace)
+              .withName(volume.getSecret().getSecretName()).get();
           if (secret == null) {
             if (Boolean.TRUE.equals(volume.getSecret().getOptional())) {
               byName.put(volume.getName(), directory);
@@ -539,7 +541,8 @@ public final class TestKubelet implements AutoCloseable {
             Files.writeString(directory.resolve(entry.getKey()), entry.getValue());
           }
         } else if (volume.getConfigMap() != null) {
-          ConfigMap map = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
+          ConfigMap map = client.configMaps().inNamespace(namespace)
+              .withName(volume.getConfigMap().getName()).get();
           if (map == null) {
             if (Boolean.TRUE.equals(volume.getConfigMap().getOptional())) {
               byName.put(volume.getName(), directory);
@@ -596,14 +599,16 @@ public final class TestKubelet implements AutoCloseable {
         }
         secretData(secret).forEach((key, value) -> environment.put(prefix + key, value));
       } else if (source.getConfigMapRef() != null) {
-        ConfigMap map = client.configMaps().inNamespace(namespace).withName(source.getConfigMapRef().getName()).get();
+        ConfigMap map = client.configMaps().inNamespace(namespace)
+            .withName(source.getConfigMapRef().getName()).get();
         if (map == null) {
           if (Boolean.TRUE.equals(source.getConfigMapRef().getOptional())) {
             continue;
           }
           throw new ConfigurationError("configmap \"" + source.getConfigMapRef().getName() + "\" not found");
         }
-        Optional.ofNullable(map.getData()).orElse(Map.of()).forEach((key, value) -> environment.put(prefix + key, value));
+        Optional.ofNullable(map.getData()).orElse(Map.of())
+            .forEach((key, value) -> environment.put(prefix + key, value));
       }
     }
     for (EnvVar variable : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
@@ -618,7 +623,8 @@ public final class TestKubelet implements AutoCloseable {
     return environment;
   }
 
-  private Optional<String> valueFrom(PodRun run, Container container, EnvVarSource source) throws ConfigurationError {
+  private Optional<String> valueFrom(PodRun run, Container container, EnvVarSource source)
+      throws ConfigurationError {
     if (source.getFieldRef() != null) {
       String path = source.getFieldRef().getFieldPath();
       return Optional.of(switch (path) {
@@ -626,7 +632,8 @@ public final class TestKubelet implements AutoCloseable {
         case "metadata.namespace" -> namespace;
         case "metadata.uid" -> run.uid;
         case "spec.nodeName" -> node.name();
-        case "spec.serviceAccountName" -> Optional.ofNullable(run.pod.getSpec().getServiceAccountName()).orElse("default");
+        case "spec.serviceAccountName" ->
+            Optional.ofNullable(run.pod.getSpec().getServiceAccountName()).orElse("default");
         case "status.podIP", "status.hostIP", "status.podIPs", "status.hostIPs" -> POD_IP;
         default -> fieldOfMap(run.pod, path);
       });
@@ -673,11 +680,12 @@ public final class TestKubelet implements AutoCloseable {
     }
     if (source.getResourceFieldRef() != null) {
       String resource = source.getResourceFieldRef().getResource();
-      ResourceRequirements resources = Optional.ofNullable(container.getResources()).orElse(new ResourceRequirements());
+      ResourceRequirements resources = resourcesOf(container);
       Map<String, Quantity> limits = Optional.ofNullable(resources.getLimits()).orElse(Map.of());
       Map<String, Quantity> requests = Optional.ofNullable(resources.getRequests()).orElse(Map.of());
       Quantity quantity = switch (resource) {
-        case "limits.memory" -> limits.getOrDefault("memory", new Quantity(Long.toString(node.allocatableMemoryBytes())));
+        case "limits.memory" ->
+            limits.getOrDefault("memory", new Quantity(Long.toString(node.allocatableMemoryBytes())));
         case "limits.cpu" -> limits.getOrDefault("cpu", new Quantity(node.allocatableCpuMillis() + "m"));
         case "requests.memory" -> requests.getOrDefault("memory", new Quantity("0"));
         case "requests.cpu" -> requests.getOrDefault("cpu", new Quantity("0"));
@@ -685,7 +693,8 @@ public final class TestKubelet implements AutoCloseable {
       };
       BigDecimal divisor = source.getResourceFieldRef().getDivisor() == null ? BigDecimal.ONE
           : Quantity.getAmountInBytes(source.getResourceFieldRef().getDivisor());
-      return Optional.of(Quantity.getAmountInBytes(quantity).divide(divisor, 0, RoundingMode.CEILING).toPlainString());
+      return Optional.of(Quantity.getAmountInBytes(quantity).divide(divisor, 0, RoundingMode.CEILING)
+          .toPlainString());
     }
     throw new ConfigurationError("unsupported valueFrom " + source);
   }
@@ -983,7 +992,7 @@ public final class TestKubelet implements AutoCloseable {
       long cpu = 0;
       long limit = 0;
       for (Container container : pod.getSpec().getContainers()) {
-        ResourceRequirements resources = Optional.ofNullable(container.getResources()).orElse(new ResourceRequirements());
+        ResourceRequirements resources = resourcesOf(container);
         Map<String, Quantity> limits = Optional.ofNullable(resources.getLimits()).orElse(Map.of());
         // The API server defaults a missing request to the limit.
         Map<String, Quantity> requests = new LinkedHashMap<>(limits);
@@ -1047,7 +1056,7 @@ public final class TestKubelet implements AutoCloseable {
     boolean any = false;
     boolean guaranteed = true;
     for (Container container : pod.getSpec().getContainers()) {
-      ResourceRequirements resources = Optional.ofNullable(container.getResources()).orElse(new ResourceRequirements());
+      ResourceRequirements resources = resourcesOf(container);
       Map<String, Quantity> limits = Optional.ofNullable(resources.getLimits()).orElse(Map.of());
       Map<String, Quantity> requests = new LinkedHashMap<>(limits);
       requests.putAll(Optional.ofNullable(resources.getRequests()).orElse(Map.of()));
@@ -1059,6 +1068,10 @@ public final class TestKubelet implements AutoCloseable {
       }
     }
     return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
+  }
+
+  private static ResourceRequirements resourcesOf(Container container) {
+    return Optional.ofNullable(container.getResources()).orElse(new ResourceRequirements());
   }
 
   private static final class ConfigurationError extends Exception {
@@ -1103,7 +1116,8 @@ public final class TestKubelet implements AutoCloseable {
   }
 
   private static ContainerState waiting(String reason, String message) {
-    return new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting().build();
+    return new ContainerStateBuilder().withNewWaiting().withReason(reason).withMessage(message).endWaiting()
+        .build();
   }
 
   private static String containerId(Process process) {
