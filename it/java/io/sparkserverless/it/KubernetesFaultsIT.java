@@ -12,18 +12,15 @@ import io.sparkserverless.it.apps.ParkedDriverJob;
 import io.sparkserverless.it.apps.SkewedMemoryJob;
 import io.sparkserverless.it.support.ChildJvm;
 import io.sparkserverless.it.support.DecisionRecords;
-import io.sparkserverless.it.support.ImageFilesystem;
-import io.sparkserverless.it.support.MockKubernetes;
+import io.sparkserverless.it.support.OneNodeCluster;
 import io.sparkserverless.it.support.SparkSubmitter;
 import io.sparkserverless.it.support.TestKubelet;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,45 +34,35 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class KubernetesFaultsIT {
-  private static final String IMAGE = "spark-serverless:it";
   /** The bound README promises: no executor pod runs longer than this after its driver's SIGKILL. */
   private static final Duration EXECUTOR_EXIT_BOUND = Duration.ofSeconds(30);
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work;
-  private MockKubernetes kubernetes;
+  private OneNodeCluster cluster;
   private KubernetesClient client;
   private TestKubelet kubelet;
 
   private void startClusterOfOneNode(String memory) throws Exception {
-    kubernetes = MockKubernetes.start(work.resolve("cluster"));
-    client = kubernetes.client();
-    kubelet = TestKubelet.start(client, MockKubernetes.NAMESPACE, TestKubelet.Node.of("test-node", memory, "8"),
-        ImageFilesystem.sparkServerless(IMAGE), work.resolve("cluster").resolve("kubelet"));
+    cluster = OneNodeCluster.start(work.resolve("cluster"), memory);
+    client = cluster.client();
+    kubelet = cluster.kubelet();
   }
 
   @AfterEach
   void stopCluster() {
-    try {
-      if (kubelet != null) {
-        List<Throwable> errors = kubelet.errors();
-        kubelet.close();
-        assertEquals(List.of(), errors, "the kubelet itself failed");
-      }
-    } finally {
-      if (kubernetes != null) {
-        kubernetes.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   void aDriverKilledWithSigkillLeavesNoExecutorPodRunningAndItsNextRunRemovesTheirPods() throws Exception {
     startClusterOfOneNode("16Gi");
-    Map<String, String> conf = conf(Map.of("spark.executor.instances", "2"));
+    Map<String, String> conf = OneNodeCluster.driverConf(Map.of("spark.executor.instances", "2"));
     java.nio.file.Files.createDirectories(work.resolve("first"));
     java.nio.file.Files.createDirectories(work.resolve("second"));
     List<Pod> orphaned;
-    try (ChildJvm driver = SparkSubmitter.submit(work.resolve("first"), conf, environment(),
+    try (ChildJvm driver = SparkSubmitter.submit(work.resolve("first"), conf, cluster.driverEnvironment(),
         ParkedDriverJob.class, List.of())) {
       driver.awaitLineStartingWith("EXECUTORS_READY ", Duration.ofMinutes(3));
       List<ProcessHandle> containers = new ArrayList<>();
@@ -96,7 +83,7 @@ class KubernetesFaultsIT {
           + containers.size() + " pods)");
     }
     // The dead driver deleted nothing; the next run of the same application removes what it left.
-    try (ChildJvm next = SparkSubmitter.submit(work.resolve("second"), conf, environment(),
+    try (ChildJvm next = SparkSubmitter.submit(work.resolve("second"), conf, cluster.driverEnvironment(),
         ParkedDriverJob.class, List.of())) {
       next.awaitLineStartingWith("EXECUTORS_READY ", Duration.ofMinutes(3));
       for (Pod pod : orphaned) {
@@ -113,10 +100,10 @@ class KubernetesFaultsIT {
   void aTaskThatNeedsTheLargestTierWhichNoNodeHoldsFailsItsStageInsteadOfWaiting() throws Exception {
     // 2Gi holds a 1g pod (1408Mi) but never a 2g one (2432Mi).
     startClusterOfOneNode("2Gi");
-    Map<String, String> conf = conf(Map.of(
+    Map<String, String> conf = OneNodeCluster.driverConf(Map.of(
         "spark.serverless.executor.memoryTiers", "1g,2g",
         "spark.serverless.kubernetes.pendingTimeout", "3s"));
-    try (ChildJvm driver = SparkSubmitter.submit(work, conf, environment(), SkewedMemoryJob.class,
+    try (ChildJvm driver = SparkSubmitter.submit(work, conf, cluster.driverEnvironment(), SkewedMemoryJob.class,
         List.of("8", "3", "1400", "100"))) {
       int exitCode = driver.awaitExit(Duration.ofMinutes(4));
       assertNotEquals(0, exitCode, "the job cannot finish: " + driver.tail(40));
@@ -130,21 +117,6 @@ class KubernetesFaultsIT {
     assertTrue(noRoom.get(0).path("pendingMillis").asLong() >= 3000, noRoom.toString());
     assertTrue(noRoom.get(0).path("reason").asText().contains("Insufficient memory"), noRoom.toString());
     assertEquals(List.of(), journal.ofKind("GaveUp"), "no room is not a launch failure");
-  }
-
-  /** What every driver here is given: the master, the image, RPC authentication with a fresh secret. */
-  private static Map<String, String> conf(Map<String, String> extra) {
-    Map<String, String> conf = new HashMap<>(Map.of(
-        "spark.master", "spark-serverless://kubernetes",
-        "spark.serverless.kubernetes.container.image", IMAGE,
-        "spark.authenticate", "true",
-        "spark.authenticate.secret", UUID.randomUUID().toString()));
-    conf.putAll(extra);
-    return conf;
-  }
-
-  private Map<String, String> environment() {
-    return Map.of("KUBECONFIG", kubernetes.kubeconfig().toString());
   }
 
   /** Waits until the API server shows none of these pods Running, as the kubelet reports them. */

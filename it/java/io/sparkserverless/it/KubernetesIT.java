@@ -19,8 +19,7 @@ import io.sparkserverless.it.support.ChildJvm;
 import io.sparkserverless.it.support.ConnectServer;
 import io.sparkserverless.it.support.ConnectUser;
 import io.sparkserverless.it.support.DecisionRecords;
-import io.sparkserverless.it.support.ImageFilesystem;
-import io.sparkserverless.it.support.MockKubernetes;
+import io.sparkserverless.it.support.OneNodeCluster;
 import io.sparkserverless.it.support.SparkSubmitter;
 import io.sparkserverless.it.support.TestKubelet;
 import java.net.URI;
@@ -54,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class KubernetesIT {
-  private static final String IMAGE = "spark-serverless:it";
+  private static final String IMAGE = OneNodeCluster.IMAGE;
   private static final String MASTER = "spark-serverless://kubernetes";
   private static final Pattern UI = Pattern.compile("metrics at (http://\\S+)/metrics/json/");
   private static final Duration JOB = Duration.ofMinutes(5);
@@ -62,36 +61,27 @@ class KubernetesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work;
-  private MockKubernetes kubernetes;
+  private OneNodeCluster cluster;
   private KubernetesClient client;
   private TestKubelet kubelet;
 
   @BeforeEach
   void startClusterOfOneNode() throws Exception {
-    kubernetes = MockKubernetes.start(work.resolve("cluster"));
-    client = kubernetes.client();
-    kubelet = TestKubelet.start(client, MockKubernetes.NAMESPACE, TestKubelet.Node.of("test-node", "16Gi", "8"),
-        ImageFilesystem.sparkServerless(IMAGE), work.resolve("cluster").resolve("kubelet"));
+    cluster = OneNodeCluster.start(work.resolve("cluster"), "16Gi");
+    client = cluster.client();
+    kubelet = cluster.kubelet();
   }
 
   @AfterEach
   void stopCluster() {
-    try {
-      if (kubelet != null) {
-        List<Throwable> errors = kubelet.errors();
-        kubelet.close();
-        assertEquals(List.of(), errors, "the kubelet itself failed");
-      }
-    } finally {
-      if (kubernetes != null) {
-        kubernetes.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   void aShuffleJobRunsOnExecutorPodsThatReadTheRpcSecretAndAreGoneWhenItStops() throws Exception {
-    try (ChildJvm driver = SparkSubmitter.submit(work, conf(Map.of()), environment(), ShuffleChecksumJob.class,
+    try (ChildJvm driver = SparkSubmitter.submit(work, OneNodeCluster.driverConf(Map.of()), cluster.driverEnvironment(), ShuffleChecksumJob.class,
         List.of("2", "1000000"))) {
       for (String round : driver.awaitLinesStartingWith("ROUND ", 2, JOB)) {
         Map<String, String> sums = keyValues(round.substring(round.indexOf(' ') + 1));
@@ -128,7 +118,7 @@ class KubernetesIT {
 
   @Test
   void aTaskOutOfHeapOnAOneGigabytePodIsRetriedOnATwoGigabytePod() throws Exception {
-    try (ChildJvm driver = SparkSubmitter.submit(work, conf(Map.of()), environment(), SkewedMemoryJob.class,
+    try (ChildJvm driver = SparkSubmitter.submit(work, OneNodeCluster.driverConf(Map.of()), cluster.driverEnvironment(), SkewedMemoryJob.class,
         List.of("8", "3", "1400", "100"))) {
       long checksum = Long.parseLong(driver.awaitLineStartingWith("RESULT checksum=", JOB));
       Map<Integer, Long> heaps = heapByPartition(driver.awaitLineStartingWith("PARTITION_HEAP_MB=",
@@ -157,7 +147,7 @@ class KubernetesIT {
   @Test
   void aPodOomKilledForNativeMemoryAboveItsLimitHasItsTaskRetriedOnTheNextTier() throws Exception {
     // 1312 MiB outside the heap: past the 1g pod's 1408Mi with the JVM's own, well within 2g's 2432Mi.
-    try (ChildJvm driver = SparkSubmitter.submit(work, conf(Map.of()), environment(), NativeMemoryJob.class,
+    try (ChildJvm driver = SparkSubmitter.submit(work, OneNodeCluster.driverConf(Map.of()), cluster.driverEnvironment(), NativeMemoryJob.class,
         List.of("4", "2", "1312", "16", "3000"))) {
       long checksum = Long.parseLong(driver.awaitLineStartingWith("RESULT checksum=", JOB));
       Map<Integer, Long> heaps = heapByPartition(driver.awaitLineStartingWith("PARTITION_HEAP_MB=",
@@ -186,7 +176,7 @@ class KubernetesIT {
   @Test
   void aPodEvictedWhileRunningATaskHasItsWorkRedoneAndIsNotCountedAsALaunchFailure() throws Exception {
     Map<String, String> ui = Map.of("spark.ui.enabled", "true", "spark.ui.port", "0");
-    try (ChildJvm driver = SparkSubmitter.submit(work, conf(ui), environment(), SlowTasksJob.class,
+    try (ChildJvm driver = SparkSubmitter.submit(work, OneNodeCluster.driverConf(ui), cluster.driverEnvironment(), SlowTasksJob.class,
         List.of("8", "4000"))) {
       Matcher url = UI.matcher(driver.awaitLine(line -> UI.matcher(line).find(), Duration.ofMinutes(2)));
       assertTrue(url.find());
@@ -213,7 +203,7 @@ class KubernetesIT {
   void aConnectServerOnKubernetesAnswersTheClientFromExecutorPods() throws Exception {
     Map<String, String> conf = Map.of("spark.serverless.kubernetes.container.image", IMAGE);
     List<Pod> pods;
-    try (ConnectServer server = ConnectServer.start(work, MASTER, conf, environment());
+    try (ConnectServer server = ConnectServer.start(work, MASTER, conf, cluster.driverEnvironment());
         ConnectUser alice = ConnectUser.connect(work, "alice", server.url("alice"))) {
       String answer = alice.run("q", "sql q SELECT count(*), sum(id) FROM range(0, 1000000, 1, 4)", JOB);
       assertTrue(answer.startsWith("OK q [1000000,499999500000] "), answer);
@@ -228,21 +218,6 @@ class KubernetesIT {
   }
 
   // ---- helpers ----
-
-  /** What every driver here is given: the master, the image, RPC authentication with a fresh secret. */
-  private static Map<String, String> conf(Map<String, String> extra) {
-    Map<String, String> conf = new HashMap<>(Map.of(
-        "spark.master", MASTER,
-        "spark.serverless.kubernetes.container.image", IMAGE,
-        "spark.authenticate", "true",
-        "spark.authenticate.secret", UUID.randomUUID().toString()));
-    conf.putAll(extra);
-    return conf;
-  }
-
-  private Map<String, String> environment() {
-    return Map.of("KUBECONFIG", kubernetes.kubeconfig().toString());
-  }
 
   /** Polls Spark's REST API until an executor has a task running; returns its id. */
   private static String awaitExecutorRunningATask(String uiUrl, ChildJvm driver) throws Exception {

@@ -19,8 +19,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sparkserverless.it.apps.PodProbe;
-import io.sparkserverless.it.support.ImageFilesystem;
-import io.sparkserverless.it.support.MockKubernetes;
+import io.sparkserverless.it.support.OneNodeCluster;
 import io.sparkserverless.it.support.SparkRuntime;
 import io.sparkserverless.it.support.TestKubelet;
 import java.nio.charset.StandardCharsets;
@@ -45,34 +44,25 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class TestKubeletIT {
-  private static final String IMAGE = "spark-serverless:it";
+  private static final String IMAGE = OneNodeCluster.IMAGE;
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) Path work;
-  private MockKubernetes kubernetes;
+  private OneNodeCluster cluster;
   private TestKubelet kubelet;
   private KubernetesClient client;
 
   @BeforeEach
   void startClusterOfOneNode() throws Exception {
-    kubernetes = MockKubernetes.start(work);
-    client = kubernetes.client();
-    kubelet = TestKubelet.start(client, MockKubernetes.NAMESPACE, TestKubelet.Node.of("test-node", "12Gi", "8"),
-        ImageFilesystem.sparkServerless(IMAGE), work.resolve("kubelet"));
+    cluster = OneNodeCluster.start(work, "12Gi");
+    client = cluster.client();
+    kubelet = cluster.kubelet();
   }
 
   @AfterEach
   void stopCluster() {
-    try {
-      if (kubelet != null) {
-        List<Throwable> errors = kubelet.errors();
-        kubelet.close();
-        assertEquals(List.of(), errors, "the kubelet itself failed");
-      }
-    } finally {
-      if (kubernetes != null) {
-        kubernetes.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -250,6 +250,9 @@ public final class TestKubelet implements AutoCloseable {
   /** Stops watching and ends, with SIGKILL, every process this kubelet started; waits for them. */
   @Override
   public void close() {
+    if (closing) {
+      return;
+    }
     closing = true;
     if (informer != null) {
       informer.close();
