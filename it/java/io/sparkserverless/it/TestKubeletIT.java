@@ -114,6 +114,16 @@ class TestKubeletIT {
   }
 
   @Test
+  void anAddressSpaceThatTwoProcessesShowIsChargedOnce() {
+    // As a child between vfork and exec shows its parent's pages under its own pid.
+    ProcessHandle self = ProcessHandle.current();
+    long once = TestKubelet.chargedBytes(List.of(self));
+    long listedTwice = TestKubelet.chargedBytes(List.of(self, self));
+    assertTrue(once > 0, "this JVM has resident memory");
+    assertTrue(listedTwice < once * 3 / 2, "charged once: " + once + " then " + listedTwice);
+  }
+
+  @Test
   void anImageTheNodeCannotPullLeavesThePodPendingInErrImagePullThenImagePullBackOff() throws Exception {
     String image = "registry.example/absent:1";
     Pod pod = probe("unpullable", "256Mi", "exit", "0").build();

@@ -70,6 +70,14 @@ public final class PodProbe {
   }
 
   private static void touchNative(int mebibytes, boolean hold) throws Exception {
+    allocateAndTouch(mebibytes);
+    System.out.println("TOUCHED " + mebibytes);
+    if (hold) {
+      Thread.sleep(Long.MAX_VALUE);
+    }
+  }
+
+  private static void allocateAndTouch(int mebibytes) throws Exception {
     Field field = Unsafe.class.getDeclaredField("theUnsafe");
     field.setAccessible(true);
     Unsafe unsafe = (Unsafe) field.get(null);
@@ -77,10 +85,6 @@ public final class PodProbe {
     for (long done = 0; done < (long) mebibytes * 1024 * 1024; done += chunk) {
       long address = unsafe.allocateMemory(chunk);
       unsafe.setMemory(address, chunk, (byte) 1);
-    }
-    System.out.println("TOUCHED " + mebibytes);
-    if (hold) {
-      Thread.sleep(Long.MAX_VALUE);
     }
   }
 

@@ -43,6 +43,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -78,9 +79,9 @@ import java.util.stream.Stream;
  *       ({@link ImageFilesystem}); emptyDir, secret and configMap volumes are per-pod directories.
  *   <li>Memory: the process tree's resident memory that a cgroup cannot reclaim (RssAnon + RssShmem
  *       of /proc/&lt;pid&gt;/status; VmRSS less the mapped files' pages, which the kernel drops before
- *       it OOM-kills) is sampled every 100 ms; above the container's {@code limits.memory} the tree
- *       is SIGKILLed and the container ends OOMKilled, 137. A peak shorter than the interval goes
- *       unseen, where a cgroup would catch it.
+ *       it OOM-kills), each address space counted once, is sampled every 100 ms; above the
+ *       container's {@code limits.memory} the tree is SIGKILLed and the container ends OOMKilled,
+ *       137. A peak shorter than the interval goes unseen, where a cgroup would catch it.
  *   <li>Ending: a pod deleted by anyone gets SIGTERM, and SIGKILL after its own
  *       terminationGracePeriodSeconds (default 30); {@link #evict} is a hard eviction by this kubelet.
  *       restartPolicy Always and OnFailure restart the container after CrashLoopBackOff.
@@ -891,15 +892,53 @@ public final class TestKubelet implements AutoCloseable {
       }
       List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
       run.tree.addAll(tree);
-      long resident = tree.stream().mapToLong(member -> residentBytes(member, UNRECLAIMABLE)).sum();
+      long resident = chargedBytes(tree);
       run.peakResidentBytes = Math.max(run.peakResidentBytes, resident);
-      run.peakVmRssBytes = Math.max(run.peakVmRssBytes,
-          tree.stream().mapToLong(member -> residentBytes(member, List.of("VmRSS:"))).sum());
+      run.peakVmRssBytes = Math.max(run.peakVmRssBytes, residentOfAddressSpaces(tree, List.of("VmRSS:")));
       if (run.memoryLimit > 0 && resident > run.memoryLimit && run.ending == Ending.NONE) {
         run.ending = Ending.OOM_KILLED;
         log("oom-kill " + run + ": resident " + resident + " bytes > limit " + run.memoryLimit);
         killTree(run);
       }
+    }
+  }
+
+  /**
+   * The memory charged to a container whose processes these are, in bytes: their RssAnon + RssShmem,
+   * each address space once. A child between vfork and exec (the JVM starts processes so) shares its
+   * parent's address space, and /proc shows the parent's pages again under the child's pid; a cgroup
+   * charges them once.
+   */
+  public static long chargedBytes(List<ProcessHandle> processes) {
+    return residentOfAddressSpaces(processes, UNRECLAIMABLE);
+  }
+
+  private static long residentOfAddressSpaces(List<ProcessHandle> processes, List<String> fields) {
+    long bytes = 0;
+    Set<String> counted = new HashSet<>();
+    for (ProcessHandle process : processes) {
+      Optional<String> addressSpace = addressSpace(process);
+      if (addressSpace.isPresent() && counted.add(addressSpace.get())) {
+        bytes += residentBytes(process, fields);
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * What tells address spaces apart: where the code and the stack start (fields startcode, endcode,
+   * startstack of /proc/&lt;pid&gt;/stat), which address-space randomisation makes distinct for every
+   * exec and which a process sharing or copying its parent's address space has in common with it.
+   * Empty once the process has ended.
+   */
+  private static Optional<String> addressSpace(ProcessHandle process) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      // After the command name, in parentheses that it may itself contain, come fields 3 onwards.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+      return Optional.of(fields[23] + ":" + fields[24] + ":" + fields[25]);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
