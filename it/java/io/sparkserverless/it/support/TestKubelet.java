@@ -76,9 +76,11 @@ import java.util.stream.Stream;
  *       exists. {@code $(VAR)} in env values, command and args is expanded as Kubernetes does.
  *   <li>Files: the image's paths and each volume's mountPath are mapped to local ones
  *       ({@link ImageFilesystem}); emptyDir, secret and configMap volumes are per-pod directories.
- *   <li>Memory: the process tree's resident memory (VmRSS) is sampled every 100 ms; above the
- *       container's {@code limits.memory} the tree is SIGKILLed and the container ends OOMKilled, 137. A
- *       peak shorter than the interval goes unseen, where a cgroup would catch it.
+ *   <li>Memory: the process tree's resident memory that a cgroup cannot reclaim (RssAnon + RssShmem
+ *       of /proc/&lt;pid&gt;/status; VmRSS less the mapped files' pages, which the kernel drops before
+ *       it OOM-kills) is sampled every 100 ms; above the container's {@code limits.memory} the tree
+ *       is SIGKILLed and the container ends OOMKilled, 137. A peak shorter than the interval goes
+ *       unseen, where a cgroup would catch it.
  *   <li>Ending: a pod deleted by anyone gets SIGTERM, and SIGKILL after its own
  *       terminationGracePeriodSeconds (default 30); {@link #evict} is a hard eviction by this kubelet.
  *       restartPolicy Always and OnFailure restart the container after CrashLoopBackOff.
@@ -100,6 +102,8 @@ public final class TestKubelet implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(20);
   private static final Duration CRASH_LOOP_FIRST_BACKOFF = Duration.ofSeconds(10);
   private static final String EVICTION_MESSAGE = "The node was low on resource: memory. ";
+  /** Anonymous and shared-memory pages: what a cgroup at its limit cannot drop (there is no swap). */
+  private static final List<String> UNRECLAIMABLE = List.of("RssAnon:", "RssShmem:");
 
   /** The node's name, labels, and what pods may request of it in total. */
   public record Node(String name, long allocatableMemoryBytes, long allocatableCpuMillis,
@@ -227,7 +231,7 @@ public final class TestKubelet implements AutoCloseable {
     return call(() -> podDirectory(requireRun(podName)).resolve("container.log"));
   }
 
-  /** The largest resident memory of the pod's process tree sampled so far, in bytes. */
+  /** The largest unreclaimable resident memory (RssAnon + RssShmem) of the pod's process tree sampled so far. */
   public long peakResidentBytes(String podName) throws Exception {
     return call(() -> requireRun(podName).peakResidentBytes);
   }
@@ -786,7 +790,7 @@ public final class TestKubelet implements AutoCloseable {
     killTree(run); // the container's other processes end with it
     run.process = null;
     log("exited " + run + " pid " + process.pid() + " code " + exitCode + " (" + run.ending + ", peak rss "
-        + run.peakResidentBytes / (1024 * 1024) + " MiB)");
+        + run.peakResidentBytes / (1024 * 1024) + " MiB, VmRSS " + run.peakVmRssBytes / (1024 * 1024) + " MiB)");
     if (closing) {
       return;
     }
@@ -887,8 +891,10 @@ public final class TestKubelet implements AutoCloseable {
       }
       List<ProcessHandle> tree = Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
       run.tree.addAll(tree);
-      long resident = tree.stream().mapToLong(TestKubelet::residentBytes).sum();
+      long resident = tree.stream().mapToLong(member -> residentBytes(member, UNRECLAIMABLE)).sum();
       run.peakResidentBytes = Math.max(run.peakResidentBytes, resident);
+      run.peakVmRssBytes = Math.max(run.peakVmRssBytes,
+          tree.stream().mapToLong(member -> residentBytes(member, List.of("VmRSS:"))).sum());
       if (run.memoryLimit > 0 && resident > run.memoryLimit && run.ending == Ending.NONE) {
         run.ending = Ending.OOM_KILLED;
         log("oom-kill " + run + ": resident " + resident + " bytes > limit " + run.memoryLimit);
@@ -897,18 +903,21 @@ public final class TestKubelet implements AutoCloseable {
     }
   }
 
-  /** VmRSS of a process from /proc, in bytes; 0 once it has ended. */
-  private static long residentBytes(ProcessHandle process) {
+  /** The sum of these /proc/&lt;pid&gt;/status fields of a process, in bytes; 0 once it has ended. */
+  private static long residentBytes(ProcessHandle process, List<String> fields) {
+    long bytes = 0;
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").trim()) * 1024;
+        for (String field : fields) {
+          if (line.startsWith(field)) {
+            bytes += Long.parseLong(line.substring(field.length()).replace("kB", "").trim()) * 1024;
+          }
         }
       }
     } catch (IOException | NumberFormatException e) {
       // The process ended between listing and reading.
     }
-    return 0;
+    return bytes;
   }
 
   // ---- status ----
@@ -983,6 +992,7 @@ public final class TestKubelet implements AutoCloseable {
     int launches;
     final Set<ProcessHandle> tree = new LinkedHashSet<>();
     long peakResidentBytes;
+    long peakVmRssBytes;
     ScheduledFuture<?> retry;
     int backoffs;
     final List<CompletableFuture<Void>> whenStatusWritten = new ArrayList<>();
