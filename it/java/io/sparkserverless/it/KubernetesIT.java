@@ -141,6 +141,7 @@ class KubernetesIT {
     // (OOMKilled): a cluster does either.
     String end = outOfHeap.path("reason").asText() + "/" + outOfHeap.path("exitCode").asInt();
     assertTrue(List.of("Crashed/52", "MemoryKilled/137").contains(end), outOfHeap.toString());
+    assertFalse(outOfHeap.path("countsAsLaunchFailure").asBoolean(), outOfHeap.toString());
     assertEquals("1g", outOfHeap.path("tier").asText(), outOfHeap.toString());
     assertTrue(podsOfTier("2g").stream().anyMatch(pod ->
         pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory").toString().equals("2432Mi")),
