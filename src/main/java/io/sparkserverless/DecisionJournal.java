@@ -195,7 +195,7 @@ public final class DecisionJournal implements AutoCloseable {
    * collections and maps element by element, numbers, booleans, enums and strings as they are,
    * anything else as its text: a journal line never fails for a type Jackson does not know.
    */
-  static JsonNode toJson(Object value) {
+  public static JsonNode toJson(Object value) {
     JsonNodeFactory nodes = JSON.getNodeFactory();
     if (value == null) {
       return nodes.nullNode();

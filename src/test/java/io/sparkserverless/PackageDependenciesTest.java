@@ -40,10 +40,13 @@ class PackageDependenciesTest {
       Map.entry("autoscale", Set.of("config", "pressure", "tier")),
       Map.entry("sizing", Set.of("autoscale", "config", "executor", "pressure", "tier")),
       Map.entry("gateway", Set.of("config")),
-      Map.entry("metrics", Set.of("cluster", "executor", "gateway", "pressure", "tier", "config")),
+      Map.entry("status", Set.of("cost", "tier")),
+      Map.entry("ui", Set.of("status")),
+      Map.entry("metrics", Set.of("cluster", "cost", "executor", "gateway", "pressure", "status", "tier",
+          "config")),
       Map.entry("cli", Set.of("metrics")),
       Map.entry("cluster", Set.of("autoscale", "config", "escalation", "executor", "gateway",
-          "kubernetes", "launcher", "pressure", "sizing", "tier")));
+          "kubernetes", "launcher", "pressure", "sizing", "status", "tier", "ui")));
 
   /** Spark-internal packages and the only classes that may import them. */
   private static final Set<String> SCHEDULER_READERS = Set.of("cluster/SparkSchedulerInternals.java",

@@ -20,6 +20,10 @@ import io.sparkserverless.pressure.PressureTracker;
 import io.sparkserverless.sizing.ScaleLoop;
 import io.sparkserverless.sizing.ShuffleUseTracker;
 import io.sparkserverless.sizing.SizingMode;
+import io.sparkserverless.status.DecisionEvent;
+import io.sparkserverless.status.ServerlessStatusListener;
+import io.sparkserverless.status.ServerlessStatusStore;
+import io.sparkserverless.ui.ServerlessTab;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,7 +78,9 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
           + KUBERNETES_MASTER_URL + " needs the executor pods' image, apache/spark:4.2.0 with the"
           + " drop-in JAR in /opt/spark/jars (the project's Dockerfile builds it).");
     }
-    DecisionJournal journal = DecisionJournal.unplaced(clock);
+    // Every decision also goes on the listener bus, and so into the event log and the Serverless tab.
+    DecisionJournal journal = DecisionJournal.unplaced(clock)
+        .withListener(decision -> sc.listenerBus().post(DecisionEvent.of(decision, clock.millis())));
     Optional<LearnedTiersStore> store = config.learnedTiersFile()
         .map(file -> LearnedTiersStore.open(file, config.memoryTiers(), clock));
     store.ifPresent(opened -> Decisions.LOG.info("Learned tiers: {} stage signature(s) from earlier"
@@ -101,8 +107,13 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     ScaleLoopHolder scaleLoop = new ScaleLoopHolder();
     EscalationReporter escalations = new EscalationReporter(scheduler.journal(), sc.listenerBus()::post,
         scaleLoop::wake);
+    ServerlessStatusListener status = new ServerlessStatusListener(sc.statusStore().store(), true);
+    sc.listenerBus().addToStatusQueue(status);
+    if (sc.ui().isDefined()) {
+      ServerlessTab.attachTo(sc.ui().get(), new ServerlessStatusStore(sc.statusStore().store()));
+    }
     ServerlessSchedulerBackend backend = new ServerlessSchedulerBackend(scheduler, sc, config,
-        registry, escalations, pressure, shuffleUse, clock);
+        registry, escalations, pressure, shuffleUse, status, clock);
 
     ExecutorSpecFactory specs = new ExecutorSpecFactory(sc, backend.applicationId());
     Path applicationDirectory = config.workDir().resolve(backend.applicationId());

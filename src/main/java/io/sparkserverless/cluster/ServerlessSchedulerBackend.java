@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.codahale.metrics.Counter;
 import io.sparkserverless.DecisionJournal;
+import io.sparkserverless.status.ServerlessStatusListener;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorExitReason;
@@ -58,6 +59,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private final EscalationReporter escalations;
   private final PressureTracker pressure;
   private final ShuffleUseTracker shuffleUse;
+  private final ServerlessStatusListener status;
   private final Clock clock;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final ScheduledExecutorService lossReasonTimer =
@@ -73,7 +75,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
 
   ServerlessSchedulerBackend(ServerlessTaskScheduler scheduler, SparkContext sc,
       ServerlessConfig config, ExecutorRegistry registry, EscalationReporter escalations,
-      PressureTracker pressure, ShuffleUseTracker shuffleUse, Clock clock) {
+      PressureTracker pressure, ShuffleUseTracker shuffleUse, ServerlessStatusListener status,
+      Clock clock) {
     super(scheduler, sc.env().rpcEnv());
     this.scheduler = scheduler;
     this.sc = requireNonNull(sc, "sc is null");
@@ -82,6 +85,7 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
     this.escalations = requireNonNull(escalations, "escalations is null");
     this.pressure = requireNonNull(pressure, "pressure is null");
     this.shuffleUse = requireNonNull(shuffleUse, "shuffleUse is null");
+    this.status = requireNonNull(status, "status is null");
     this.clock = requireNonNull(clock, "clock is null");
   }
 
@@ -211,6 +215,11 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   }
 
   /** The pool's current state, for metrics and the demo. */
+  /** What the Serverless tab shows, and the usage so far. */
+  public ServerlessStatusListener status() {
+    return status;
+  }
+
   public PoolSnapshot poolSnapshot() {
     return pool.snapshot();
   }

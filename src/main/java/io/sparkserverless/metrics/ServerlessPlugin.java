@@ -3,6 +3,7 @@ package io.sparkserverless.metrics;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.sparkserverless.cluster.ServerlessSchedulerBackend;
+import io.sparkserverless.cost.Usage;
 import io.sparkserverless.tier.MemoryTier;
 import io.sparkserverless.executor.PoolSnapshot;
 import java.util.Collections;
@@ -23,7 +24,8 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * <p>Names are {@code executors.<what>[.<tier>]}, {@code pressure.<tier>} (memory pressure of the
  * tasks that ran on that tier, 0..1, see MemoryPressure) and {@code tasks.escalated} (a counter of
  * tasks moved to a larger tier) under Spark's plugin namespace, e.g.
- * {@code <appId>.driver.plugin.io.sparkserverless.metrics.ServerlessPlugin.executors.live.1g}.
+ * {@code <appId>.driver.plugin.io.sparkserverless.metrics.ServerlessPlugin.executors.live.1g}, and
+ * {@code cost.*} (GB-seconds and core-seconds so far, see CostLedger).
  */
 public final class ServerlessPlugin implements SparkPlugin {
 
@@ -73,6 +75,7 @@ public final class ServerlessPlugin implements SparkPlugin {
         registry.register("state.pressureStages", (Gauge<Integer>) () -> backend().map(
             b -> b.pressure().stagesTracked()).orElse(0));
       }
+      registerUsage(registry, backend.get());
       for (MemoryTier tier : backend.get().config().memoryTiers().tiers()) {
         registry.register("pressure." + tier, (Gauge<Double>) () -> backend()
             .map(b -> b.pressure().ofHeap(tier.heapMb()).figure()).orElse(0.0));
@@ -80,6 +83,23 @@ public final class ServerlessPlugin implements SparkPlugin {
         register(registry, "executors.launched." + tier, s -> s.launchedByTier().getOrDefault(tier, 0));
         register(registry, "executors.exited." + tier, s -> s.exitedByTier().getOrDefault(tier, 0));
       }
+    }
+
+    /**
+     * {@code cost.gbSeconds|coreSeconds}, {@code cost.idle.*}, and per lane and user {@code
+     * cost.lane.<lane>.*}, {@code cost.user.<user>.*}: users are added as their first task runs.
+     */
+    private void registerUsage(MetricRegistry registry, ServerlessSchedulerBackend backend) {
+      UsageGauges usage = new UsageGauges(backend.status()::usage);
+      usage.register(registry, "cost", report -> report.total());
+      usage.register(registry, "cost.idle", report -> report.idle());
+      for (var lane : backend.config().gateway().lanes()) {
+        usage.register(registry, "cost.lane." + lane.name(),
+            report -> report.byLane().getOrDefault(lane.name(), Usage.ZERO));
+      }
+      backend.status().whenUserFirstCharged(user -> usage.register(registry,
+          "cost.user." + UsageGauges.metricName(user),
+          report -> report.byUser().getOrDefault(user, Usage.ZERO)));
     }
 
     private void register(MetricRegistry registry, String name, ToIntFunction<PoolSnapshot> read) {
