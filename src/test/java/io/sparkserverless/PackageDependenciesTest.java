@@ -46,7 +46,7 @@ class PackageDependenciesTest {
           "config")),
       Map.entry("cli", Set.of("metrics")),
       Map.entry("cluster", Set.of("autoscale", "config", "escalation", "executor", "gateway",
-          "kubernetes", "launcher", "pressure", "sizing", "status", "tier", "ui")));
+          "cost", "kubernetes", "launcher", "pressure", "sizing", "status", "tier", "ui")));
 
   /** Spark-internal packages and the only classes that may import them. */
   private static final Set<String> SCHEDULER_READERS = Set.of("cluster/SparkSchedulerInternals.java",

@@ -107,7 +107,7 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     ScaleLoopHolder scaleLoop = new ScaleLoopHolder();
     EscalationReporter escalations = new EscalationReporter(scheduler.journal(), sc.listenerBus()::post,
         scaleLoop::wake);
-    ServerlessStatusListener status = new ServerlessStatusListener(sc.statusStore().store(), true);
+    ServerlessStatusListener status = new ServerlessStatusListener(sc.statusStore().store());
     sc.listenerBus().addToStatusQueue(status);
     if (sc.ui().isDefined()) {
       ServerlessTab.attachTo(sc.ui().get(), new ServerlessStatusStore(sc.statusStore().store()));

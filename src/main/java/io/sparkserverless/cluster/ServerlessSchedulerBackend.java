@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.codahale.metrics.Counter;
 import io.sparkserverless.DecisionJournal;
+import io.sparkserverless.cost.UsageSummary;
 import io.sparkserverless.status.ServerlessStatusListener;
+import io.sparkserverless.ui.ServerlessTab;
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.executor.ExecutorExitReason;
@@ -146,11 +148,12 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
         executorId -> registry.tierOfLiveOrEnded(executorId).map(MemoryTier::heapMb).orElse(0L)));
     LOG.info(
         "Spark Serverless started: tiers {}, executors {}..{}, memory budget {}m, mode {}, "
-            + "executor directories under {}; metrics at {}.",
+            + "executor directories under {}; metrics at {}; decisions in the Serverless tab at {}.",
         config.memoryTiers(), config.minExecutors(), config.maxExecutors(),
         config.memoryBudgetMb(), config.mode().name().toLowerCase(Locale.ROOT),
         config.workDir().resolve(applicationId()),
-        sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() + "/metrics/json/" : "(UI disabled)");
+        sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() + "/metrics/json/" : "(UI disabled)",
+        sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() + "/" + ServerlessTab.PREFIX + "/" : "(UI disabled)");
     LOG.info(scaleLoop.mode().describe());
     scaleLoop.start();
   }
@@ -158,6 +161,8 @@ public class ServerlessSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public void stop() {
     stopping.set(true);
+    // Before the pool stops its executors: their time so far is the application's.
+    journal.record(new UsageSummary(status.usage(clock.millis())));
     scaleLoop.stop();
     pool.quiesce();
     try {

@@ -90,7 +90,7 @@ public final class ServerlessPlugin implements SparkPlugin {
      * cost.lane.<lane>.*}, {@code cost.user.<user>.*}: users are added as their first task runs.
      */
     private void registerUsage(MetricRegistry registry, ServerlessSchedulerBackend backend) {
-      UsageGauges usage = new UsageGauges(backend.status()::usage);
+      UsageGauges usage = new UsageGauges(() -> backend.status().usage(System.currentTimeMillis()));
       usage.register(registry, "cost", report -> report.total());
       usage.register(registry, "cost.idle", report -> report.idle());
       for (var lane : backend.config().gateway().lanes()) {

@@ -54,7 +54,6 @@ public final class ServerlessStatusListener extends SparkListener {
   private static final long WRITE_EVERY_MILLIS = 250;
 
   private final KVStore store;
-  private final boolean live;
   private final CostLedger ledger = new CostLedger(RETAINED_OPERATIONS);
   private long nextDecisionId;
   private final ArrayDeque<Long> timelineSeconds = new ArrayDeque<>();
@@ -62,7 +61,7 @@ public final class ServerlessStatusListener extends SparkListener {
   private long lastTimelineWrite;
   private boolean storeFailureLogged;
   private boolean unwritten;
-  private long latestTime;
+  private volatile long latestTime;
   private int taskCpus = 1;
   private String sparkUser = "";
 
@@ -103,13 +102,9 @@ public final class ServerlessStatusListener extends SparkListener {
     }
   }
 
-  /**
-   * @param store where the tab reads from: the application's status store
-   * @param live whether this runs in the driver (it logs the usage line at the end) or replays
-   */
-  public ServerlessStatusListener(KVStore store, boolean live) {
+  /** @param store where the tab reads from: the application's status store */
+  public ServerlessStatusListener(KVStore store) {
     this.store = requireNonNull(store, "store is null");
-    this.live = live;
   }
 
   /**
@@ -122,8 +117,13 @@ public final class ServerlessStatusListener extends SparkListener {
 
   /** The usage so far, as of the latest event seen. */
   public CostReport usage() {
+    return usage(0);
+  }
+
+  /** The usage up to {@code nowMillis} (live metrics), or to the latest event seen if that is later. */
+  public CostReport usage(long nowMillis) {
     synchronized (ledger) {
-      return ledger.report(latestTime);
+      return ledger.report(Math.max(nowMillis, latestTime));
     }
   }
 
@@ -299,10 +299,7 @@ public final class ServerlessStatusListener extends SparkListener {
   public void onApplicationEnd(SparkListenerApplicationEnd end) {
     seen(end.time());
     writeTimeline();
-    CostReport report = writeUsage();
-    if (live) {
-      Decisions.LOG.info(report.summaryLine());
-    }
+    writeUsage();
   }
 
   /** Called before each change: the second that ends here gets its final row. */
@@ -353,10 +350,9 @@ public final class ServerlessStatusListener extends SparkListener {
     }
   }
 
-  private CostReport writeUsage() {
+  private void writeUsage() {
     CostReport report = usage();
     write(new UsageRow(UsageRow.ID, latestTime, report.summaryLine(), report));
-    return report;
   }
 
   /** The store is in memory, or a History Server's disk: a failed write loses a row, not the listener. */

@@ -20,7 +20,7 @@ public final class ServerlessHistoryPlugin implements AppHistoryServerPlugin {
   public scala.collection.immutable.Seq<SparkListener> createListeners(SparkConf conf,
       ElementTrackingStore store) {
     return scala.jdk.javaapi.CollectionConverters.asScala(
-        List.<SparkListener>of(new ServerlessStatusListener(store, false))).toList();
+        List.<SparkListener>of(new ServerlessStatusListener(store))).toList();
   }
 
   @Override

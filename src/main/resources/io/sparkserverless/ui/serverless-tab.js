@@ -63,7 +63,8 @@
     const usage = data.usage;
     if (!usage) { return; }
     const report = usage.report;
-    document.getElementById('usage-summary').textContent = usage.summary || '';
+    document.getElementById('usage-summary').textContent =
+      (usage.summary || '') + ' (as of ' + new Date(usage.asOf).toLocaleTimeString() + ')';
     const body = document.querySelector('#usage-table tbody');
     const total = report.total.gbSeconds || 0;
     function add(by, who, use) {
@@ -125,10 +126,11 @@
       cell(row, d.executorId);
       const text = cell(row, d.text, 'decision-text');
       const reasons = d.fields && (d.fields.reasons || d.fields.reason || d.fields.explanation);
-      if (reasons) {
+      const reasonText = reasons ? (Array.isArray(reasons) ? reasons.join('; ') : String(reasons)) : '';
+      if (reasonText && !d.text.includes(reasonText)) {
         const detail = document.createElement('div');
         detail.className = 'decision-reasons';
-        detail.textContent = Array.isArray(reasons) ? reasons.join('; ') : String(reasons);
+        detail.textContent = reasonText;
         text.appendChild(detail);
       }
       body.appendChild(row);

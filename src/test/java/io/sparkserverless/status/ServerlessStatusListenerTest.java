@@ -61,8 +61,8 @@ class ServerlessStatusListenerTest {
   void aReplayedEventLogBuildsTheSameRowsAsTheLiveListener() {
     InMemoryStore live = new InMemoryStore();
     InMemoryStore replayed = new InMemoryStore();
-    ServerlessStatusListener liveListener = new ServerlessStatusListener(live, true);
-    ServerlessStatusListener replayListener = new ServerlessStatusListener(replayed, false);
+    ServerlessStatusListener liveListener = new ServerlessStatusListener(live);
+    ServerlessStatusListener replayListener = new ServerlessStatusListener(replayed);
 
     for (SparkListenerEvent event : application()) {
       deliver(liveListener, event);
@@ -120,7 +120,7 @@ class ServerlessStatusListenerTest {
   @Test
   void onlyTheLatestDecisionsAreKept() {
     InMemoryStore store = new InMemoryStore();
-    ServerlessStatusListener listener = new ServerlessStatusListener(store, false);
+    ServerlessStatusListener listener = new ServerlessStatusListener(store);
     int made = ServerlessStatusListener.RETAINED_DECISIONS + 5;
     for (int i = 0; i < made; i++) {
       listener.onOtherEvent(decision(new ExecutorLifecycle.Registered(String.valueOf(i), "1g", 1, 1), T0 + i));
@@ -135,7 +135,7 @@ class ServerlessStatusListenerTest {
   @Test
   void usersAreAnnouncedOnceWhenTheirFirstTaskStarts() {
     List<String> announced = new ArrayList<>();
-    ServerlessStatusListener listener = new ServerlessStatusListener(new InMemoryStore(), true);
+    ServerlessStatusListener listener = new ServerlessStatusListener(new InMemoryStore());
     listener.whenUserFirstCharged(announced::add);
 
     application().forEach(event -> deliver(listener, event));
@@ -146,7 +146,7 @@ class ServerlessStatusListenerTest {
 
   private static InMemoryStore replay(List<SparkListenerEvent> events) {
     InMemoryStore store = new InMemoryStore();
-    ServerlessStatusListener listener = new ServerlessStatusListener(store, false);
+    ServerlessStatusListener listener = new ServerlessStatusListener(store);
     events.forEach(event -> deliver(listener, event));
     return store;
   }

@@ -18,7 +18,7 @@ class ServerlessPageTest {
   void textFromADecisionCannotEndThePagesDataBlock() throws Exception {
     InMemoryStore store = new InMemoryStore();
     String hostile = "</script><script>alert(1)</script>&<!--";
-    new ServerlessStatusListener(store, false).onOtherEvent(DecisionEvent.of(
+    new ServerlessStatusListener(store).onOtherEvent(DecisionEvent.of(
         new ExecutorLifecycle.GaveUp(hostile), 1L));
 
     String block = ServerlessPage.dataBlock(new ServerlessStatusStore(store));
