@@ -2,6 +2,7 @@ package io.sparkserverless.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Console;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +57,12 @@ public final class Demo {
       }
       printPool(uiUrl);
       printMemoryDecisions();
+      // uiUrl is Spark's uiWebUrl, without a final "/".
+      System.out.println("The Serverless tab of the Spark UI: " + uiUrl + "/serverless/");
+      if (inTerminal()) {
+        System.out.println("Press Enter to stop the server");
+        System.console().readLine();
+      }
       System.out.println("Stopping the server...");
       server.close();
     }
@@ -176,6 +183,23 @@ public final class Demo {
     System.out.println("  (Run the demo again: the skewed group's partition then starts on the tier it"
         + " needed, learned in " + "target/demo/executors/learned-tiers.json.)");
     System.out.println();
+  }
+
+  /**
+   * Whether a user can press Enter: {@code System.console()} is null without a terminal up to Java 21;
+   * from Java 22 on it exists anyway, and {@code isTerminal()} (called by reflection here, as the
+   * project is compiled for Java 17) tells.
+   */
+  private static boolean inTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException beforeJava22) {
+      return true;
+    }
   }
 
   private static String argument(String[] args, String name, String fallback) {
