@@ -38,6 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
@@ -114,6 +115,7 @@ class ServerlessTabIT {
     assertTrue(lanes.contains("interactive") && lanes.contains("etl"), lanes.toString());
 
     liveData = dataOf(httpGet(URI.create(server.uiUrl() + "/serverless/")));
+    browser.driver().manage().window().setSize(new Dimension(1400, 2200)); // the whole tab
     Path screenshot = browser.screenshot(SparkRuntime.projectHome().resolve("target/serverless-tab.png"));
     assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
   }

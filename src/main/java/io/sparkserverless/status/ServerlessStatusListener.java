@@ -172,15 +172,20 @@ public final class ServerlessStatusListener extends SparkListener {
     nextDecisionId++;
     JsonNode fields = decision.fields();
     switch (decision.kind()) {
-      case "Registered" -> {
-        String tier = fields.path("tier").asText();
-        tierOfExecutor.put(decision.executorId(), tier);
+      // An executor costs from its launch to its end, as the pool counts it: start-up is idle time.
+      case "Launched" -> {
         synchronized (ledger) {
-          ledger.executorAdded(decision.executorId(), decision.time(), tierMb(tier),
+          ledger.executorAdded(decision.executorId(), decision.time(), tierMb(fields.path("tier").asText()),
               fields.path("cores").asInt(1));
         }
       }
-      case "Ended" -> executorGone(decision.executorId(), decision.time());
+      case "Registered" -> tierOfExecutor.put(decision.executorId(), fields.path("tier").asText());
+      case "Ended" -> {
+        executorGone(decision.executorId());
+        synchronized (ledger) {
+          ledger.executorRemoved(decision.executorId(), decision.time());
+        }
+      }
       case "LaneChoice" -> {
         String lane = fields.path("lane").path("name").asText();
         operations.put(decision.operationId(), new Operation(fields.path("user").asText(), lane,
@@ -283,16 +288,13 @@ public final class ServerlessStatusListener extends SparkListener {
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
     beforeChange(removed.time());
-    executorGone(removed.executorId(), removed.time());
+    executorGone(removed.executorId());
     timelineChanged(removed.time(), true);
   }
 
-  private void executorGone(String executorId, long time) {
+  private void executorGone(String executorId) {
     tierOfExecutor.remove(executorId);
     slotsOfExecutor.remove(executorId);
-    synchronized (ledger) {
-      ledger.executorRemoved(executorId, time);
-    }
   }
 
   @Override

@@ -45,7 +45,8 @@ class ServerlessStatusListenerTest {
     events.add(taskEnd(0, task(1, "1", T0 + 2_100), T0 + 6_100));
     events.add(new SparkListenerConnectOperationClosed("tag", OPERATION, T0 + 6_200,
         scala.collection.immutable.Map$.MODULE$.empty()));
-    events.add(decision(new ExecutorLifecycle.Registered("2", "2g", 1, 1200), T0 + 7_000));
+    events.add(decision(new ExecutorLifecycle.Launched("2", "2g", 1, "pid 2", ""), T0 + 6_500));
+    events.add(decision(new ExecutorLifecycle.Registered("2", "2g", 1, 500), T0 + 7_000));
     events.add(executorAdded("2", T0 + 7_000));
     events.add(jobStart(1, T0 + 7_100, 1, null));
     events.add(new SparkListenerTaskStart(1, 0, task(2, "2", T0 + 7_200)));
@@ -75,7 +76,7 @@ class ServerlessStatusListenerTest {
     assertEquals(a.timeline(), b.timeline());
     assertEquals(a.lanes(), b.lanes());
     assertEquals(a.usage(), b.usage());
-    assertEquals(List.of("Launched", "LaneChoice", "Registered", "Registered", "Ended").size(),
+    assertEquals(List.of("Launched", "Registered", "LaneChoice", "Launched", "Registered", "Ended").size(),
         a.decisions(100).size());
   }
 
@@ -103,9 +104,9 @@ class ServerlessStatusListenerTest {
     assertEquals(4.0, report.byUser().get("alice").gbSeconds(), 1e-9);
     assertEquals(4.0, report.byUser().get("spark-user").gbSeconds(), 1e-9);
     assertEquals(4.0, report.byLane().get("interactive").gbSeconds(), 1e-9);
-    // 1g alive 9 s + 2g alive 4 s = 17 GB-s; 8 of them used.
-    assertEquals(17.0, report.total().gbSeconds(), 1e-9);
-    assertEquals(9.0, report.idle().gbSeconds(), 1e-9);
+    // From launch to end: 1g for 9.9 s, 2g for 4.5 s = 18.9 GB-s; 8 of them used.
+    assertEquals(18.9, report.total().gbSeconds(), 1e-9);
+    assertEquals(10.9, report.idle().gbSeconds(), 1e-9);
   }
 
   @Test
