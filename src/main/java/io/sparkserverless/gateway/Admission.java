@@ -93,7 +93,17 @@ public final class Admission {
    */
   public Outcome admit(String operationId, String user, LaneSpec lane, Cancellation cancellation)
       throws InterruptedException {
+    return admit(operationId, user, lane, cancellation, why -> { });
+  }
+
+  /**
+   * As {@link #admit(String, String, LaneSpec, Cancellation)}; {@code whenQueued} is told why, once,
+   * when the operation joins the queue (with the admission lock held: it must return at once).
+   */
+  public Outcome admit(String operationId, String user, LaneSpec lane, Cancellation cancellation,
+      java.util.function.Consumer<String> whenQueued) throws InterruptedException {
     requireNonNull(cancellation, "cancellation is null");
+    requireNonNull(whenQueued, "whenQueued is null");
     long start = System.nanoTime();
     lock.lock();
     try {
@@ -117,8 +127,13 @@ public final class Admission {
               + " (%d operations waiting; %s=%d): retry later", waiting.size(),
               GatewayConfig.MAX_QUEUED.key(), limits.maxQueued()));
         }
+        String why = hasRoom(user, lane)
+            ? String.format(java.util.Locale.ROOT, "behind %d earlier operation(s) queued for lane %s",
+                waiting.size(), lane.name())
+            : limitReached(user, lane);
         me = new Waiter(operationId, user, lane);
         waiting.put(operationId, me);
+        whenQueued.accept(why);
       }
       me.calls++;
       return await(me, start, cancellation);
@@ -257,15 +272,18 @@ public final class Admission {
   }
 
   private String timeoutMessage(String user, LaneSpec lane) {
+    return String.format(java.util.Locale.ROOT, "not admitted after waiting %d ms (%s): %s",
+        TimeUnit.NANOSECONDS.toMillis(limits.queueTimeout().toNanos()), GatewayConfig.QUEUE_TIMEOUT.key(),
+        limitReached(user, lane));
+  }
+
+  private String limitReached(String user, LaneSpec lane) {
     int laneRunning = runningByLane.getOrDefault(lane.name(), 0);
     int userRunning = runningByUser.getOrDefault(user, 0);
-    String limit = userRunning >= limits.perUser()
+    return userRunning >= limits.perUser()
         ? String.format(java.util.Locale.ROOT, "user %s already runs %d operations (%s=%d)", user,
             userRunning, GatewayConfig.USER_MAX_CONCURRENT.key(), limits.perUser())
         : String.format(java.util.Locale.ROOT, "lane %s already runs %d operations (%s=%d)",
             lane.name(), laneRunning, lane.keys().maxConcurrent(), lane.maxConcurrent());
-    return String.format(java.util.Locale.ROOT, "not admitted after waiting %d ms (%s): %s",
-        TimeUnit.NANOSECONDS.toMillis(limits.queueTimeout().toNanos()), GatewayConfig.QUEUE_TIMEOUT.key(),
-        limit);
   }
 }

@@ -46,6 +46,22 @@ public sealed interface GatewayDecision extends Decision {
     }
   }
 
+  /** An operation waits for a slot in its lane: {@code why} names the limit it waits on. */
+  record Queued(String operationId, String user, LaneSpec lane, String why) implements GatewayDecision {
+    public Queued {
+      requireNonNull(operationId, "operationId is null");
+      requireNonNull(user, "user is null");
+      requireNonNull(lane, "lane is null");
+      requireNonNull(why, "why is null");
+    }
+
+    @Override
+    public List<String> logLines() {
+      return List.of(Decisions.format("Operation {} of user {} queued for lane {}: {}", operationId, user,
+          lane.name(), why));
+    }
+  }
+
   /** An operation was refused a slot: the queue was full or it waited too long. */
   record NotAdmitted(String operationId, String user, LaneSpec lane, String message)
       implements GatewayDecision {

@@ -270,7 +270,9 @@ public final class LaneGateway {
       metrics.cheapPathOverhead().update(overheadNanos, TimeUnit.NANOSECONDS);
     }
 
-    Admission.Outcome outcome = admission.admit(operationId, user, lane, cancellation);
+    LaneSpec chosen = lane;
+    Admission.Outcome outcome = admission.admit(operationId, user, lane, cancellation,
+        why -> decisions.accept(new GatewayDecision.Queued(operationId, user, chosen, why)));
     if (outcome instanceof Admission.Outcome.Cancelled) {
       decisions.accept(new GatewayDecision.LeftQueue(operationId, user, lane));
       return refuse(Status.Code.CANCELLED, "the call was cancelled while operation " + operationId

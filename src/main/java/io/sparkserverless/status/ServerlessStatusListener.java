@@ -70,6 +70,7 @@ public final class ServerlessStatusListener extends SparkListener {
   private int runningTasks;
   private final Map<Integer, UsageKey> keyOfStage = new HashMap<>();
   private final Map<String, Operation> operations = new HashMap<>();
+  private final Map<String, String> queuedOperations = new HashMap<>();
   private final Map<String, LaneStats> lanes = new TreeMap<>();
   private final Set<String> usersCharged = new HashSet<>();
   private final List<Consumer<String>> userListeners = new CopyOnWriteArrayList<>();
@@ -84,6 +85,7 @@ public final class ServerlessStatusListener extends SparkListener {
     long cancelled;
     long finished;
     int running;
+    int queued;
     final long[] latencies = new long[LATENCY_SAMPLES];
 
     void finished(long millis) {
@@ -186,7 +188,14 @@ public final class ServerlessStatusListener extends SparkListener {
           ledger.executorRemoved(decision.executorId(), decision.time());
         }
       }
+      case "Queued" -> {
+        String lane = fields.path("lane").path("name").asText();
+        if (queuedOperations.size() < RETAINED_OPERATIONS && queuedOperations.put(decision.operationId(), lane) == null) {
+          laneCount(lane, stats -> stats.queued++);
+        }
+      }
       case "LaneChoice" -> {
+        leftQueue(decision.operationId());
         String lane = fields.path("lane").path("name").asText();
         operations.put(decision.operationId(), new Operation(fields.path("user").asText(), lane,
             decision.time()));
@@ -195,12 +204,23 @@ public final class ServerlessStatusListener extends SparkListener {
         stats.running++;
         writeLane(lane);
       }
-      case "NotAdmitted" -> laneCount(fields.path("lane").path("name").asText(), stats -> stats.rejected++);
+      case "NotAdmitted" -> {
+        leftQueue(decision.operationId());
+        laneCount(fields.path("lane").path("name").asText(), stats -> stats.rejected++);
+      }
+      case "LeftQueue" -> leftQueue(decision.operationId());
       case "Demotion" -> laneCount(fields.path("from").path("name").asText(), stats -> stats.demoted++);
       case "RunawayCancel" -> laneCount(fields.path("lane").path("name").asText(), stats -> stats.cancelled++);
       default -> { }
     }
     timelineChanged(decision.time(), true);
+  }
+
+  private void leftQueue(String operationId) {
+    String lane = queuedOperations.remove(operationId);
+    if (lane != null) {
+      laneCount(lane, stats -> stats.queued = Math.max(0, stats.queued - 1));
+    }
   }
 
   private void operationClosed(String operationId, long time) {
@@ -399,7 +419,7 @@ public final class ServerlessStatusListener extends SparkListener {
   private void writeLane(String name) {
     LaneStats stats = lane(name);
     write(new LaneRow(name, stats.admitted, stats.rejected, stats.demoted, stats.cancelled,
-        stats.running, stats.finished, stats.percentile(0.5), stats.percentile(0.95)));
+        stats.running, stats.queued, stats.finished, stats.percentile(0.5), stats.percentile(0.95)));
   }
 
   private static long tierMb(String tier) {

@@ -88,7 +88,7 @@ final class ServerlessPage extends WebUIPage {
         <svg id="slots-chart" class="serverless-chart" width="1100" height="220"></svg>
         <h4>Lanes</h4>
         <table class="table table-bordered table-sm" id="lanes-table"><thead><tr>
-          <th>Lane</th><th>Admitted</th><th>Running</th><th>Finished</th><th>Latency p50 (ms)</th>
+          <th>Lane</th><th>Admitted</th><th>Running</th><th>Queued</th><th>Finished</th><th>Latency p50 (ms)</th>
           <th>Latency p95 (ms)</th><th>Demoted</th><th>Rejected</th><th>Cancelled</th>
         </tr></thead><tbody></tbody></table>
         <h4>Escalations</h4>

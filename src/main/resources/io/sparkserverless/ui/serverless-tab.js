@@ -84,7 +84,7 @@
     (data.lanes || []).forEach(lane => {
       const row = document.createElement('tr');
       row.dataset.lane = lane.lane;
-      [lane.lane, lane.admitted, lane.running, lane.finished,
+      [lane.lane, lane.admitted, lane.running, lane.queued, lane.finished,
         lane.latencyP50Millis < 0 ? '' : lane.latencyP50Millis,
         lane.latencyP95Millis < 0 ? '' : lane.latencyP95Millis,
         lane.demoted, lane.rejected, lane.cancelled].forEach(value => cell(row, value));

@@ -73,6 +73,19 @@ class AdmissionTest {
   }
 
   @Test
+  void aQueuedOperationIsToldOnceWhichLimitItWaitsOn() throws Exception {
+    Admission admission = admission(1, 10, 5, 10, Duration.ofMillis(100));
+    admission.admit("op-1", "alice", interactive);
+    List<String> told = new java.util.ArrayList<>();
+
+    admission.admit("op-2", "bob", interactive, Cancellation.NEVER, told::add);
+    admission.admit("op-3", "carol", etl, Cancellation.NEVER, told::add);
+
+    assertEquals(1, told.size(), "op-3 had room and did not queue: " + told);
+    assertTrue(told.get(0).startsWith("lane " + interactive.name() + " already runs 1 operations"), told.get(0));
+  }
+
+  @Test
   void aFullQueueRejectsAtOnce() throws Exception {
     Admission admission = admission(1, 1, 10, 0, Duration.ofSeconds(10));
     admission.admit("op-1", "alice", etl);

@@ -119,6 +119,23 @@ class ServerlessStatusListenerTest {
   }
 
   @Test
+  void aQueuedOperationCountsAsQueuedUntilItIsAdmitted() {
+    InMemoryStore store = new InMemoryStore();
+    ServerlessStatusListener listener = new ServerlessStatusListener(store);
+    io.sparkserverless.config.LaneSpec lane = io.sparkserverless.config.ServerlessConfig.from(Map.of())
+        .gateway().lanes().get(0);
+
+    listener.onOtherEvent(decision(new io.sparkserverless.gateway.GatewayDecision.Queued(OPERATION, "alice", lane,
+        "lane interactive already runs 4 operations"), T0));
+    LaneRow waiting = new ServerlessStatusStore(store).lanes().get(0);
+    listener.onOtherEvent(decision(DecisionEventTest.laneChoice(OPERATION, "alice"), T0 + 500));
+    LaneRow admitted = new ServerlessStatusStore(store).lanes().get(0);
+
+    assertEquals(List.of(1, 0), List.of(waiting.queued(), waiting.running()));
+    assertEquals(List.of(0, 1), List.of(admitted.queued(), admitted.running()));
+  }
+
+  @Test
   void onlyTheLatestDecisionsAreKept() {
     InMemoryStore store = new InMemoryStore();
     ServerlessStatusListener listener = new ServerlessStatusListener(store);
