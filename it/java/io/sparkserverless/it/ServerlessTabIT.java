@@ -101,10 +101,14 @@ class ServerlessTabIT {
   void theLiveTabDrawsTheExecutorsThatRanAndTheSlotsTheyGave() throws Exception {
     openTab(URI.create(server.uiUrl() + "/serverless/"));
 
-    List<WebElement> tierPoints = browser.driver().findElements(
-        By.cssSelector("#executors-chart circle.point[data-series='1g']"));
-    assertFalse(tierPoints.isEmpty(), "no 1g points in the executors chart");
-    assertTrue(maxValue(tierPoints) >= 1, "the chart never shows a running 1g executor");
+    Set<String> tiersThatRan = server.decisions().ofKind("Registered").stream()
+        .map(registered -> registered.path("tier").asText()).collect(Collectors.toCollection(TreeSet::new));
+    assertFalse(tiersThatRan.isEmpty());
+    for (String tier : tiersThatRan) {
+      List<WebElement> tierPoints = browser.driver().findElements(
+          By.cssSelector("#executors-chart circle.point[data-series='" + tier + "']"));
+      assertTrue(maxValue(tierPoints) >= 1, "the chart never shows a registered " + tier + " executor");
+    }
     assertTrue(maxValue(browser.driver().findElements(
         By.cssSelector("#slots-chart circle.point[data-series='task slots']"))) >= 1);
     assertTrue(maxValue(browser.driver().findElements(
