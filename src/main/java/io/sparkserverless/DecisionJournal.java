@@ -35,9 +35,12 @@ import java.util.function.Consumer;
  * {@code record} (the record's simple name), {@code at} (the time) and {@code text} (its log
  * lines). Tools and tests read the journal; people read the log.
  *
+ * <p>Each decision becomes one {@link DecisionEvent}, and the log lines, the journal line and the
+ * event on Spark's listener bus are all written from it.
+ *
  * <p>Thread-safe, and {@link #record} never blocks on the disk and never throws: it is called
- * with the task scheduler's lock held and from gRPC threads. It logs and queues the decision; the
- * journal's own daemon thread turns it into JSON and writes the lines, whole and in order. When
+ * with the task scheduler's lock held and from gRPC threads. It logs and queues the event; the
+ * journal's own daemon thread writes the lines, whole and in order. When
  * the bounded queue is full a line is dropped and counted. A journal that cannot be written is reported once, and from then on, as
  * after {@link #close}, decisions go to the log only.
  */
@@ -47,15 +50,13 @@ public final class DecisionJournal implements AutoCloseable {
   static final int QUEUE_CAPACITY = 10_000;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** A decision waiting for the writer, with the time it was made. */
-  private record Pending(Decision decision, Instant at) {}
-
-  private static final Pending STOP = new Pending(null, Instant.EPOCH);
+  private static final DecisionEvent STOP = new DecisionEvent(0, "stop", "", "", -1, "", "", List.of(), null);
 
   private volatile Optional<Path> file;
   private final Clock clock;
   private final List<Consumer<Decision>> listeners = new CopyOnWriteArrayList<>();
-  private final BlockingQueue<Pending> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final List<Consumer<DecisionEvent>> eventListeners = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<DecisionEvent> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean closed;
   private volatile boolean failed;
@@ -101,6 +102,16 @@ public final class DecisionJournal implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Also hands every decision, as the event the log and the file are written from, to this
+   * listener, on the deciding thread: it must return at once. The application posts them to
+   * Spark's listener bus.
+   */
+  public DecisionJournal withEventListener(Consumer<DecisionEvent> listener) {
+    eventListeners.add(requireNonNull(listener, "listener is null"));
+    return this;
+  }
+
   public Optional<Path> file() {
     return file;
   }
@@ -111,16 +122,24 @@ public final class DecisionJournal implements AutoCloseable {
   }
 
   public void record(Decision decision) {
+    DecisionEvent event;
     try {
-      log(decision);
+      // One event per decision: the log lines, the journal line and the listener event are its.
+      event = DecisionEvent.of(decision, clock.millis());
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("A decision ({}) could not be read: {}", decision.getClass().getName(), e.toString());
+      return;
+    }
+    try {
+      log(event);
       listeners.forEach(listener -> listener.accept(decision));
+      eventListeners.forEach(listener -> listener.accept(event));
       Optional<Path> target = file;
       if (target.isEmpty() || closed || failed) {
         return;
       }
       startWriter(target.get());
-      // Decisions are immutable records: the writer turns them into JSON off the deciding thread.
-      if (!lines.offer(new Pending(decision, clock.instant())) && dropped.getAndIncrement() == 0) {
+      if (!lines.offer(event) && dropped.getAndIncrement() == 0) {
         Decisions.LOG.warn("The decision journal {} falls behind; lines are dropped (the log has them).",
             target.get());
       }
@@ -129,9 +148,9 @@ public final class DecisionJournal implements AutoCloseable {
     }
   }
 
-  private static void log(Decision decision) {
-    for (String line : decision.logLines()) {
-      switch (decision.severity()) {
+  private static void log(DecisionEvent event) {
+    for (String line : event.lines()) {
+      switch (Decision.Severity.valueOf(event.severity())) {
         case INFO -> Decisions.LOG.info(line);
         case WARNING -> Decisions.LOG.warn(line);
         case ERROR -> Decisions.LOG.error(line);
@@ -153,11 +172,11 @@ public final class DecisionJournal implements AutoCloseable {
       try (BufferedWriter writer = Files.newBufferedWriter(target, StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
         while (true) {
-          Pending pending = lines.take();
-          if (pending == STOP) {
+          DecisionEvent event = lines.take();
+          if (event == STOP) {
             return;
           }
-          writer.write(jsonLine(pending));
+          writer.write(jsonLine(event));
           writer.newLine();
           if (lines.isEmpty()) {
             writer.flush();
@@ -174,19 +193,11 @@ public final class DecisionJournal implements AutoCloseable {
     }
   }
 
-  private static String jsonLine(Pending pending) {
-    Decision decision = pending.decision();
-    ObjectNode entry;
-    try {
-      entry = toJson(decision) instanceof ObjectNode object ? object : JSON.createObjectNode();
-      entry.remove("logLines");
-      entry.put("text", String.join("\n", decision.logLines()));
-    } catch (RuntimeException e) {
-      entry = JSON.createObjectNode();
-      entry.put("text", "(unreadable: " + e + ")");
-    }
-    entry.put("record", decision.getClass().getSimpleName());
-    entry.put("at", pending.at().toString());
+  private static String jsonLine(DecisionEvent event) {
+    ObjectNode entry = event.fields() instanceof ObjectNode object ? object.deepCopy() : JSON.createObjectNode();
+    entry.put("text", event.text());
+    entry.put("record", event.kind());
+    entry.put("at", Instant.ofEpochMilli(event.time()).toString());
     return entry.toString();
   }
 

@@ -20,7 +20,6 @@ import io.sparkserverless.pressure.PressureTracker;
 import io.sparkserverless.sizing.ScaleLoop;
 import io.sparkserverless.sizing.ShuffleUseTracker;
 import io.sparkserverless.sizing.SizingMode;
-import io.sparkserverless.status.DecisionEvent;
 import io.sparkserverless.status.ServerlessStatusListener;
 import io.sparkserverless.status.ServerlessStatusStore;
 import io.sparkserverless.ui.ServerlessTab;
@@ -80,7 +79,7 @@ public final class ServerlessClusterManager implements ExternalClusterManager {
     }
     // Every decision also goes on the listener bus, and so into the event log and the Serverless tab.
     DecisionJournal journal = DecisionJournal.unplaced(clock)
-        .withListener(decision -> sc.listenerBus().post(DecisionEvent.of(decision, clock.millis())));
+        .withEventListener(sc.listenerBus()::post);
     Optional<LearnedTiersStore> store = config.learnedTiersFile()
         .map(file -> LearnedTiersStore.open(file, config.memoryTiers(), clock));
     store.ifPresent(opened -> Decisions.LOG.info("Learned tiers: {} stage signature(s) from earlier"

@@ -1,5 +1,6 @@
 package io.sparkserverless.status;
 
+import io.sparkserverless.DecisionEvent;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;

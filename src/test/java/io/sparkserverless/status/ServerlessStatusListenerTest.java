@@ -1,5 +1,6 @@
 package io.sparkserverless.status;
 
+import io.sparkserverless.DecisionEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class ServerlessStatusListenerTest {
     events.add(decision(new ExecutorLifecycle.Launched("1", "1g", 1, "pid 1", ""), T0 + 100));
     events.add(decision(new ExecutorLifecycle.Registered("1", "1g", 1, 900), T0 + 1_000));
     events.add(executorAdded("1", T0 + 1_000));
-    events.add(decision(DecisionEventTest.laneChoice(OPERATION, "alice"), T0 + 2_000));
+    events.add(decision(io.sparkserverless.DecisionEventTest.laneChoice(OPERATION, "alice"), T0 + 2_000));
     events.add(jobStart(0, T0 + 2_010, 0, "SparkConnect_OperationTag_User_alice_Session_s1_Operation_" + OPERATION));
     events.add(new SparkListenerTaskStart(0, 0, task(1, "1", T0 + 2_100)));
     events.add(taskEnd(0, task(1, "1", T0 + 2_100), T0 + 6_100));
@@ -128,7 +129,7 @@ class ServerlessStatusListenerTest {
     listener.onOtherEvent(decision(new io.sparkserverless.gateway.GatewayDecision.Queued(OPERATION, "alice", lane,
         "lane interactive already runs 4 operations"), T0));
     LaneRow waiting = new ServerlessStatusStore(store).lanes().get(0);
-    listener.onOtherEvent(decision(DecisionEventTest.laneChoice(OPERATION, "alice"), T0 + 500));
+    listener.onOtherEvent(decision(io.sparkserverless.DecisionEventTest.laneChoice(OPERATION, "alice"), T0 + 500));
     LaneRow admitted = new ServerlessStatusStore(store).lanes().get(0);
 
     assertEquals(List.of(1, 0), List.of(waiting.queued(), waiting.running()));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkserverless.executor.ExecutorLifecycle;
-import io.sparkserverless.status.DecisionEvent;
+import io.sparkserverless.DecisionEvent;
 import io.sparkserverless.status.ServerlessStatusListener;
 import io.sparkserverless.status.ServerlessStatusStore;
 import org.apache.spark.util.kvstore.InMemoryStore;

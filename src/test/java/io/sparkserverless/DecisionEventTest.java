@@ -1,9 +1,8 @@
-package io.sparkserverless.status;
+package io.sparkserverless;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.sparkserverless.Decision;
 import io.sparkserverless.config.LaneSpec;
 import io.sparkserverless.config.ServerlessConfig;
 import io.sparkserverless.escalation.TierEscalationEvent;
@@ -18,7 +17,7 @@ import java.util.OptionalLong;
 import org.apache.spark.util.JsonProtocol;
 import org.junit.jupiter.api.Test;
 
-class DecisionEventTest {
+public class DecisionEventTest {
   private static final LaneSpec INTERACTIVE = ServerlessConfig.from(Map.of()).gateway().lanes().get(0);
 
   @Test
@@ -67,7 +66,7 @@ class DecisionEventTest {
     assertEquals(List.of("Target 1g=2"), event.lines());
   }
 
-  static Decision laneChoice(String operationId, String user) {
+  public static Decision laneChoice(String operationId, String user) {
     return new io.sparkserverless.gateway.GatewayDecision.LaneChoice(operationId, user, INTERACTIVE,
         "range of 1000 rows", "small", Duration.ofMillis(250), 12, LaneDecision.Basis.values()[0],
         OptionalLong.of(1024), OptionalLong.empty(), Optional.empty());

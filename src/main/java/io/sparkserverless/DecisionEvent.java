@@ -1,19 +1,17 @@
-package io.sparkserverless.status;
+package io.sparkserverless;
 
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkserverless.Decision;
-import io.sparkserverless.DecisionJournal;
 import java.util.List;
 import org.apache.spark.scheduler.SparkListenerEvent;
 
 /**
- * One decision on Spark's listener bus, and so in the event log: what the Serverless tab, live or
- * in the History Server, is built from. It is written from the decision record itself, so it says
- * what the decision log and {@code decisions.jsonl} say.
+ * One decision as it is told: {@link DecisionJournal} makes one of each decision, logs its lines,
+ * writes its fields to {@code decisions.jsonl} and hands it to Spark's listener bus, and so to the
+ * event log, from which the Serverless tab is built, live or in the History Server.
  *
  * <p>Plain values only (Spark's event log mapper knows no Optional or Duration): the record's
  * components are in {@code fields} as the journal writes them.
