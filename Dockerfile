@@ -12,7 +12,7 @@ ARG SERVERLESS_JAR=plugins/spark-serverless-0.1.0-SNAPSHOT.jar
 COPY ${SERVERLESS_JAR} /opt/spark/jars/
 # Found on the class path (/opt/spark/conf comes first): the lanes' FAIR pools, the metrics sinks and
 # one log line per decision. The cluster's spark-defaults.conf is mounted beside them from a ConfigMap.
-COPY spark-conf/fairscheduler.xml spark-conf/metrics.properties spark-conf/log4j2.properties /opt/spark/conf/
+COPY spark-conf/fairscheduler.xml spark-conf/log4j2.properties /opt/spark/conf/
 # Starts the Connect server the way bin/spark-serverless server does (executable bit from git).
 COPY docker/connect-server.sh /opt/spark-serverless/bin/connect-server
 

@@ -56,7 +56,6 @@ public final class ConnectServer implements AutoCloseable {
         "--conf", "spark.connect.grpc.binding.port=0",
         "--conf", "spark.ui.port=0",
         "--conf", "spark.scheduler.allocation.file=" + home.resolve("spark-conf/fairscheduler.xml"),
-        "--conf", "spark.metrics.conf=" + home.resolve("spark-conf/metrics.properties"),
         "--conf", "spark.serverless.executor.workDir=" + work.resolve("executors")));
     conf.forEach((key, value) -> {
       arguments.add("--conf");

@@ -28,7 +28,8 @@ public record GatewayConfig(
     Duration interactiveDemoteAfter,
     int interactiveReservedExecutors,
     Duration interactiveReserveFor,
-    int etlNiceness) {
+    int etlNiceness,
+    boolean allowUnauthenticatedNetwork) {
 
   private static final String GATEWAY = ServerlessConfig.PREFIX + "gateway.";
   /** The lane of small, latency-sensitive queries: a heavier FAIR pool with a guaranteed slot. */
@@ -179,6 +180,19 @@ public record GatewayConfig(
           Values.integerBetween(0, 19));
 
   /** All entries, in documentation order. */
+  public static final ConfigEntry<Boolean> ALLOW_UNAUTHENTICATED_NETWORK =
+      ConfigEntry.withDefault(
+          GATEWAY + "allowUnauthenticatedNetwork",
+          "Whether the gateway may run on a Connect server that listens beyond loopback"
+              + " (spark.connect.grpc.binding.address unset, a wildcard or a non-loopback address)"
+              + " with no client authentication: neither per-user tokens (tokensFile) nor Spark's"
+              + " spark.connect.authenticate.token. Anyone who reaches such a port runs code as the"
+              + " server, so by default the server refuses to start; true allows it on purpose (a"
+              + " network you trust, or TLS and authentication in front of it).",
+          "false",
+          "true or false",
+          Values::trueOrFalse);
+
   public static final List<ConfigEntry<?>> ENTRIES =
       List.of(
           INTERACTIVE_MAX_SIZE,
@@ -195,7 +209,8 @@ public record GatewayConfig(
           INTERACTIVE_DEMOTE_AFTER,
           INTERACTIVE_RESERVED_EXECUTORS,
           INTERACTIVE_RESERVE_FOR,
-          ETL_NICENESS);
+          ETL_NICENESS,
+          ALLOW_UNAUTHENTICATED_NETWORK);
 
   /**
    * Keys of earlier versions, each with what replaced it: refused with this message instead of as
@@ -235,7 +250,8 @@ public record GatewayConfig(
         INTERACTIVE_DEMOTE_AFTER.readFrom(settings),
         INTERACTIVE_RESERVED_EXECUTORS.readFrom(settings),
         INTERACTIVE_RESERVE_FOR.readFrom(settings),
-        ETL_NICENESS.readFrom(settings));
+        ETL_NICENESS.readFrom(settings),
+        ALLOW_UNAUTHENTICATED_NETWORK.readFrom(settings));
   }
 
   /**

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.sparkserverless.Decisions;
 import io.sparkserverless.config.GatewayConfig;
+import io.sparkserverless.config.InvalidConfigException;
 import java.util.Optional;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkContext$;
@@ -59,8 +60,19 @@ public final class LaneInterceptor implements ServerInterceptor {
           + " spark-serverless://local (this one runs on " + sc.master() + ")");
     }
     LaneGateway gateway = host.laneGateway();
+    NetworkExposure exposure = new NetworkExposure(optional(sc, NetworkExposure.BINDING_KEY),
+        gateway.tokens().isPresent(), optional(sc, NetworkExposure.CONNECT_TOKEN_KEY).isPresent(),
+        gateway.config().allowUnauthenticatedNetwork());
+    exposure.refusal(NetworkExposure::resolvesToLoopback).ifPresent(refusal -> {
+      throw new InvalidConfigException(refusal);
+    });
     gateway.activate();
     return gateway;
+  }
+
+  private static Optional<String> optional(SparkContext sc, String key) {
+    scala.Option<String> value = sc.conf().getOption(key);
+    return value.isDefined() && !value.get().isBlank() ? Optional.of(value.get()) : Optional.empty();
   }
 
   @Override

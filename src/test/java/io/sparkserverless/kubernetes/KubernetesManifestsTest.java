@@ -257,6 +257,12 @@ class KubernetesManifestsTest {
     assertEquals("15002", conf.get("spark.connect.grpc.binding.port"));
     assertEquals("$(POD_NAME)", conf.get("spark.serverless.kubernetes.driverPodName"),
         "executor pods are owned by the driver pod");
+    // Listening beyond loopback, the server requires tokens, read from a mounted Secret.
+    String tokens = conf.get("spark.serverless.gateway.tokensFile");
+    assertTrue(tokens != null && connectServer().getVolumeMounts().stream().anyMatch(mount ->
+        tokens.startsWith(mount.getMountPath() + "/") && deployment().getSpec().getTemplate().getSpec()
+            .getVolumes().stream().anyMatch(volume -> volume.getName().equals(mount.getName())
+                && volume.getSecret() != null)), "tokensFile " + tokens + " in a mounted Secret");
     Map<String, String> fields = connectServer().getEnv().stream()
         .filter(env -> env.getValueFrom() != null && env.getValueFrom().getFieldRef() != null)
         .collect(Collectors.toMap(EnvVar::getName, env -> env.getValueFrom().getFieldRef().getFieldPath()));
@@ -376,6 +382,17 @@ class KubernetesManifestsTest {
     connectServerConfs().forEach((key, value) -> {
       if (key.startsWith(ServerlessConfig.PREFIX)) {
         settings.put(key, expandedByTheKubelet(value));
+      }
+    });
+    // The tokens file is a Secret mounted in the pod: here, a file of the same kind stands for it.
+    settings.computeIfPresent(io.sparkserverless.config.GatewayConfig.TOKENS_FILE.key(), (key, mounted) -> {
+      try {
+        Path tokens = Files.createTempFile("tokens", "");
+        Files.writeString(tokens, "alice 0123456789abcdef\n");
+        tokens.toFile().deleteOnExit();
+        return tokens.toString();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
     });
     return settings;
