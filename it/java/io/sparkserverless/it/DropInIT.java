@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DropInIT {
   private static final Pattern STARTED = Pattern.compile("Spark Connect server started at: (\\S+):(\\d+)");
-  private static final Pattern UI = Pattern.compile("Bound SparkUI to \\S+, and started at (http://\\S+)");
+  private static final Pattern UI = Pattern.compile("metrics at (http://\\S+)/metrics/json/");
   private static final Duration START = Duration.ofMinutes(2);
   private static final Duration QUERY = Duration.ofMinutes(2);
   private static final ObjectMapper JSON = new ObjectMapper();
