@@ -50,6 +50,8 @@ public final class ServerlessStatusListener extends SparkListener {
   public static final int RETAINED_OPERATIONS = 1_000;
   public static final int LATENCY_SAMPLES = 1_000;
   public static final int USERS_ANNOUNCED = 1_000;
+  /** Stages whose job's user, lane and operation are remembered for their tasks. */
+  public static final int RETAINED_STAGES = 10_000;
   private static final String OPERATION_TAG_PREFIX = "SparkConnect_OperationTag_";
   private static final int UUID_LENGTH = 36;
   private static final long WRITE_EVERY_MILLIS = 250;
@@ -69,8 +71,9 @@ public final class ServerlessStatusListener extends SparkListener {
   private final Map<String, String> tierOfExecutor = new HashMap<>();
   private final Map<String, Integer> slotsOfExecutor = new HashMap<>();
   private int runningTasks;
-  private final Map<Integer, UsageKey> keyOfStage = new HashMap<>();
-  private final Map<String, Operation> operations = new HashMap<>();
+  private final Map<Integer, UsageKey> keyOfStage = newestOnly(RETAINED_STAGES);
+  // Operations whose close was never seen (a lost event) are forgotten with the oldest.
+  private final Map<String, Operation> operations = newestOnly(RETAINED_OPERATIONS);
   private final Map<String, String> queuedOperations = new HashMap<>();
   private final Map<String, LaneStats> lanes = new TreeMap<>();
   private final Set<String> usersCharged = new HashSet<>();
@@ -103,6 +106,16 @@ public final class ServerlessStatusListener extends SparkListener {
       Arrays.sort(sorted);
       return sorted[(int) Math.min(count - 1, Math.ceil(fraction * count) - 1)];
     }
+  }
+
+  /** A map that keeps only its {@code capacity} most recently added entries. */
+  private static <K, V> Map<K, V> newestOnly(int capacity) {
+    return new java.util.LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > capacity;
+      }
+    };
   }
 
   /** @param store where the tab reads from: the application's status store */
