@@ -28,7 +28,8 @@ public record OperationUsage(String operation, String user, String lane, Usage u
     return new OperationUsage(OLDER_OPERATIONS, "", "", usage);
   }
 
-  /** Whether this is the row of operations folded together. */
+  /** Whether this is the row of operations folded together; not a field, so stores read the row back. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isOlderOperations() {
     return operation.equals(OLDER_OPERATIONS) && user.isEmpty() && lane.isEmpty();
   }

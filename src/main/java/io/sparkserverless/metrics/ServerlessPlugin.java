@@ -97,9 +97,13 @@ public final class ServerlessPlugin implements SparkPlugin {
         usage.register(registry, "cost.lane." + lane.name(),
             report -> report.byLane().getOrDefault(lane.name(), Usage.ZERO));
       }
-      backend.status().whenUserFirstCharged(user -> usage.register(registry,
-          "cost.user." + UsageGauges.metricName(user),
-          report -> report.byUser().getOrDefault(user, Usage.ZERO)));
+      backend.status().whenUserFirstCharged(user -> {
+        String prefix = "cost.user." + UsageGauges.metricName(user);
+        // Two names that differ only in characters a metric name cannot hold share the first's gauge.
+        if (!registry.getNames().contains(prefix + ".gbSeconds")) {
+          usage.register(registry, prefix, report -> report.byUser().getOrDefault(user, Usage.ZERO));
+        }
+      });
     }
 
     private void register(MetricRegistry registry, String name, ToIntFunction<PoolSnapshot> read) {

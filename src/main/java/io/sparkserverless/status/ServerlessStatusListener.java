@@ -296,7 +296,13 @@ public final class ServerlessStatusListener extends SparkListener {
     }
     runningTasks++;
     if (usersCharged.size() < USERS_ANNOUNCED && usersCharged.add(key.user())) {
-      userListeners.forEach(listener -> listener.accept(key.user()));
+      for (Consumer<String> listener : userListeners) {
+        try {
+          listener.accept(key.user());
+        } catch (RuntimeException e) {
+          Decisions.LOG.warn("No usage metric for user {}: {}", key.user(), e.toString());
+        }
+      }
     }
     timelineChanged(taskStart.taskInfo().launchTime(), false);
   }
@@ -315,7 +321,8 @@ public final class ServerlessStatusListener extends SparkListener {
   @Override
   public void onExecutorAdded(SparkListenerExecutorAdded added) {
     beforeChange(added.time());
-    slotsOfExecutor.put(added.executorId(), Math.max(0, added.executorInfo().totalCores() / taskCpus));
+    // Cores, divided into slots when written: spark.task.cpus may arrive after the first executor.
+    slotsOfExecutor.put(added.executorId(), Math.max(0, added.executorInfo().totalCores()));
     timelineChanged(added.time(), true);
   }
 
@@ -376,7 +383,7 @@ public final class ServerlessStatusListener extends SparkListener {
         byTier.merge(tier, 1, Integer::sum);
       }
     });
-    int slots = slotsOfExecutor.values().stream().mapToInt(Integer::intValue).sum();
+    int slots = slotsOfExecutor.values().stream().mapToInt(cores -> cores / taskCpus).sum();
     write(new TimelineRow(currentSecond, byTier, slots, runningTasks));
     if (timelineSeconds.isEmpty() || timelineSeconds.peekLast() != currentSecond) {
       timelineSeconds.addLast(currentSecond);

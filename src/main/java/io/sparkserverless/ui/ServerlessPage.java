@@ -43,7 +43,8 @@ final class ServerlessPage extends WebUIPage {
 
   @Override
   public scala.collection.immutable.Seq<Node> render(HttpServletRequest request) {
-    String root = UIUtils.uiRoot(request);
+    // From a proxy's header or spark.ui.proxyBase: escaped, as Spark's own pages do through scala.xml.
+    String root = scala.xml.Utility.escape(UIUtils.uiRoot(request));
     String nonce = CspNonce.get();
     String html = "<style>" + STYLE + "</style>"
         + "<script type=\"application/json\" id=\"serverless-data\">" + dataBlock(store) + "</script>"

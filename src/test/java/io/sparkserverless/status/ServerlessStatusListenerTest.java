@@ -77,8 +77,8 @@ class ServerlessStatusListenerTest {
     assertEquals(a.timeline(), b.timeline());
     assertEquals(a.lanes(), b.lanes());
     assertEquals(a.usage(), b.usage());
-    assertEquals(List.of("Launched", "Registered", "LaneChoice", "Launched", "Registered", "Ended").size(),
-        a.decisions(100).size());
+    assertEquals(List.of("Launched", "Registered", "LaneChoice", "Launched", "Registered", "Ended"),
+        a.decisions(100).stream().map(DecisionRow::kind).toList());
   }
 
   @Test
@@ -134,6 +134,21 @@ class ServerlessStatusListenerTest {
 
     assertEquals(List.of(1, 0), List.of(waiting.queued(), waiting.running()));
     assertEquals(List.of(0, 1), List.of(admitted.queued(), admitted.running()));
+  }
+
+  @Test
+  void everyRowSurvivesTheSerializerOfAStoreOnDisk() throws Exception {
+    ServerlessStatusStore rows = new ServerlessStatusStore(replay(application()));
+    org.apache.spark.util.kvstore.KVStoreSerializer serializer = new org.apache.spark.util.kvstore.KVStoreSerializer();
+    List<Object> all = new ArrayList<>();
+    all.addAll(rows.decisions(100));
+    all.addAll(rows.timeline());
+    all.addAll(rows.lanes());
+    all.add(rows.usage().orElseThrow());
+
+    for (Object row : all) {
+      assertEquals(row, serializer.deserialize(serializer.serialize(row), row.getClass()));
+    }
   }
 
   @Test
