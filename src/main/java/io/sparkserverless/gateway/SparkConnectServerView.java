@@ -29,8 +29,7 @@ import org.apache.spark.sql.connect.utils.PlanCompressionUtils$;
  */
 public final class SparkConnectServerView implements ConnectServerView {
   /** Spark Connect's job tags of an operation start with this ({@link ExecuteJobTag}). */
-  static final String OPERATION_TAG_PREFIX = "SparkConnect_OperationTag_";
-  private static final int UUID_LENGTH = 36;
+  static final String OPERATION_TAG_PREFIX = io.sparkserverless.ConnectJobTags.OPERATION_TAG_PREFIX;
 
   private final Supplier<Optional<SparkContext>> context;
 
@@ -114,20 +113,7 @@ public final class SparkConnectServerView implements ConnectServerView {
 
   @Override
   public Optional<String> operationIdOf(Properties jobProperties) {
-    if (jobProperties == null) {
-      return Optional.empty();
-    }
-    String tags = jobProperties.getProperty(org.apache.spark.SparkContext$.MODULE$.SPARK_JOB_TAGS());
-    if (tags == null) {
-      return Optional.empty();
-    }
-    Optional<String> operationId = Optional.empty();
-    for (String tag : tags.split(",")) {
-      if (tag.startsWith(OPERATION_TAG_PREFIX) && tag.length() >= UUID_LENGTH) {
-        operationId = Optional.of(tag.substring(tag.length() - UUID_LENGTH));
-      }
-    }
-    return operationId;
+    return io.sparkserverless.ConnectJobTags.operationIdOf(jobProperties);
   }
 
   @Override

@@ -52,8 +52,6 @@ public final class ServerlessStatusListener extends SparkListener {
   public static final int USERS_ANNOUNCED = 1_000;
   /** Stages whose job's user, lane and operation are remembered for their tasks. */
   public static final int RETAINED_STAGES = 10_000;
-  private static final String OPERATION_TAG_PREFIX = "SparkConnect_OperationTag_";
-  private static final int UUID_LENGTH = 36;
   private static final long WRITE_EVERY_MILLIS = 250;
 
   private final KVStore store;
@@ -271,19 +269,8 @@ public final class ServerlessStatusListener extends SparkListener {
         .orElse(""));
   }
 
-  /** The operation id in Spark Connect's job tag ({@code SparkConnect_OperationTag_..._Operation_<uuid>}). */
   static Optional<String> operationIdOf(Properties properties) {
-    String tags = properties == null ? null : properties.getProperty("spark.job.tags");
-    if (tags == null) {
-      return Optional.empty();
-    }
-    Optional<String> operationId = Optional.empty();
-    for (String tag : tags.split(",")) {
-      if (tag.startsWith(OPERATION_TAG_PREFIX) && tag.length() >= UUID_LENGTH) {
-        operationId = Optional.of(tag.substring(tag.length() - UUID_LENGTH));
-      }
-    }
-    return operationId;
+    return io.sparkserverless.ConnectJobTags.operationIdOf(properties);
   }
 
   @Override
