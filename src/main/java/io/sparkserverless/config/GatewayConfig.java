@@ -29,6 +29,8 @@ public record GatewayConfig(
     int interactiveReservedExecutors,
     Duration interactiveReserveFor,
     int etlNiceness,
+    LaneSpec.PoolSettings interactivePool,
+    LaneSpec.PoolSettings etlPool,
     boolean allowUnauthenticatedNetwork) {
 
   private static final String GATEWAY = ServerlessConfig.PREFIX + "gateway.";
@@ -179,7 +181,17 @@ public record GatewayConfig(
           "an integer from 0 to 19",
           Values.integerBetween(0, 19));
 
-  /** All entries, in documentation order. */
+  public static final ConfigEntry<PoolMode> INTERACTIVE_POOL_SCHEDULING_MODE =
+      poolSchedulingMode(INTERACTIVE_LANE, "FAIR", "its operations' task sets share its cores");
+  public static final ConfigEntry<Integer> INTERACTIVE_POOL_WEIGHT =
+      poolWeight(INTERACTIVE_LANE, "4");
+  public static final ConfigEntry<Integer> INTERACTIVE_POOL_MIN_SHARE =
+      poolMinShare(INTERACTIVE_LANE, "1");
+  public static final ConfigEntry<PoolMode> ETL_POOL_SCHEDULING_MODE =
+      poolSchedulingMode(ETL_LANE, "FIFO", "one operation's stages run before the next one's");
+  public static final ConfigEntry<Integer> ETL_POOL_WEIGHT = poolWeight(ETL_LANE, "1");
+  public static final ConfigEntry<Integer> ETL_POOL_MIN_SHARE = poolMinShare(ETL_LANE, "0");
+
   public static final ConfigEntry<Boolean> ALLOW_UNAUTHENTICATED_NETWORK =
       ConfigEntry.withDefault(
           GATEWAY + "allowUnauthenticatedNetwork",
@@ -193,6 +205,7 @@ public record GatewayConfig(
           "true or false",
           Values::trueOrFalse);
 
+  /** All entries, in documentation order. */
   public static final List<ConfigEntry<?>> ENTRIES =
       List.of(
           INTERACTIVE_MAX_SIZE,
@@ -210,6 +223,12 @@ public record GatewayConfig(
           INTERACTIVE_RESERVED_EXECUTORS,
           INTERACTIVE_RESERVE_FOR,
           ETL_NICENESS,
+          INTERACTIVE_POOL_SCHEDULING_MODE,
+          INTERACTIVE_POOL_WEIGHT,
+          INTERACTIVE_POOL_MIN_SHARE,
+          ETL_POOL_SCHEDULING_MODE,
+          ETL_POOL_WEIGHT,
+          ETL_POOL_MIN_SHARE,
           ALLOW_UNAUTHENTICATED_NETWORK);
 
   /**
@@ -231,6 +250,42 @@ public record GatewayConfig(
     requireNonNull(etlMaxRunTime, "etlMaxRunTime is null");
     requireNonNull(interactiveDemoteAfter, "interactiveDemoteAfter is null");
     requireNonNull(interactiveReserveFor, "interactiveReserveFor is null");
+    requireNonNull(interactivePool, "interactivePool is null");
+    requireNonNull(etlPool, "etlPool is null");
+  }
+
+  private static String poolKey(String lane, String setting) {
+    return GATEWAY + lane + ".pool." + setting;
+  }
+
+  private static ConfigEntry<PoolMode> poolSchedulingMode(String lane, String defaultValue, String withDefault) {
+    return ConfigEntry.withDefault(
+        poolKey(lane, "schedulingMode"),
+        "How the " + lane + " lane's FAIR pool orders its own task sets (FAIR or FIFO; " + defaultValue
+            + ": " + withDefault + "). The gateway creates the pool when Spark's allocation file"
+            + " (spark.scheduler.allocation.file) does not define it; a pool defined there is kept.",
+        defaultValue,
+        "FAIR or FIFO",
+        Values.lowerCaseEnum(PoolMode.class));
+  }
+
+  private static ConfigEntry<Integer> poolWeight(String lane, String defaultValue) {
+    return ConfigEntry.withDefault(
+        poolKey(lane, "weight"),
+        "The " + lane + " lane's pool's share of the cores against the other pools, as in"
+            + " fairscheduler.xml.",
+        defaultValue,
+        "an integer from 1 to 1000",
+        Values.integerBetween(1, 1000));
+  }
+
+  private static ConfigEntry<Integer> poolMinShare(String lane, String defaultValue) {
+    return ConfigEntry.withDefault(
+        poolKey(lane, "minShare"),
+        "Cores the " + lane + " lane's pool gets before weights apply, whenever it has tasks waiting.",
+        defaultValue,
+        "an integer from 0 to 10000",
+        Values.integerBetween(0, 10_000));
   }
 
   /** Parses the gateway settings; unknown keys are refused by {@link ServerlessConfig#from}. */
@@ -251,6 +306,10 @@ public record GatewayConfig(
         INTERACTIVE_RESERVED_EXECUTORS.readFrom(settings),
         INTERACTIVE_RESERVE_FOR.readFrom(settings),
         ETL_NICENESS.readFrom(settings),
+        new LaneSpec.PoolSettings(INTERACTIVE_POOL_SCHEDULING_MODE.readFrom(settings),
+            INTERACTIVE_POOL_WEIGHT.readFrom(settings), INTERACTIVE_POOL_MIN_SHARE.readFrom(settings)),
+        new LaneSpec.PoolSettings(ETL_POOL_SCHEDULING_MODE.readFrom(settings),
+            ETL_POOL_WEIGHT.readFrom(settings), ETL_POOL_MIN_SHARE.readFrom(settings)),
         ALLOW_UNAUTHENTICATED_NETWORK.readFrom(settings));
   }
 
@@ -260,16 +319,17 @@ public record GatewayConfig(
    */
   public List<LaneSpec> lanes() {
     return List.of(
-        new LaneSpec(INTERACTIVE_LANE, INTERACTIVE_LANE, interactiveMaxConcurrent, interactiveMaxRunTime,
+        new LaneSpec(INTERACTIVE_LANE, INTERACTIVE_LANE, interactivePool, interactiveMaxConcurrent,
+            interactiveMaxRunTime,
             Optional.of(new LaneSpec.Demotion(interactiveDemoteAfter, ETL_LANE)),
             interactiveReservedExecutors == 0 ? Optional.empty()
                 : Optional.of(new LaneSpec.Reservation(interactiveReservedExecutors, interactiveReserveFor)),
             new LaneSpec.Keys(INTERACTIVE_MAX_CONCURRENT.key(), INTERACTIVE_MAX_RUN_TIME.key(),
                 Optional.of(INTERACTIVE_DEMOTE_AFTER.key()),
-                Optional.of(INTERACTIVE_RESERVED_EXECUTORS.key()))),
-        new LaneSpec(ETL_LANE, ETL_LANE, etlMaxConcurrent, etlMaxRunTime, Optional.empty(),
+                Optional.of(INTERACTIVE_RESERVED_EXECUTORS.key()), poolKey(INTERACTIVE_LANE, "*"))),
+        new LaneSpec(ETL_LANE, ETL_LANE, etlPool, etlMaxConcurrent, etlMaxRunTime, Optional.empty(),
             Optional.empty(), new LaneSpec.Keys(ETL_MAX_CONCURRENT.key(), ETL_MAX_RUN_TIME.key(),
-                Optional.empty(), Optional.empty())));
+                Optional.empty(), Optional.empty(), poolKey(ETL_LANE, "*"))));
   }
 
   /** The lane of operations estimated to read at most {@link #interactiveMaxMb()}. */

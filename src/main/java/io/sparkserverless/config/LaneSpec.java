@@ -8,11 +8,11 @@ import java.util.Optional;
 /**
  * One lane of the Connect gateway, as data: operations of a lane share admission limits, a FAIR pool
  * and a runaway guard. Built from the {@code spark.serverless.gateway.*} settings by
- * {@link GatewayConfig#lanes()}; a new lane is one more entry there (and a pool of the same name in
- * fairscheduler.xml).
+ * {@link GatewayConfig#lanes()}; a new lane is one more entry there.
  *
  * @param name the lane's name, in tags ({@code serverless-lane-<name>}), hints, metrics and logs
  * @param pool the FAIR pool its stages run in
+ * @param poolSettings how that pool is created when Spark's allocation file does not define it
  * @param maxConcurrent operations running at once in the lane
  * @param maxRunTime past this the runaway guard cancels an operation's jobs
  * @param demotion whether, and when, a long operation's later stages move to another lane's pool
@@ -22,11 +22,35 @@ import java.util.Optional;
 public record LaneSpec(
     String name,
     String pool,
+    PoolSettings poolSettings,
     int maxConcurrent,
     Duration maxRunTime,
     Optional<Demotion> demotion,
     Optional<Reservation> reservation,
     Keys keys) {
+
+  /**
+   * A FAIR pool's settings, as Spark's allocation file (fairscheduler.xml) has them.
+   *
+   * @param weight the pool's share of the cores against other pools
+   * @param minShare cores the pool gets before weights are applied, when it has tasks
+   */
+  public record PoolSettings(PoolMode schedulingMode, int weight, int minShare) {
+    public PoolSettings {
+      requireNonNull(schedulingMode, "schedulingMode is null");
+      if (weight < 1) {
+        throw new IllegalArgumentException("a pool's weight must be >= 1: " + weight);
+      }
+      if (minShare < 0) {
+        throw new IllegalArgumentException("a pool's minShare must be >= 0: " + minShare);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return schedulingMode + ", weight " + weight + ", minShare " + minShare;
+    }
+  }
 
   /** Operations still running {@code after} admission run their later stages in lane {@code toLane}'s pool. */
   public record Demotion(Duration after, String toLane) {
@@ -49,10 +73,15 @@ public record LaneSpec(
     }
   }
 
-  /** The config keys of a lane's settings. */
+  /**
+   * The config keys of a lane's settings.
+   *
+   * @param poolSettings the keys of its pool's settings, e.g. {@code spark.serverless.gateway.etl.pool.*}
+   */
   public record Keys(String maxConcurrent, String maxRunTime, Optional<String> demoteAfter,
-      Optional<String> reservedExecutors) {
+      Optional<String> reservedExecutors, String poolSettings) {
     public Keys {
+      requireNonNull(poolSettings, "poolSettings is null");
       requireNonNull(maxConcurrent, "maxConcurrent is null");
       requireNonNull(maxRunTime, "maxRunTime is null");
       requireNonNull(demoteAfter, "demoteAfter is null");
@@ -66,6 +95,7 @@ public record LaneSpec(
       throw new IllegalArgumentException("lane name must be lower-case letters, digits and dashes: " + name);
     }
     requireNonNull(pool, "pool is null");
+    requireNonNull(poolSettings, "poolSettings is null");
     if (maxConcurrent < 1) {
       throw new IllegalArgumentException("maxConcurrent of lane " + name + " must be >= 1: " + maxConcurrent);
     }

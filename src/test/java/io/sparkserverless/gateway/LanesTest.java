@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkserverless.config.GatewayConfig;
 import io.sparkserverless.config.LaneSpec;
+import io.sparkserverless.config.PoolMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +19,20 @@ class LanesTest {
     Lanes lanes = Lanes.of(GatewayConfig.from(Map.of()));
 
     assertEquals(List.of("interactive", "etl"), lanes.all().stream().map(LaneSpec::name).toList());
-    assertEquals(new LaneSpec("interactive", "interactive", 16, Duration.ofMinutes(10),
+    assertEquals(new LaneSpec("interactive", "interactive",
+        new LaneSpec.PoolSettings(PoolMode.FAIR, 4, 1), 16, Duration.ofMinutes(10),
         Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(15), "etl")),
         Optional.of(new LaneSpec.Reservation(1, Duration.ofMinutes(2))),
         new LaneSpec.Keys("spark.serverless.gateway.interactive.maxConcurrent",
             "spark.serverless.gateway.interactive.maxRunTime",
             Optional.of("spark.serverless.gateway.interactive.demoteAfter"),
-            Optional.of("spark.serverless.gateway.interactive.reservedExecutors"))),
+            Optional.of("spark.serverless.gateway.interactive.reservedExecutors"),
+            "spark.serverless.gateway.interactive.pool.*")),
         lanes.small());
-    assertEquals(new LaneSpec("etl", "etl", 2, Duration.ofHours(6), Optional.empty(), Optional.empty(),
+    assertEquals(new LaneSpec("etl", "etl", new LaneSpec.PoolSettings(PoolMode.FIFO, 1, 0), 2, Duration.ofHours(6), Optional.empty(), Optional.empty(),
         new LaneSpec.Keys("spark.serverless.gateway.etl.maxConcurrent",
-            "spark.serverless.gateway.etl.maxRunTime", Optional.empty(), Optional.empty())), lanes.big());
+            "spark.serverless.gateway.etl.maxRunTime", Optional.empty(), Optional.empty(),
+            "spark.serverless.gateway.etl.pool.*")), lanes.big());
     assertEquals("serverless-lane-etl", Lane.tag(lanes.big()));
     assertEquals(Optional.of("etl"), Lane.nameInJobTag("SparkConnect_SessionTag_User_a_Session_s_Tag_serverless-lane-etl"));
   }
@@ -51,9 +55,10 @@ class LanesTest {
 
   @Test
   void aLaneIsOneMoreEntryAndEveryNameItRefersToMustExist() {
-    LaneSpec reports = new LaneSpec("reports", "reports", 1, Duration.ofMinutes(1),
+    LaneSpec reports = new LaneSpec("reports", "reports", TestLanes.ETL.poolSettings(), 1, Duration.ofMinutes(1),
         Optional.of(new LaneSpec.Demotion(Duration.ofSeconds(5), "etl")), Optional.empty(),
-        new LaneSpec.Keys("k.maxConcurrent", "k.maxRunTime", Optional.of("k.demoteAfter"), Optional.empty()));
+        new LaneSpec.Keys("k.maxConcurrent", "k.maxRunTime", Optional.of("k.demoteAfter"), Optional.empty(),
+            "k.pool.*"));
     Lanes three = new Lanes(List.of(TestLanes.INTERACTIVE, TestLanes.ETL, reports), "interactive", "etl");
     assertEquals("interactive, etl, reports", three.names());
 

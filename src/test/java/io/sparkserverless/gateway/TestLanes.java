@@ -14,7 +14,7 @@ final class TestLanes {
 
   /** The default lane of this name, running at most {@code maxConcurrent} operations at once. */
   static LaneSpec withMaxConcurrent(LaneSpec lane, int maxConcurrent) {
-    return new LaneSpec(lane.name(), lane.pool(), maxConcurrent, lane.maxRunTime(), lane.demotion(),
+    return new LaneSpec(lane.name(), lane.pool(), lane.poolSettings(), maxConcurrent, lane.maxRunTime(), lane.demotion(),
         lane.reservation(), lane.keys());
   }
 }
