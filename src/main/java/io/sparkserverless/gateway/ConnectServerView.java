@@ -50,4 +50,14 @@ public interface ConnectServerView {
 
   /** Parses and optimizes one query on the default session, so the first user query is not the cold one. */
   void warmUpAnalysis();
+
+  /** The task scheduler's pools, where the gateway creates its lanes' pools; empty if it has none. */
+  Optional<SchedulerPools> schedulerPools();
+
+  /**
+   * Runs {@code call} with this thread's {@code spark.scheduler.pool} set to {@code pool}, then
+   * restores it. Spark Connect starts each operation on a new thread, which copies this thread's
+   * local properties: its jobs carry the pool from their submission on, as the UI shows them.
+   */
+  void runInPool(String pool, Runnable call);
 }

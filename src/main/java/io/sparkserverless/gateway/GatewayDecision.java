@@ -165,4 +165,72 @@ public sealed interface GatewayDecision extends Decision {
       return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
   }
+
+  /**
+   * The lanes' FAIR pools, as the gateway found or created them when it activated.
+   *
+   * @param pools one per lane pool, in lane order
+   * @param fairScheduling whether spark.scheduler.mode is FAIR; with FIFO, Spark ignores pools
+   * @param allocationFile Spark's allocation file, if one was read
+   */
+  record LanePoolSetup(List<LanePool> pools, boolean fairScheduling, Optional<String> allocationFile)
+      implements GatewayDecision {
+    public LanePoolSetup {
+      pools = List.copyOf(requireNonNull(pools, "pools is null"));
+      requireNonNull(allocationFile, "allocationFile is null");
+    }
+
+    /** Where one lane's pool came from. */
+    public enum Origin {
+      /** The gateway created it from the lane's {@code pool.*} settings. */
+      CREATED,
+      /** The allocation file defined it; the lane's {@code pool.*} settings are not used. */
+      DEFINED_BY_USER
+    }
+
+    /**
+     * @param settings what the pool runs with
+     * @param keys the lane's pool settings, which apply only to a created pool
+     */
+    public record LanePool(String lane, String pool, LaneSpec.PoolSettings settings, Origin origin,
+        String keys) {
+      public LanePool {
+        requireNonNull(lane, "lane is null");
+        requireNonNull(pool, "pool is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(origin, "origin is null");
+        requireNonNull(keys, "keys is null");
+      }
+    }
+
+    /** The pools the gateway has to create. */
+    public List<LanePool> toCreate() {
+      return pools.stream().filter(pool -> pool.origin() == Origin.CREATED).toList();
+    }
+
+    @Override
+    public Severity severity() {
+      return fairScheduling ? Severity.INFO : Severity.WARNING;
+    }
+
+    @Override
+    public List<String> logLines() {
+      if (!fairScheduling) {
+        return List.of("spark.scheduler.mode is FIFO, so Spark ignores pools: lanes keep their"
+            + " admission limits, but their stages share executors in submission order, and an"
+            + " interactive query waits behind an ETL stage. Set spark.scheduler.mode=FAIR"
+            + " (spark-conf/spark-defaults.conf does).");
+      }
+      List<String> lines = new java.util.ArrayList<>();
+      for (LanePool pool : pools) {
+        lines.add(pool.origin() == Origin.CREATED
+            ? Decisions.format("Lane {} runs in pool {} ({}), created from {}", pool.lane(), pool.pool(),
+                pool.settings(), pool.keys())
+            : Decisions.format("Lane {} runs in pool {} ({}) as {} defines it; {} are not used for it",
+                pool.lane(), pool.pool(), pool.settings(), allocationFile.orElse("the allocation file"),
+                pool.keys()));
+      }
+      return lines;
+    }
+  }
 }

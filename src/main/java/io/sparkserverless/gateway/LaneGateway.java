@@ -171,6 +171,7 @@ public final class LaneGateway {
         TimeUnit.MILLISECONDS);
     guard = executor;
     server.listen(new ServerEvents());
+    server.schedulerPools().ifPresent(this::setUpLanePools);
     state = State.ACTIVE;
     try {
       analysisThreads.execute(server::warmUpAnalysis);
@@ -305,6 +306,37 @@ public final class LaneGateway {
         decision.reason(), waited, TimeUnit.NANOSECONDS.toMicros(overheadNanos), decision.basis(),
         decision.estimatedBytes(), decision.limitBytes(), decision.ignoredHint()));
     return new Verdict.Proceed(rewrite(request, valid, lane));
+  }
+
+  /**
+   * Creates the lanes' pools the allocation file did not define, before the first operation: else
+   * Spark would create them with its defaults for the first task set that names them.
+   */
+  private void setUpLanePools(SchedulerPools pools) {
+    try {
+      GatewayDecision.LanePoolSetup setup = LanePools.plan(lanes.all(), pools::defined,
+          pools.fairScheduling(), pools.allocationFile());
+      setup.toCreate().forEach(pool -> pools.createIfAbsent(pool.pool(), pool.settings()));
+      decisions.accept(setup);
+    } catch (RuntimeException e) {
+      Decisions.LOG.warn("Could not create the lanes' pools; Spark creates them with its defaults: {}",
+          e.toString());
+    }
+  }
+
+  /**
+   * Runs the handler that starts an admitted operation with its lane's pool as the thread's
+   * spark.scheduler.pool: Spark Connect's execution thread inherits it, so each job is submitted in
+   * that pool and the UI and REST API show its stages there. Other calls run as they are.
+   */
+  void startInLanePool(String operationId, Runnable start) {
+    Optional<TrackedOperation> operation = operationId == null ? Optional.empty()
+        : operations.get(operationId);
+    if (operation.isEmpty()) {
+      start.run();
+      return;
+    }
+    server.runInPool(operation.get().lane().pool(), start);
   }
 
   /** The ExecutePlan call of this operation reached Spark's handler. */

@@ -159,7 +159,7 @@ public final class LaneInterceptor implements ServerInterceptor {
       if (refused) {
         return;
       }
-      super.onHalfClose();
+      gateway.startInLanePool(operationId, super::onHalfClose);
       if (operationId != null) {
         gateway.forwarded(operationId);
       }

@@ -131,4 +131,25 @@ public final class SparkConnectServerView implements ConnectServerView {
       Decisions.LOG.debug("Analysis warm-up failed: {}", e.toString());
     }
   }
+
+  @Override
+  public Optional<SchedulerPools> schedulerPools() {
+    return context.get().flatMap(SparkSchedulerPools::of);
+  }
+
+  @Override
+  public void runInPool(String pool, Runnable call) {
+    Optional<SparkContext> sc = context.get();
+    if (sc.isEmpty()) {
+      call.run();
+      return;
+    }
+    String before = sc.get().getLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY);
+    sc.get().setLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY, pool);
+    try {
+      call.run();
+    } finally {
+      sc.get().setLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY, before);
+    }
+  }
 }

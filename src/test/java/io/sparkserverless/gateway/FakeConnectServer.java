@@ -15,6 +15,9 @@ final class FakeConnectServer implements ConnectServerView {
 
   final List<Cancelled> cancelled = new CopyOnWriteArrayList<>();
   final Set<String> active = ConcurrentHashMap.newKeySet();
+  /** The pool each runInPool call ran its call in. */
+  final List<String> ranInPool = new CopyOnWriteArrayList<>();
+  volatile Optional<SchedulerPools> pools = Optional.empty();
   volatile Events events;
   volatile int activeLookups;
 
@@ -55,4 +58,15 @@ final class FakeConnectServer implements ConnectServerView {
 
   @Override
   public void warmUpAnalysis() {}
+
+  @Override
+  public Optional<SchedulerPools> schedulerPools() {
+    return pools;
+  }
+
+  @Override
+  public void runInPool(String pool, Runnable call) {
+    ranInPool.add(pool);
+    call.run();
+  }
 }

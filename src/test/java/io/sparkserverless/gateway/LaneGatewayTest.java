@@ -313,4 +313,61 @@ class LaneGatewayTest {
     }
     return gateway.guardThread().get();
   }
+
+  /** Pools as a scheduler holds them: the test chooses which the allocation file defined. */
+  private static final class FakeSchedulerPools implements SchedulerPools {
+    final Map<String, io.sparkserverless.config.LaneSpec.PoolSettings> pools =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public boolean fairScheduling() {
+      return true;
+    }
+
+    @Override
+    public Optional<String> allocationFile() {
+      return Optional.of("fairscheduler.xml on the class path");
+    }
+
+    @Override
+    public Optional<io.sparkserverless.config.LaneSpec.PoolSettings> defined(String pool) {
+      return Optional.ofNullable(pools.get(pool));
+    }
+
+    @Override
+    public void createIfAbsent(String pool, io.sparkserverless.config.LaneSpec.PoolSettings settings) {
+      pools.putIfAbsent(pool, settings);
+    }
+  }
+
+  @Test
+  void activationCreatesTheLanePoolsTheAllocationFileLacksAndKeepsTheOthers() {
+    FakeSchedulerPools pools = new FakeSchedulerPools();
+    io.sparkserverless.config.LaneSpec.PoolSettings users = new io.sparkserverless.config.LaneSpec.PoolSettings(
+        io.sparkserverless.config.PoolMode.FAIR, 2, 0);
+    pools.pools.put("etl", users);
+    server.pools = Optional.of(pools);
+
+    gateway.activate();
+
+    assertEquals(TestLanes.INTERACTIVE.poolSettings(), pools.pools.get("interactive"));
+    assertEquals(users, pools.pools.get("etl"));
+    GatewayDecision.LanePoolSetup setup = decisionsOf(GatewayDecision.LanePoolSetup.class).get(0);
+    assertEquals(List.of(GatewayDecision.LanePoolSetup.Origin.CREATED,
+        GatewayDecision.LanePoolSetup.Origin.DEFINED_BY_USER),
+        setup.pools().stream().map(GatewayDecision.LanePoolSetup.LanePool::origin).toList());
+  }
+
+  @Test
+  void anAdmittedOperationStartsInItsLanesPoolAndOtherCallsStartAsTheyAre() throws Exception {
+    proceed(request("alice", 1_000_000_000L).build());
+    List<String> ran = new CopyOnWriteArrayList<>();
+
+    gateway.startInLanePool(OPERATION, () -> ran.add("admitted"));
+    gateway.startInLanePool("00000000-0000-4000-8000-00000000000f", () -> ran.add("unknown"));
+    gateway.startInLanePool(null, () -> ran.add("no operation"));
+
+    assertEquals(List.of("admitted", "unknown", "no operation"), ran);
+    assertEquals(List.of("etl"), server.ranInPool);
+  }
 }
