@@ -10,9 +10,9 @@ ARG SERVERLESS_JAR=plugins/spark-serverless-0.1.0-SNAPSHOT.jar
 
 # COPY writes as root (files readable by all); the image's user stays spark (uid 185).
 COPY ${SERVERLESS_JAR} /opt/spark/jars/
-# Found on the class path (/opt/spark/conf comes first): the lanes' FAIR pools and
-# one log line per decision. The cluster's spark-defaults.conf is mounted beside them from a ConfigMap.
-COPY spark-conf/fairscheduler.xml spark-conf/log4j2.properties /opt/spark/conf/
+# Found on the class path (/opt/spark/conf comes first): one log line per decision. The cluster's
+# spark-defaults.conf is mounted beside it from a ConfigMap. The lanes' pools need no file.
+COPY spark-conf/log4j2.properties /opt/spark/conf/
 # Starts the Connect server the way bin/spark-serverless server does (executable bit from git).
 COPY docker/connect-server.sh /opt/spark-serverless/bin/connect-server
 

@@ -128,7 +128,27 @@ class DropInIT {
       assertTrue(laneOfOperation.containsValue("interactive") && laneOfOperation.containsValue("etl"),
           "the gateway chose both lanes: " + laneOfOperation);
 
+      // No allocation file: the gateway created both lane pools from their settings.
+      JsonNode setup = journal.ofKind("LanePoolSetup").get(0);
+      assertTrue(setup.path("fairScheduling").asBoolean(), setup.toString());
+      assertEquals(List.of("interactive:CREATED", "etl:CREATED"), java.util.stream.StreamSupport.stream(
+          setup.path("pools").spliterator(), false).map(pool -> pool.path("pool").asText() + ":"
+              + pool.path("origin").asText()).toList());
+
       String appId = get(uiUrl + "/api/v1/applications").path(0).path("id").asText();
+      // The UI and REST API show each lane's stages in the lane's pool (status updates are async).
+      java.util.Set<String> pools = java.util.Set.of();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!pools.containsAll(List.of("interactive", "etl")) && System.nanoTime() < deadline) {
+        pools = java.util.stream.StreamSupport.stream(get(uiUrl + "/api/v1/applications/" + appId
+            + "/stages").spliterator(), false)
+            // A skipped stage (output reused from an earlier job) never ran: Spark lists it in "default".
+            .filter(stage -> !stage.path("status").asText().equals("SKIPPED"))
+            .map(stage -> stage.path("schedulingPool").asText())
+            .collect(Collectors.toSet());
+      }
+      assertEquals(java.util.Set.of("interactive", "etl"), pools, "the stages' pools in the REST API: "
+          + get(uiUrl + "/api/v1/applications/" + appId + "/stages").toString());
 
       JsonNode properties = get(uiUrl + "/api/v1/applications/" + appId + "/environment").path("sparkProperties");
       Map<String, String> spark = new java.util.HashMap<>();

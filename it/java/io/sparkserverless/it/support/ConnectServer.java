@@ -55,7 +55,6 @@ public final class ConnectServer implements AutoCloseable {
         "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
         "--conf", "spark.connect.grpc.binding.port=0",
         "--conf", "spark.ui.port=0",
-        "--conf", "spark.scheduler.allocation.file=" + home.resolve("spark-conf/fairscheduler.xml"),
         "--conf", "spark.serverless.executor.workDir=" + work.resolve("executors")));
     conf.forEach((key, value) -> {
       arguments.add("--conf");
