@@ -11,6 +11,7 @@ import io.sparkserverless.it.support.ConnectUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -124,20 +125,21 @@ class GatewayIT {
 
   @Test
   void aUserOverTheConcurrencyLimitQueuesAndIsRejectedOnlyPastTheWait() throws Exception {
-    // Each spark.sql(...).collect() is two operations: the SQL command, then the collect.
+    // Each spark.sql("SELECT ...").collect() is one decided operation: the query's plan (its
+    // sql_command is forwarded undecided, without a slot).
     try (ConnectUser carol = ConnectUser.connect(work, "carol", server.url("carol"))) {
       // Queues behind a 2 s query, then runs (well within the 8 s queue timeout).
       carol.send("async first " + sleeping(2000));
-      server.awaitLaneChoices(2, QUERY, "carol");
+      server.awaitLaneChoices(1, QUERY, "carol");
       String queued = carol.run("second", "sql second SELECT 7", QUERY);
       assertTrue(queued.startsWith("OK second"), queued);
       assertStartsWith("OK first", carol.result("first", QUERY));
-      assertTrue(server.awaitLaneChoices(4, QUERY, "carol").stream()
+      assertTrue(server.awaitLaneChoices(2, QUERY, "carol").stream()
           .anyMatch(choice -> choice.path("waited").asDouble() > 0), "an operation queued before it ran");
 
       // Rejected after the 8 s wait behind a 30 s query, with the status and the setting to change.
       carol.send("async long " + sleeping(30_000));
-      server.awaitLaneChoices(6, QUERY, "carol");
+      server.awaitLaneChoices(3, QUERY, "carol");
       String rejected = carol.run("third", "sql third SELECT 8", QUERY);
       assertTrue(rejected.startsWith("FAILED third"), rejected);
       assertTrue(rejected.contains("RESOURCE_EXHAUSTED"), rejected);
@@ -166,7 +168,40 @@ class GatewayIT {
       assertTrue(result.startsWith("OK slow [0] in "), result);
     }
     assertTrue(server.gatewayMetric("calls.reattach") > reattachedBefore, "the client reattached");
-    // Two operations (the SQL command and the collect), each admitted once, not once per call.
-    assertEquals(2, server.awaitLaneChoices(2, QUERY, "erin").size());
+    // One decided operation (the collect; its SQL command went undecided), admitted once, not once
+    // per call.
+    assertEquals(1, server.awaitLaneChoices(1, QUERY, "erin").size());
+  }
+
+  @Test
+  void aSqlQueryGetsOneLaneDecisionAndASqlCommandKeepsItsOwn() throws Exception {
+    Path table = work.resolve("one-decision-table");
+    long undecidedBefore = server.gatewayMetric("calls.undecided");
+    try (ConnectUser grace = ConnectUser.connect(work, "grace", server.url("grace"))) {
+      assertStartsWith("OK query [5678]", grace.run("query", "sql query SELECT 5678 AS one_decision", QUERY));
+      List<JsonNode> afterQuery = server.awaitLaneChoices(1, QUERY, "grace");
+      assertEquals(1, afterQuery.size(), afterQuery.toString());
+      String decided = afterQuery.get(0).path("plan").asText();
+      assertTrue(!decided.startsWith("sql_command") && decided.contains("SELECT 5678 AS one_decision"),
+          "the decision is the plan's, not the sql_command's: " + afterQuery);
+      assertTrue(server.gatewayMetric("calls.undecided") > undecidedBefore, "the sql_command went undecided");
+
+      assertStartsWith("OK ctas", grace.run("ctas", "sql ctas CREATE TABLE one_decision USING parquet LOCATION '"
+          + table.toUri() + "' AS SELECT id FROM range(0, 1000, 1, 2)", QUERY));
+      assertStartsWith("OK insert", grace.run("insert",
+          "sql insert INSERT INTO one_decision SELECT id FROM range(0, 500, 1, 2)", QUERY));
+      assertStartsWith("OK count [1500]", grace.run("count", "sql count SELECT count(*) FROM one_decision", QUERY));
+    }
+    List<String> commands = server.decisions().ofKind("LaneChoice").stream()
+        .filter(choice -> choice.path("user").asText().equals("grace"))
+        .map(choice -> choice.path("plan").asText())
+        .filter(plan -> plan.startsWith("sql_command")).toList();
+    assertEquals(2, commands.size(), "the CREATE TABLE AS SELECT and the INSERT, each decided: " + commands);
+    assertTrue(commands.get(0).contains("CREATE TABLE one_decision"), commands.toString());
+    assertTrue(commands.get(1).contains("INSERT INTO one_decision"), commands.toString());
+    assertEquals(1, server.decisions().ofKind("LaneChoice").stream()
+        .filter(choice -> choice.path("user").asText().equals("grace"))
+        .filter(choice -> choice.path("plan").asText().contains("SELECT count(*) FROM one_decision")).count(),
+        "the count query is decided once");
   }
 }

@@ -57,7 +57,7 @@ class InteractiveReservationIT {
       String reserved = awaitReservedExecutorRegistered(server);
 
       loader.send("async etl " + ETL);
-      // spark.sql() first sends the text as a sql_command (which reads nothing), then runs its plan.
+      // The decision of the query's plan (its sql_command, which reads nothing, goes undecided).
       JsonNode etlChoice = server.decisions().await("LaneChoice", choice -> choice.path("user").asText()
           .equals("loader") && !choice.path("plan").asText().startsWith("sql_command"), QUERY);
       assertEquals("etl", etlChoice.path("lane").path("name").asText(), etlChoice.toString());

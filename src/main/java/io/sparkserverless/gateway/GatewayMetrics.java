@@ -14,9 +14,10 @@ import java.util.function.ToIntFunction;
  * The gateway's Dropwizard metrics, published by ServerlessPlugin under {@code gateway.}: per lane
  * {@code lane.<lane>.admitted|rejected|demoted|cancelled} (counters), {@code running|queued}
  * (gauges), {@code latency} (admission to close) and {@code queueWait} (timers); {@code
- * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach} and {@code
- * analysis.skipped} (plans sized without analysis because its threads and queue were full)
- * (counters); {@code interceptor.overhead} (the interceptor's own time per ExecutePlan; {@code
+ * refused.unauthenticated}, {@code refused.invalid}, {@code calls.reattach}, {@code calls.undecided}
+ * (ExecutePlans forwarded with no lane decision: the {@code sql_command} of a {@code spark.sql()}
+ * query) and {@code analysis.skipped} (plans sized without analysis because its threads and queue
+ * were full) (counters); {@code interceptor.overhead} (the interceptor's own time per ExecutePlan; {@code
  * interceptor.overhead.cheapPath} when the plan's shape alone sized it); {@code operations.tracked}
  * and {@code sessions.remembered} (gauges: state that must return to its baseline when operations
  * and sessions end).
@@ -34,6 +35,7 @@ public final class GatewayMetrics {
   private final Timer overhead = registry.timer("interceptor.overhead");
   private final Timer cheapPathOverhead = registry.timer("interceptor.overhead.cheapPath");
   private final Counter reattached = registry.counter("calls.reattach");
+  private final Counter undecided = registry.counter("calls.undecided");
   private final Counter analysisSkipped = registry.counter("analysis.skipped");
 
   GatewayMetrics(Lanes lanes, ToIntFunction<LaneSpec> running, ToIntFunction<LaneSpec> queued,
@@ -88,6 +90,11 @@ public final class GatewayMetrics {
   /** ReattachExecute calls: a client picking up an operation's results on a new stream. */
   Counter reattached() {
     return reattached;
+  }
+
+  /** ExecutePlans forwarded with no lane decision: SQL commands whose text is a query. */
+  public Counter undecided() {
+    return undecided;
   }
 
   Counter invalid() {

@@ -218,7 +218,10 @@ public final class LaneGateway {
 
   /**
    * Classifies, admits and tags one ExecutePlan. Blocks while the operation queues for a slot, until
-   * it is admitted, rejected, or its call is cancelled.
+   * it is admitted, rejected, or its call is cancelled. A {@code sql_command} whose text Spark's
+   * parser finds to be a query ({@link LaneDecisionScope}) is forwarded at once instead, with no
+   * decision, slot or tracking: Spark only analyses it there, and the client's next ExecutePlan runs
+   * it and gets the query's one decision.
    *
    * @param verifiedUser the token's user when tokens are configured
    * @param laneHeader the x-serverless-lane header, or null
@@ -259,9 +262,22 @@ public final class LaneGateway {
       }
     }
     PlanFacts facts = PlanShape.of(plan);
+    Duration analysisLeft = config.analysisBudget();
+    Optional<String> sqlText = facts.sqlCommandText();
+    if (sqlText.isPresent()) {
+      long parseStarted = System.nanoTime();
+      SqlStatementKind kind = sizer.statementKind(sqlText.get(), analysisFor(user, valid.sessionId()));
+      if (LaneDecisionScope.forwardUndecided(facts, kind)) {
+        metrics.undecided().inc();
+        metrics.overhead().update(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        return new Verdict.Proceed(rewriteUndecided(request, valid));
+      }
+      // The parse and the analysis of a command share one budget.
+      analysisLeft = analysisLeft.minusNanos(System.nanoTime() - parseStarted);
+    }
     Optional<SizeEstimate> fromShape = PlanSizer.fromShape(facts);
     SizeEstimate size = fromShape.isPresent() ? fromShape.get()
-        : sizer.estimate(facts, analysisFor(user, valid.sessionId()));
+        : sizer.estimate(facts, analysisFor(user, valid.sessionId()), analysisLeft);
     LaneDecision decision = classifier.classify(size, valid.hint(), config.hintAllowedFor(user),
         history.recent(user, valid.sessionId()), currentLoad);
     LaneSpec lane = decision.lane();
@@ -450,6 +466,13 @@ public final class LaneGateway {
     return new Verdict.Refuse(code, "Spark Serverless gateway: " + message);
   }
 
+  /** A request forwarded with no lane: the client's own tags, and no lane tag for its jobs to carry. */
+  private static ExecutePlanRequest rewriteUndecided(ExecutePlanRequest request,
+      RequestValidation.Result.Valid valid) {
+    return request.toBuilder().setOperationId(valid.operationId()).clearTags().addAllTags(valid.keptTags())
+        .build();
+  }
+
   private static ExecutePlanRequest rewrite(ExecutePlanRequest request, RequestValidation.Result.Valid valid,
       LaneSpec lane) {
     return request.toBuilder().setOperationId(valid.operationId()).clearTags().addAllTags(valid.keptTags())
@@ -469,6 +492,12 @@ public final class LaneGateway {
       public OptionalLong sqlCommandBytes(String sql) throws Exception {
         Optional<PlanSizer.LeafAnalysis> session = server.sessionAnalysis(user, sessionId);
         return session.isPresent() ? session.get().sqlCommandBytes(sql) : OptionalLong.empty();
+      }
+
+      @Override
+      public SqlStatementKind statementKind(String sql) throws Exception {
+        Optional<PlanSizer.LeafAnalysis> session = server.sessionAnalysis(user, sessionId);
+        return session.isPresent() ? session.get().statementKind(sql) : SqlStatementKind.UNKNOWN;
       }
     };
   }

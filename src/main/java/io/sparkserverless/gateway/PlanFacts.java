@@ -3,6 +3,7 @@ package io.sparkserverless.gateway;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -35,6 +36,17 @@ public record PlanFacts(
       text.append(" + ").append(leaves.size() - 3).append(" more");
     }
     return leaves.isEmpty() ? text.append("no input").toString() : text.toString();
+  }
+
+  /**
+   * The SQL text of a {@code sql_command} whose one input is that text: what Spark parses to know
+   * whether it runs the command in this call or only analyses a query. Empty for any other plan.
+   */
+  public Optional<String> sqlCommandText() {
+    if (command.equals("sql_command") && leaves.size() == 1 && leaves.get(0) instanceof PlanLeaf.Sql sql) {
+      return Optional.of(sql.query());
+    }
+    return Optional.empty();
   }
 
   /** A query that only returns the first rows of a pipeline reads little, whatever its source. */

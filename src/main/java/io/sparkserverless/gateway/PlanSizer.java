@@ -42,6 +42,14 @@ public final class PlanSizer {
     default OptionalLong sqlCommandBytes(String sql) throws Exception {
       return bytesOf(new PlanLeaf.Sql(sql));
     }
+
+    /**
+     * Whether a SQL command's text is a query or a command, by parsing it only (no analysis).
+     * {@link SqlStatementKind#UNKNOWN} when this analysis cannot tell.
+     */
+    default SqlStatementKind statementKind(String sql) throws Exception {
+      return SqlStatementKind.UNKNOWN;
+    }
   }
 
   private final Duration budget;
@@ -65,8 +73,7 @@ public final class PlanSizer {
 
   /** The cheap path alone: empty when the proto shape cannot size the plan. */
   public static Optional<SizeEstimate> fromShape(PlanFacts facts) {
-    if (facts.command().equals("sql_command") && facts.leaves().size() == 1
-        && facts.leaves().get(0) instanceof PlanLeaf.Sql) {
+    if (facts.sqlCommandText().isPresent()) {
       return Optional.empty();
     }
     if (facts.isShortLimitedScan(SHORT_LIMIT_ROWS)) {
@@ -88,8 +95,46 @@ public final class PlanSizer {
         + (facts.joins() > 0 ? ", " + facts.joins() + " join(s)" : "")));
   }
 
+  /**
+   * Parses a SQL command's text on an analysis thread, within the budget. {@link
+   * SqlStatementKind#UNKNOWN} when the pool refuses it (not counted as a skipped analysis: sizing
+   * the plan, which follows, counts that), when it fails or when it runs past the budget.
+   */
+  public SqlStatementKind statementKind(String sql, LeafAnalysis analysis) {
+    requireNonNull(sql, "sql is null");
+    requireNonNull(analysis, "analysis is null");
+    Future<SqlStatementKind> work;
+    try {
+      work = analysisThreads.submit(() -> analysis.statementKind(sql));
+    } catch (RejectedExecutionException e) {
+      return SqlStatementKind.UNKNOWN;
+    }
+    try {
+      SqlStatementKind kind = work.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+      return kind == null ? SqlStatementKind.UNKNOWN : kind;
+    } catch (TimeoutException e) {
+      work.cancel(true);
+      return SqlStatementKind.UNKNOWN;
+    } catch (ExecutionException | RuntimeException e) {
+      return SqlStatementKind.UNKNOWN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return SqlStatementKind.UNKNOWN;
+    }
+  }
+
   /** Sizes the plan, analysing leaves only when the shape is not enough. */
   public SizeEstimate estimate(PlanFacts facts, LeafAnalysis analysis) {
+    return estimate(facts, analysis, budget);
+  }
+
+  /**
+   * The same, within what is left of the budget (a SQL command's text was parsed first).
+   *
+   * @param budget at most the sizer's budget; zero or less sizes only what analysis returns at once
+   */
+  public SizeEstimate estimate(PlanFacts facts, LeafAnalysis analysis, Duration budget) {
+    requireNonNull(budget, "budget is null");
     Optional<SizeEstimate> cheap = fromShape(facts);
     if (cheap.isPresent()) {
       return cheap.get();
@@ -104,11 +149,11 @@ public final class PlanSizer {
           + " full, so the plan's shape alone decides");
     }
     try {
-      return work.get(budget.toMillis(), TimeUnit.MILLISECONDS);
+      return work.get(Math.max(0, budget.toMillis()), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       work.cancel(true);
       return SizeEstimate.unknown(String.format(Locale.ROOT, "analysis did not finish within the"
-          + " %d ms budget (%s)", budget.toMillis(),
+          + " %d ms budget (%s)", this.budget.toMillis(),
           io.sparkserverless.config.GatewayConfig.ANALYSIS_BUDGET.key()));
     } catch (ExecutionException e) {
       return SizeEstimate.unknown("analysis failed: " + e.getCause());
@@ -117,19 +162,20 @@ public final class PlanSizer {
       return SizeEstimate.unknown("interrupted");
     } finally {
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      if (tookMs > budget.toMillis() * 2) {
+      if (tookMs > this.budget.toMillis() * 2) {
         io.sparkserverless.Decisions.LOG.warn("Sizing a plan took {} ms, over twice its budget", tookMs);
       }
     }
   }
 
   private static SizeEstimate analyse(PlanFacts facts, LeafAnalysis analysis) throws Exception {
-    if (facts.command().equals("sql_command") && facts.leaves().size() == 1
-        && facts.leaves().get(0) instanceof PlanLeaf.Sql sql) {
-      OptionalLong bytes = analysis.sqlCommandBytes(sql.query());
+    Optional<String> sql = facts.sqlCommandText();
+    if (sql.isPresent()) {
+      String described = facts.leaves().get(0).describe();
+      OptionalLong bytes = analysis.sqlCommandBytes(sql.get());
       return bytes.isPresent()
-          ? SizeEstimate.of(bytes.getAsLong(), "by analysis of the SQL command " + sql.describe())
-          : SizeEstimate.unknown("analysis could not size the SQL command " + sql.describe());
+          ? SizeEstimate.of(bytes.getAsLong(), "by analysis of the SQL command " + described)
+          : SizeEstimate.unknown("analysis could not size the SQL command " + described);
     }
     long bytes = 0;
     List<String> parts = new ArrayList<>();

@@ -2,13 +2,19 @@ package io.sparkserverless.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedExecuteImmediate;
+import org.apache.spark.sql.catalyst.parser.ParserInterface;
 import org.apache.spark.sql.catalyst.plans.logical.Command;
+import org.apache.spark.sql.catalyst.plans.logical.CompoundPlanStatement;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.ParsedStatement;
 import org.apache.spark.sql.classic.SparkSession;
 import org.apache.spark.sql.execution.CommandExecutionMode;
 import scala.jdk.javaapi.CollectionConverters;
@@ -19,6 +25,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * with {@link CommandExecutionMode#SKIP}, which leaves them unexecuted.
  */
 final class SessionLeafAnalysis implements PlanSizer.LeafAnalysis {
+  /** A parsed plan with more nodes than this is not walked to the end, and counts as a command. */
+  static final int MAX_PARSED_NODES = 10_000;
+
   private final SparkSession session;
 
   SessionLeafAnalysis(SparkSession session) {
@@ -50,6 +59,54 @@ final class SessionLeafAnalysis implements PlanSizer.LeafAnalysis {
       return OptionalLong.of(0);
     }
     return optimizedInputBytes(parsed);
+  }
+
+  @Override
+  public SqlStatementKind statementKind(String sql) {
+    return statementKind(session.sessionState().sqlParser(), sql);
+  }
+
+  /**
+   * Parses (never analyses) the text of a SQL command as Spark Connect's handleSqlCommand will:
+   * a query only if the grammar's query rule takes the whole text (SELECT, WITH ... SELECT, VALUES,
+   * TABLE, FROM ... SELECT, pipe syntax) and the plan Spark parses from it holds no node Spark may
+   * execute: a command, a parsed statement (INSERT, CREATE TABLE AS SELECT, ...), a SQL script or
+   * EXECUTE IMMEDIATE. Text that parses only as a statement is a command; text that does not parse
+   * at all is unknown (Spark will refuse it; the gateway decides it as any other).
+   */
+  static SqlStatementKind statementKind(ParserInterface parser, String sql) {
+    LogicalPlan parsed;
+    try {
+      parsed = parser.parsePlan(sql);
+    } catch (Exception e) { // ParseException, or a parser extension's own
+      return SqlStatementKind.UNKNOWN;
+    }
+    try {
+      parser.parseQuery(sql);
+    } catch (Exception e) {
+      return SqlStatementKind.COMMAND;
+    }
+    return isReadOnlyQuery(parsed) ? SqlStatementKind.QUERY : SqlStatementKind.COMMAND;
+  }
+
+  /** No node of the parsed plan, its children or its inner plans (CTE definitions) may execute. */
+  private static boolean isReadOnlyQuery(LogicalPlan parsed) {
+    Deque<Object> pending = new ArrayDeque<>();
+    pending.push(parsed);
+    int visited = 0;
+    while (!pending.isEmpty()) {
+      Object next = pending.pop();
+      if (!(next instanceof LogicalPlan plan)) {
+        continue;
+      }
+      if (++visited > MAX_PARSED_NODES || plan instanceof Command || plan instanceof ParsedStatement
+          || plan instanceof CompoundPlanStatement || plan instanceof UnresolvedExecuteImmediate) {
+        return false;
+      }
+      CollectionConverters.asJava(plan.children()).forEach(pending::push);
+      CollectionConverters.asJava(plan.innerChildren()).forEach(pending::push);
+    }
+    return true;
   }
 
   /** The sum over the optimized plan's leaves: the root's size is the output, not the input. */

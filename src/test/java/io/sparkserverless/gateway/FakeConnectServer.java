@@ -20,6 +20,8 @@ final class FakeConnectServer implements ConnectServerView {
   volatile Optional<SchedulerPools> pools = Optional.empty();
   volatile Events events;
   volatile int activeLookups;
+  /** The analysis every session gets; none (the session is not known) unless a test sets one. */
+  volatile Optional<PlanSizer.LeafAnalysis> analysis = Optional.empty();
 
   @Override
   public void listen(Events events) {
@@ -36,7 +38,7 @@ final class FakeConnectServer implements ConnectServerView {
 
   @Override
   public Optional<PlanSizer.LeafAnalysis> sessionAnalysis(String user, String sessionId) {
-    return Optional.empty();
+    return analysis;
   }
 
   @Override

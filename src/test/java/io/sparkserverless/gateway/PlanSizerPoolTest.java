@@ -78,6 +78,57 @@ class PlanSizerPoolTest {
   }
 
   @Test
+  void aSqlTextArrivingWhenThePoolIsFullIsNotParsedAndNotCountedAsASkippedAnalysis() throws Exception {
+    AtomicInteger skipped = new AtomicInteger();
+    PlanSizer sizer = new PlanSizer(Duration.ofSeconds(20), pool, skipped::incrementAndGet);
+    fillThePool(sizer);
+
+    assertEquals(SqlStatementKind.UNKNOWN, sizer.statementKind("SELECT 1", parsingAsAQuery()));
+    assertEquals(0, skipped.get(), "sizing the plan, which follows, counts the skip");
+  }
+
+  @Test
+  void aParseRunningPastTheBudgetLeavesTheKindUnknown() {
+    PlanSizer sizer = new PlanSizer(Duration.ofMillis(50), pool);
+    PlanSizer.LeafAnalysis stuck = new PlanSizer.LeafAnalysis() {
+      @Override
+      public OptionalLong bytesOf(PlanLeaf leaf) {
+        return OptionalLong.empty();
+      }
+
+      @Override
+      public SqlStatementKind statementKind(String sql) throws Exception {
+        release.await();
+        return SqlStatementKind.QUERY;
+      }
+    };
+
+    assertEquals(SqlStatementKind.UNKNOWN, sizer.statementKind("SELECT 1", stuck));
+    assertEquals(SqlStatementKind.QUERY, new PlanSizer(Duration.ofSeconds(20), pool)
+        .statementKind("SELECT 1", parsingAsAQuery()), "the stuck parse was cancelled, the pool is free");
+  }
+
+  @Test
+  void anAnalysisWithoutAParserCannotTellAQueryFromACommand() {
+    PlanSizer sizer = new PlanSizer(Duration.ofSeconds(20), pool);
+    assertEquals(SqlStatementKind.UNKNOWN, sizer.statementKind("SELECT 1", leaf -> OptionalLong.of(1)));
+  }
+
+  private static PlanSizer.LeafAnalysis parsingAsAQuery() {
+    return new PlanSizer.LeafAnalysis() {
+      @Override
+      public OptionalLong bytesOf(PlanLeaf leaf) {
+        return OptionalLong.empty();
+      }
+
+      @Override
+      public SqlStatementKind statementKind(String sql) {
+        return SqlStatementKind.QUERY;
+      }
+    };
+  }
+
+  @Test
   void theGatewaysAnalysisPoolIsSmallAndBounded() {
     assertTrue(LaneGateway.ANALYSIS_THREADS <= 4 && LaneGateway.ANALYSIS_QUEUE <= 64,
         LaneGateway.ANALYSIS_THREADS + " threads, " + LaneGateway.ANALYSIS_QUEUE + " waiting");
