@@ -149,13 +149,22 @@ public final class Browser implements AutoCloseable {
   /** The chromedriver this JVM started for the service: the child listening on its port. */
   private static ProcessHandle chromedriverOf(ChromeDriverService service) {
     String port = "--port=" + service.getUrl().getPort();
-    return ProcessHandle.current().children()
-        .filter(child -> {
-          String command = ChildJvm.commandLine(child);
-          return command.startsWith(CHROMEDRIVER.toString()) && List.of(command.split(" ")).contains(port);
-        })
-        .findFirst()
-        .orElseThrow(() -> new IllegalStateException("no chromedriver child process with " + port));
+    // The service answers on its port before /proc always shows the child's command line: look
+    // again for a while rather than fail on the first read.
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (true) {
+      java.util.Optional<ProcessHandle> found = ProcessHandle.current().children()
+          .filter(child -> List.of(ChildJvm.commandLine(child).split(" ")).contains(port)
+              && child.info().command().map(command -> command.contains("chromedriver")).orElse(true))
+          .findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no chromedriver child process with " + port);
+      }
+      Thread.onSpinWait();
+    }
   }
 
   /**

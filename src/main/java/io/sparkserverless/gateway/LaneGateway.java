@@ -60,6 +60,8 @@ public final class LaneGateway {
   static final int ANALYSIS_QUEUE = 8;
   static final Duration GUARD_EVERY = Duration.ofMillis(250);
   static final String SCHEDULER_POOL_PROPERTY = "spark.scheduler.pool";
+  /** Spark's pool for jobs that name none. */
+  static final String DEFAULT_POOL = "default";
   /** A job property of the gateway's own: the pool the client set, empty for none. */
   static final String CLIENT_POOL_PROPERTY = "serverless.gateway.clientPool";
 
@@ -378,7 +380,11 @@ public final class LaneGateway {
     try {
       Optional<TrackedOperation> found = server.operationIdOf(properties).flatMap(operations::get);
       if (found.isEmpty()) {
-        return Optional.empty();
+        // A job the gateway no longer tracks that inherited a lane's pool from the thread that
+        // started its operation (a streaming query's batches, say) goes back to the client's pool:
+        // a lane's pool and its reserved executors are for the lane's admitted operations.
+        String kept = properties.getProperty(CLIENT_POOL_PROPERTY);
+        return kept == null ? Optional.empty() : Optional.of(kept.isEmpty() ? DEFAULT_POOL : kept);
       }
       TrackedOperation operation = found.get();
       PoolAssignment.PoolChoice choice = pools.choose(operation, stageId,

@@ -248,6 +248,32 @@ class LaneGatewayTest {
   }
 
   @Test
+  void aJobThatInheritedTheLanePoolAfterItsOperationEndedRunsInTheClientsPool() {
+    Properties streamingBatch = jobOf("alice");
+    streamingBatch.setProperty("spark.scheduler.pool", "interactive");
+    streamingBatch.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "");
+    Properties clientsOwn = jobOf("alice");
+    clientsOwn.setProperty("spark.scheduler.pool", "interactive");
+    clientsOwn.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "reports");
+
+    assertEquals(Optional.of("default"), gateway.poolFor(1, streamingBatch));
+    assertEquals(Optional.of("reports"), gateway.poolFor(1, clientsOwn));
+  }
+
+  @Test
+  void theLanePoolTheGatewayStartedAnOperationInIsNotTakenForTheClientsAfterADemotion() throws Exception {
+    proceed(request("alice", 1000).build());
+    Properties job = jobOf("alice");
+    // As runInPool leaves them: the lane's pool, and the client's (none) kept aside.
+    job.setProperty("spark.scheduler.pool", "interactive");
+    job.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "");
+    clock.advance(Duration.ofSeconds(20));
+
+    assertEquals(Optional.of("etl"), gateway.poolFor(5, job));
+    assertEquals(List.of(), decisionsOf(GatewayDecision.ClientPoolOverridden.class));
+  }
+
+  @Test
   void anAdmittedCallThatEndsBeforeReachingSparkGivesBackItsSlot() throws Exception {
     proceed(request("alice", 10).build());
 

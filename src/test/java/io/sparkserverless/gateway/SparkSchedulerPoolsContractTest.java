@@ -82,7 +82,8 @@ class SparkSchedulerPoolsContractTest {
     })));
     assertEquals(null, sc.getLocalProperty("spark.scheduler.pool"), "the caller's thread is restored");
     started.get().start();
-    started.get().join();
+    started.get().join(60_000);
+    assertTrue(!started.get().isAlive(), "the job ended");
 
     sc.listenerBus().waitUntilEmpty(30_000);
     List<StageData> stages = scala.jdk.javaapi.CollectionConverters.asJava(
