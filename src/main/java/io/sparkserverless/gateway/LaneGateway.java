@@ -60,6 +60,8 @@ public final class LaneGateway {
   static final int ANALYSIS_QUEUE = 8;
   static final Duration GUARD_EVERY = Duration.ofMillis(250);
   static final String SCHEDULER_POOL_PROPERTY = "spark.scheduler.pool";
+  /** A job property of the gateway's own: the lane pool its operation was started in. */
+  static final String STARTED_IN_POOL_PROPERTY = "serverless.gateway.startedInPool";
   /** Spark's pool for jobs that name none. */
   static final String DEFAULT_POOL = "default";
   /** A job property of the gateway's own: the pool the client set, empty for none. */
@@ -383,12 +385,14 @@ public final class LaneGateway {
         // A job the gateway no longer tracks that inherited a lane's pool from the thread that
         // started its operation (a streaming query's batches, say) goes back to the client's pool:
         // a lane's pool and its reserved executors are for the lane's admitted operations.
-        String kept = properties.getProperty(CLIENT_POOL_PROPERTY);
-        return kept == null ? Optional.empty() : Optional.of(kept.isEmpty() ? DEFAULT_POOL : kept);
+        String started = properties == null ? null : properties.getProperty(STARTED_IN_POOL_PROPERTY);
+        return started != null && started.equals(properties.getProperty(SCHEDULER_POOL_PROPERTY))
+            ? Optional.of(DEFAULT_POOL) : Optional.empty();
       }
       TrackedOperation operation = found.get();
       PoolAssignment.PoolChoice choice = pools.choose(operation, stageId,
-          Duration.between(operation.admittedAt(), clock.instant()), clientPool(properties));
+          Duration.between(operation.admittedAt(), clock.instant()),
+          clientPool(properties).filter(asked -> !asked.equals(properties.getProperty(STARTED_IN_POOL_PROPERTY))));
       if (choice.demotion().isPresent()) {
         Optional<TrackedOperation> before = operations.update(operation.id(), TrackedOperation::withDemoted);
         if (before.isPresent() && !before.get().demoted()) {

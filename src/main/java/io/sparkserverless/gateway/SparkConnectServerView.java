@@ -145,15 +145,14 @@ public final class SparkConnectServerView implements ConnectServerView {
       return;
     }
     String before = sc.get().getLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY);
-    String clientBefore = sc.get().getLocalProperty(LaneGateway.CLIENT_POOL_PROPERTY);
+    String markBefore = sc.get().getLocalProperty(LaneGateway.STARTED_IN_POOL_PROPERTY);
     sc.get().setLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY, pool);
-    // The client's own pool, kept aside: the lane's is the gateway's, never the client's ask.
-    sc.get().setLocalProperty(LaneGateway.CLIENT_POOL_PROPERTY, before == null ? "" : before);
+    sc.get().setLocalProperty(LaneGateway.STARTED_IN_POOL_PROPERTY, pool);
     try {
       call.run();
     } finally {
       sc.get().setLocalProperty(LaneGateway.SCHEDULER_POOL_PROPERTY, before);
-      sc.get().setLocalProperty(LaneGateway.CLIENT_POOL_PROPERTY, clientBefore);
+      sc.get().setLocalProperty(LaneGateway.STARTED_IN_POOL_PROPERTY, markBefore);
     }
   }
 }

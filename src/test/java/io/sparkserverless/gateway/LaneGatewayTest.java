@@ -251,13 +251,13 @@ class LaneGatewayTest {
   void aJobThatInheritedTheLanePoolAfterItsOperationEndedRunsInTheClientsPool() {
     Properties streamingBatch = jobOf("alice");
     streamingBatch.setProperty("spark.scheduler.pool", "interactive");
-    streamingBatch.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "");
+    streamingBatch.setProperty(LaneGateway.STARTED_IN_POOL_PROPERTY, "interactive");
     Properties clientsOwn = jobOf("alice");
-    clientsOwn.setProperty("spark.scheduler.pool", "interactive");
-    clientsOwn.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "reports");
+    clientsOwn.setProperty("spark.scheduler.pool", "reports");
+    clientsOwn.setProperty(LaneGateway.STARTED_IN_POOL_PROPERTY, "interactive");
 
     assertEquals(Optional.of("default"), gateway.poolFor(1, streamingBatch));
-    assertEquals(Optional.of("reports"), gateway.poolFor(1, clientsOwn));
+    assertEquals(Optional.empty(), gateway.poolFor(1, clientsOwn));
   }
 
   @Test
@@ -266,7 +266,7 @@ class LaneGatewayTest {
     Properties job = jobOf("alice");
     // As runInPool leaves them: the lane's pool, and the client's (none) kept aside.
     job.setProperty("spark.scheduler.pool", "interactive");
-    job.setProperty(LaneGateway.CLIENT_POOL_PROPERTY, "");
+    job.setProperty(LaneGateway.STARTED_IN_POOL_PROPERTY, "interactive");
     clock.advance(Duration.ofSeconds(20));
 
     assertEquals(Optional.of("etl"), gateway.poolFor(5, job));
